@@ -1,0 +1,86 @@
+/* plan: a deployment plan -- what the planner outputs and the simulator replays.
+ *
+ * Per application and task: the chosen variant and its segments. A segment is one MIG
+ * instance running `workers` MPS workers of the task's variant at batch size `batch`;
+ * `count` identical segments may exist. Per GPU: the placed MIG instances and what each
+ * runs. The JSON form (`jigsaw plan --json`, read by `jigsaw simulate --plan`) is
+ * documented in the README.
+ */
+#ifndef JIGSAW_PLAN_H
+#define JIGSAW_PLAN_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "jigsaw/diag.h"
+#include "jigsaw/gpu.h"
+#include "jigsaw/scenario.h"
+
+#define JS_MAX_SEGMENT_KINDS 64
+
+typedef struct js_segment {
+    int mig;            /* compute slices of the instance (1, 2, 3, 4, 7) */
+    int workers;        /* MPS workers in the instance */
+    int batch;          /* batch size */
+    int count;          /* number of such instances */
+    double throughput;  /* items/s of ONE instance (per-worker throughput x workers) */
+    double lat_mean_ms; /* per-batch latency of one worker under this co-location */
+    double lat_p95_ms;
+} js_segment;
+
+typedef struct js_task_plan {
+    int task;           /* index in the app */
+    int variant;        /* index in the task */
+    double demand;      /* items/s this task must serve at the plan's demand */
+    double latency_budget_ms; /* the rule's statistic of the chosen configuration(s) */
+    int nsegments;
+    js_segment segments[JS_MAX_SEGMENT_KINDS];
+} js_task_plan;
+
+typedef struct js_app_plan {
+    int app;            /* index in the scenario */
+    double rate;        /* requests/s planned for */
+    double pas;         /* product of chosen variants' normalised accuracies */
+    int npaths;
+    double path_latency_ms[256]; /* per source->sink path (js_dag_paths order): sum of stats */
+    int ntasks;
+    js_task_plan tasks[JS_MAX_TASKS];
+} js_app_plan;
+
+typedef struct js_instance {
+    int profile;        /* index into the GPU type's MIG profiles */
+    int start;          /* memory-slot start position */
+    int app, task, variant;
+    int batch, workers;
+} js_instance;
+
+typedef struct js_gpu_plan {
+    int ninstances;
+    js_instance inst[JS_MAX_INSTANCES_PER_GPU];
+} js_gpu_plan;
+
+typedef struct js_plan {
+    char system[16];        /* canonical system name, e.g. "A+S+T" */
+    bool feasible;
+    char status[32];        /* "optimal", "feasible" (time limit, gap > 0), "infeasible", ... */
+    double objective;       /* slices used (primary objective) */
+    double bound;           /* best proven bound on the objective */
+    double gap;             /* relative gap, 0 when proven optimal */
+    double demand_scale;    /* multiplier applied to every app's scenario rate */
+    int slices_used;
+    int gpus_used;
+    int napps;
+    js_app_plan *apps;
+    int ngpus;
+    js_gpu_plan *gpus;
+} js_plan;
+
+void js_plan_init(js_plan *p);
+void js_plan_free(js_plan *p);
+
+/* Serialise (with names resolved through the scenario) and parse back. Parsing checks
+ * names against the scenario and every layout against the placement rules. */
+cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s);
+int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_plan *out);
+int js_plan_load(const char *path, const js_scenario *s, js_plan *out, js_diag *d);
+
+#endif

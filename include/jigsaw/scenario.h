@@ -1,0 +1,102 @@
+/* scenario: applications (task DAGs with variants, fan-outs and SLOs) on one cluster.
+ *
+ * A scenario file holds one or more applications that share one cluster. Profiles are
+ * found at <profiles>/<gpu>/<variant.profile>.json and the GPU type at
+ * <profiles>/gpus/<gpu>.json, where <profiles> is the scenario's "profiles" member
+ * (default "../profiles"), relative to the scenario file's directory, and <gpu> is
+ * cluster.gpu. Switching cluster.gpu switches every profile with it.
+ */
+#ifndef JIGSAW_SCENARIO_H
+#define JIGSAW_SCENARIO_H
+
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "jigsaw/diag.h"
+#include "jigsaw/gpu.h"
+#include "jigsaw/jsonio.h"
+#include "jigsaw/profile.h"
+
+#define JS_MAX_TASKS 32
+#define JS_MAX_VARIANTS 16
+
+typedef struct js_variant {
+    char name[JS_NAME_MAX];
+    char profile_name[JS_NAME_MAX]; /* profile file stem */
+    double accuracy;                /* as published, in `metric`'s unit (> 0) */
+    double accuracy_norm;           /* accuracy / best accuracy in the task, in (0, 1] */
+    char metric[JS_NAME_MAX];       /* e.g. "ImageNet top-1 (%)" */
+    char accuracy_source[256];
+    const js_profile *profile;      /* resolved; owned by the scenario's profile set */
+} js_variant;
+
+typedef struct js_task {
+    char name[JS_NAME_MAX];
+    int nvariants;
+    js_variant variants[JS_MAX_VARIANTS];
+} js_task;
+
+typedef struct js_edge {
+    int from, to;       /* task indices */
+    double fanout;      /* mean child items per parent item (>= 0) */
+    /* Per parent variant fan-out, or all NAN to use `fanout` for every variant. */
+    double fanout_by_variant[JS_MAX_VARIANTS];
+} js_edge;
+
+typedef enum js_latency_stat { JS_LAT_P95 = 0, JS_LAT_MEAN = 1 } js_latency_stat;
+
+/* The latency rule: for every source->sink path, sum over its tasks of
+ * stat(batch latency of the chosen configuration) <= slo_fraction * latency SLO.
+ * The paper's rule is {p95, 0.5} (2 x p95 <= SLO); ParvaGPU's is {mean, 0.45}. */
+typedef struct js_latency_rule {
+    js_latency_stat stat;
+    double slo_fraction;
+} js_latency_rule;
+
+typedef struct js_app {
+    char name[JS_NAME_MAX];
+    char description[1024];
+    int ntasks;
+    js_task tasks[JS_MAX_TASKS];
+    int nedges;
+    js_edge edges[JS_MAX_TASKS * 4];
+    int source;              /* the single task without parents */
+    double latency_slo_ms;   /* > 0 */
+    double accuracy_slo;     /* PAS floor in (0, 1] */
+    js_latency_rule rule;
+    double rate;             /* demand at the source, requests/s (>= 0) */
+    char trace[JS_PATH_MAX]; /* optional trace reference (relative to scenario), "" if none */
+} js_app;
+
+typedef struct js_cluster {
+    char gpu_name[JS_NAME_MAX];
+    js_gpu_type gpu;
+    int gpus;                /* >= 1 */
+    int max_workers;         /* allowed MPS workers per instance (<= gpu.max_mps_workers) */
+} js_cluster;
+
+typedef struct js_scenario {
+    char file[JS_PATH_MAX];
+    char name[JS_NAME_MAX];
+    char description[2048];
+    char profiles_dir[JS_PATH_MAX]; /* resolved directory holding gpus/ and <gpu>/ */
+    int napps;
+    js_app *apps;
+    js_cluster cluster;
+    js_profile_set profiles;        /* profiles of cluster.gpu */
+} js_scenario;
+
+/* Load, validate and resolve a scenario. Errors: 66 missing file, 65 invalid (message
+ * names file and JSON path). Warnings (e.g. an SLO no profiled configuration can ever
+ * meet) go to d->warnings. */
+int js_scenario_load(const char *path, js_scenario *out, js_diag *d);
+/* Same, but with the GPU type overridden (profiles re-resolved for that GPU). */
+int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario *out,
+                         js_diag *d);
+void js_scenario_free(js_scenario *s);
+cJSON *js_scenario_to_json(const js_scenario *s);
+
+int js_app_task_by_name(const js_app *a, const char *name);
+/* Fan-out of edge e when its parent runs variant v. */
+double js_edge_fanout(const js_edge *e, int parent_variant);
+
+#endif
