@@ -1,0 +1,58 @@
+/* planner: the eight systems and the exact GLPK MILP planner.
+ *
+ * Systems are subsets of three features (DESIGN.md section 3):
+ *   A  accuracy scaling (off: every task uses its most accurate variant)
+ *   S  spatial partitioning (off: the only segment is a whole GPU, one worker)
+ *   T  task-graph-informed budgeting (off: fixed local latency/accuracy budgets per task)
+ * Owner of this module may extend this header (additively).
+ */
+#ifndef JIGSAW_PLANNER_H
+#define JIGSAW_PLANNER_H
+
+#include "jigsaw/diag.h"
+#include "jigsaw/plan.h"
+#include "jigsaw/scenario.h"
+
+enum { JS_FEAT_A = 1u, JS_FEAT_S = 2u, JS_FEAT_T = 4u };
+#define JS_NSYSTEMS 8
+
+/* The eight systems in the canonical order unopt, A, S, T, A+T, S+T, A+S, A+S+T. */
+extern const unsigned js_systems[JS_NSYSTEMS];
+
+/* Parse "unopt", "A", "S", "T", "A+T", "S+T", "A+S", "A+S+T" (feature order free,
+ * case-insensitive) and the aliases "jigsaw" (A+S+T) and "loki" (A+T). 0 ok, else -1. */
+int js_system_parse(const char *name, unsigned *features);
+/* Canonical name: "unopt", "A", ..., "A+S+T". */
+const char *js_system_name(unsigned features);
+
+typedef struct js_plan_request {
+    unsigned features;     /* JS_FEAT_* bits */
+    double demand_scale;   /* multiplies every app's scenario rate (default 1) */
+    int rate_app;          /* >= 0: app whose rate is set to rate_override (--rate) */
+    double rate_override;
+    int gpus;              /* cluster size override; 0 = the scenario's */
+    double time_limit_s;   /* 0 = no limit; otherwise best plan found and its gap */
+    double latency_factor; /* multiplies every configuration's rule statistic; 1 = rule as is
+                              (a tail-safe planning option, see the study module) */
+    int verbose;           /* GLPK terminal output */
+} js_plan_request;
+
+void js_plan_request_init(js_plan_request *r);
+
+/* Minimum-slices plan (tie-breaks: higher PAS, then fewer GPUs). Returns 0 and a plan
+ * with feasible = true; or JS_EXIT_INFEASIBLE with the reason in planner's words in
+ * d->msg (which app, which SLO, by how much); or another code on error. */
+int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d);
+
+/* Largest common demand scale the cluster can serve (within 0.5% of the model's
+ * optimum) and the plan achieving it; out->demand_scale holds the scale. */
+int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d);
+
+/* Independent checker: demand covered, every path within its latency rule, PAS >= floor,
+ * every GPU layout valid, slices/GPUs counted right. 0 if valid, else DATAERR + reason. */
+int js_plan_verify(const js_scenario *s, const js_plan_request *r, const js_plan *p,
+                   js_diag *d);
+
+#endif
