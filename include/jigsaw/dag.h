@@ -16,12 +16,12 @@ typedef struct js_path {
  * JS_EXIT_DATAERR naming a task on a cycle. */
 int js_dag_topo_order(const js_app *a, int *order, js_diag *d);
 
-/* Every source->sink path. Returns the number of paths (>= 0), or -1 when more than
+/* Every source->sink path (from every entry task in a->sources). Returns the number of paths (>= 0), or -1 when more than
  * max_paths exist. */
 int js_dag_paths(const js_app *a, js_path *paths, int max_paths);
 
 /* Expected items per request reaching each task, given the variant of every task:
- * items[source] = 1; items[t] = sum over in-edges e of items[e.from] * fanout(e, v[e.from]).
+ * items[s] = 1 for every entry task s in a->sources; items[t] = sum over in-edges e of items[e.from] * fanout(e, v[e.from]).
  * `variant_of_task` may be NULL (then each edge's default fanout is used). */
 void js_dag_items_per_request(const js_app *a, const int *variant_of_task, double *items);
 

@@ -59,7 +59,14 @@ typedef struct js_app {
     js_task tasks[JS_MAX_TASKS];
     int nedges;
     js_edge edges[JS_MAX_TASKS * 4];
-    int source;              /* the single task without parents */
+    int source;              /* the first (usually only) entry task = sources[0] */
+    /* Entry tasks: tasks without parents, each receiving one item per request. An app
+     * has exactly one unless it lists them in "sources" (parallel branches fed by the
+     * same request, e.g. Social Media: classifier and captioner on one image); the
+     * listed set must equal the parentless set, so a stray disconnected task is still
+     * an error ("no single source"). */
+    int nsources;
+    int sources[JS_MAX_TASKS];
     double latency_slo_ms;   /* > 0 */
     double accuracy_slo;     /* PAS floor in (0, 1] */
     js_latency_rule rule;
