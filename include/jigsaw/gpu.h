@@ -39,6 +39,8 @@ typedef struct js_gpu_type {
     double sm_clock_mhz;         /* boost clock */
     double memory_bandwidth_gbs; /* whole GPU */
     double fp16_tflops;          /* dense tensor-core peak, whole GPU */
+    /* Added (issue 2): where every number above comes from (JSON "sources", optional). */
+    char sources[1536];
 } js_gpu_type;
 
 /* A placed instance: index into gpu->profiles and start slot on the memory axis. */

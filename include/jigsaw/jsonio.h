@@ -66,4 +66,25 @@ int js_json_get_object(js_jctx *c, const cJSON *obj, const char *key, bool requi
 int js_json_err(js_jctx *c, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* --- additions (issue 2, core data layer) --- */
+
+/* Every file format carries top-level "kind" ("gpu", "profile", "scenario", "plan",
+ * "sweep", ...) and "format_version" (JS_FORMAT_VERSION). */
+#define JS_FORMAT_VERSION 1
+
+/* Start a context at "$" for `file`. */
+void js_jctx_init(js_jctx *c, const char *file, js_diag *d);
+
+/* The document's "kind" string, or NULL when absent or not a string. */
+const char *js_json_kind(const cJSON *root);
+
+/* root must be an object with "kind" == kind and "format_version" == JS_FORMAT_VERSION. */
+int js_json_check_kind(js_jctx *c, const cJSON *root, const char *kind);
+
+/* A name used as a file stem or identifier: 1..JS_NAME_MAX-1 characters from
+ * [A-Za-z0-9._+-], not starting with '.'. */
+int js_json_get_name(js_jctx *c, const cJSON *obj, const char *key, bool required, char *buf,
+                     size_t bufsz);
+bool js_name_valid(const char *s);
+
 #endif

@@ -58,6 +58,16 @@ typedef struct js_gpu_plan {
     js_instance inst[JS_MAX_INSTANCES_PER_GPU];
 } js_gpu_plan;
 
+/* Solver statistics of the plan (additive). */
+typedef struct js_plan_stats {
+    int solves;          /* MILP solves (objective stages, demand search) */
+    long nodes;          /* branch-and-bound nodes over all solves */
+    double seconds;      /* wall time spent planning */
+    int rows, cols, int_cols; /* size of the (first) MILP */
+    int configs_raw;     /* configurations the system allows */
+    int configs;         /* after dominance and budget pruning */
+} js_plan_stats;
+
 typedef struct js_plan {
     char system[16];        /* canonical system name, e.g. "A+S+T" */
     bool feasible;
@@ -72,6 +82,11 @@ typedef struct js_plan {
     js_app_plan *apps;
     int ngpus;
     js_gpu_plan *gpus;
+    /* Additive fields. */
+    char objective_kind[16]; /* "slices" (min-slices plan) or "demand_scale" (max demand) */
+    double demand_scale_bound; /* max demand: proven upper bound on the scale; else NAN */
+    int gpus_total;          /* cluster size the plan was made for */
+    js_plan_stats stats;
 } js_plan;
 
 void js_plan_init(js_plan *p);

@@ -40,6 +40,7 @@ typedef struct js_profile_entry {
     double lat_p50_ms;  /* NAN when unknown */
     double lat_p95_ms;  /* NAN when unknown and not derived */
     bool p95_derived;   /* p95 computed from the mean by the dispersion assumption */
+    bool p50_derived;   /* added (issue 2): same for p50 */
 } js_profile_entry;
 
 typedef struct js_profile {
@@ -79,5 +80,16 @@ void js_profile_set_init(js_profile_set *s, const char *dir);
 /* Load <dir>/<model>.json once (cached); NULL + diag (66 if missing, 65 if invalid). */
 const js_profile *js_profile_set_get(js_profile_set *s, const char *model, js_diag *d);
 void js_profile_set_free(js_profile_set *s);
+
+/* --- additions (issue 2) --- */
+
+/* Import ParvaGPU's measured A100-80GB tables (MIT, MunQ-Lee/ParvaGPU_SC24).
+ * `dir` holds prof_data/<model>.csv, SLO/SLO_req_rate.csv, SLO/SLO_latency.csv and LICENSE.
+ * Writes <profiles_root>/a100-80gb/<model>.json and LICENSE-parvagpu there, and, when
+ * scenarios_dir is not NULL, <scenarios_dir>/parvagpu-slo<k>.json (k = 1..rows), each
+ * referring to profiles_root relative to scenarios_dir. Directories are created.
+ * Counts of written profiles and scenarios go to *nprofiles and *nscenarios. */
+int js_parvagpu_import(const char *dir, const char *profiles_root, const char *scenarios_dir,
+                       int *nprofiles, int *nscenarios, js_diag *d);
 
 #endif

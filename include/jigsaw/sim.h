@@ -11,7 +11,10 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/trace.h"
 
-typedef enum { JS_DISPATCH_JSED = 0, JS_DISPATCH_RR = 1 } js_dispatch_policy;
+/* JSED: join-shortest-expected-delay over the task's workers, each with its own queue;
+ * RR: round-robin into per-worker queues; SHARED (addition): one FIFO per task from which
+ * any free worker pulls its batch (work-conserving; M/M/c when batch = 1). */
+typedef enum { JS_DISPATCH_JSED = 0, JS_DISPATCH_RR = 1, JS_DISPATCH_SHARED = 2 } js_dispatch_policy;
 typedef enum { JS_SERVICE_LOGNORMAL = 0, JS_SERVICE_DETERMINISTIC = 1, JS_SERVICE_EXPONENTIAL = 2 } js_service_dist;
 
 typedef struct js_sim_config {
@@ -24,6 +27,10 @@ typedef struct js_sim_config {
     bool poisson_fanout;        /* random fan-out (Poisson with the edge's mean) vs rounded mean */
     double timeline_interval_s; /* 0 = no timeline */
     const char *timeline_path;  /* CSV written atomically at the end, or NULL */
+    /* Additions. Called about every 2^16 events from js_sim_run/js_sim_run_until (the
+     * library itself never prints). */
+    void (*progress)(void *ctx, double sim_time_s, uint64_t requests, uint64_t events);
+    void *progress_ctx;
 } js_sim_config;
 
 void js_sim_config_init(js_sim_config *c);
@@ -39,6 +46,18 @@ typedef struct js_app_metrics {
     double accuracy;            /* traffic-weighted served PAS */
 } js_app_metrics;
 
+/* Per task (addition). */
+typedef struct js_task_metrics {
+    int app, task;
+    int variant;               /* in the plan in force at the end */
+    int workers;               /* up workers at the end */
+    uint64_t items;            /* items served */
+    uint64_t batches;
+    double batch_mean;         /* items per batch */
+    double utilisation;        /* busy worker-seconds / up worker-seconds */
+    double queue_ms_mean;      /* mean wait from arrival at the task to batch start */
+} js_task_metrics;
+
 typedef struct js_sim_result {
     js_app_metrics total;
     int napps;
@@ -46,6 +65,13 @@ typedef struct js_sim_result {
     double slices_avg, gpus_avg; /* time-averaged over the run */
     uint64_t events;
     double sim_time_s, wall_s;
+    /* Additions. */
+    int ntasks;
+    js_task_metrics *tasks;
+    uint64_t items;            /* items served, all tasks */
+    double arrival_rate;       /* requests / sim_time_s */
+    double mean_in_system;     /* time-average requests in flight (Little's L) */
+    double mean_sojourn_s;     /* mean time from arrival to completion or drop (W) */
 } js_sim_result;
 
 typedef struct js_sim js_sim; /* opaque */
@@ -63,6 +89,16 @@ int js_sim_apply_plan(js_sim *sim, const js_plan *p, double downtime_s, js_diag 
 int js_sim_result_get(js_sim *sim, js_sim_result *out);
 void js_sim_result_free(js_sim_result *r);
 void js_sim_destroy(js_sim *sim);
+
+/* Additions. Write the timeline CSV gathered so far (flushing the open interval);
+ * js_sim_run calls it itself when config.timeline_path is set. Columns:
+ * t_start_s,t_end_s,app,arrivals,completed,late,dropped,violation_rate,p50_ms,p95_ms,
+ * p99_ms,max_ms,accuracy,slices,gpus -- one row per interval for each app and "all". */
+int js_sim_write_timeline(js_sim *sim, const char *path, js_diag *d);
+/* Current simulated time (s). */
+double js_sim_now(const js_sim *sim);
+/* Relative error bound of the reported latency percentiles (histogram buckets). */
+#define JS_SIM_LATENCY_REL_ERROR 0.0039
 
 cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s);
 

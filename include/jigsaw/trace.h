@@ -26,6 +26,29 @@ typedef struct js_arrival_spec {
     uint64_t seed;
 } js_arrival_spec;
 
+/* Additions (trace module owner):
+ *
+ * Trace file formats, recognised from their content (see scenarios/traces/README.md):
+ *  - bzip2 (optionally a tar holding one member) or plain text of whitespace-separated
+ *    integers: requests per second (the NASA trace);
+ *  - Azure LLM CSV: header "TIMESTAMP,..." and rows "YYYY-MM-DD hh:mm:ss.fffffff,...";
+ *  - ours, timestamps: header line "timestamp_s", then one time in seconds per line;
+ *  - ours, rates: header line "duration_s,rate", then one interval per line.
+ *  Lines starting with '#' and blank lines are skipped in our formats.
+ * Counts/rates become a non-homogeneous Poisson process (piecewise-constant intensity,
+ * sampled exactly by inverting the cumulative intensity), or a gamma renewal process in
+ * operational time when cv != 1. Timestamps are replayed as recorded.
+ * Order of operations: window [start_s, start_s + duration_s) in trace seconds, then time
+ * compression, then rescaling (rates are multiplied; timestamps are stretched in time). The
+ * "peak" of a trace is its largest interval rate (count traces: 1 s; rate files: one row;
+ * timestamps: 1 s bins of trace time), after compression. Rescaling needs a first streaming
+ * pass over the window (constant memory). */
+
+/* Defaults: cv 1, mmpp ratio 4 and sojourn 60 s, time_compression 1, everything else 0. */
+void js_arrival_spec_init(js_arrival_spec *spec);
+/* "poisson", "gamma", "mmpp", "trace" -> kind; -1 if unknown. */
+int js_arrival_kind_from_name(const char *name);
+
 typedef struct js_arrivals js_arrivals; /* opaque iterator */
 
 int js_arrivals_open(const js_arrival_spec *spec, js_arrivals **out, js_diag *d);
@@ -33,5 +56,16 @@ int js_arrivals_open(const js_arrival_spec *spec, js_arrivals **out, js_diag *d)
  * other values are errors with d set (e.g. truncated or malformed trace line). */
 int js_arrivals_next(js_arrivals *a, double *t, js_diag *d);
 void js_arrivals_close(js_arrivals *a);
+
+/* Information about an open stream (additions). */
+typedef struct js_arrivals_info {
+    const char *format;     /* "poisson", "gamma", "mmpp", "counts", "rates", "azure-csv",
+                               "timestamps" */
+    double scale;           /* rate multiplier applied by rescaling (1 = none) */
+    double trace_mean;      /* trace: mean rate over the window after compression, req/s */
+    double trace_peak;      /* trace: peak interval rate over the window after compression */
+    uint64_t emitted;       /* arrivals returned so far */
+} js_arrivals_info;
+void js_arrivals_get_info(const js_arrivals *a, js_arrivals_info *out);
 
 #endif

@@ -1,12 +1,225 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw capacity'. */
+/* jigsaw capacity: maximum serviceable demand of every system on a scenario's cluster. */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/study.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: jigsaw capacity SCENARIO [options]\n"
+            "\n"
+            "Maximum serviceable demand of each system (the paper's analytical study): the\n"
+            "largest multiple of the scenario's demand the cluster serves under the SLOs, the\n"
+            "gain over Unopt, A+S+T / A+T (JigsawServe vs Loki), the slices and GPUs used at\n"
+            "that demand, and which constraints bind (each is relaxed by 5%%: capacity = 5%%\n"
+            "more GPUs, latency = rule statistic / 1.05, accuracy = floor x 0.95; it binds when\n"
+            "the maximum demand then rises by more than the planner's 0.5%% tolerance).\n"
+            "\n"
+            "options:\n"
+            "  --gpus N             cluster size (default: the scenario's)\n"
+            "  --gpu TYPE           GPU type, e.g. a100-80gb, h100-80gb (profiles switch with it)\n"
+            "  --systems LIST       comma-separated systems (unopt,A,S,T,A+T,S+T,A+S,A+S+T,\n"
+            "                       jigsaw, loki; default all eight)\n"
+            "  --latency-factor F   multiply every configuration's latency statistic by F\n"
+            "                       (F > 1: a tail-safe rule; default 1 = the paper's 2 x p95)\n"
+            "  --tail-safe          also run the tail check (simulated p99 at 80%% of each\n"
+            "                       system's capacity, and the factor that keeps violations < 1%%)\n"
+            "  --no-binding         skip the binding-constraint analysis (3 solves a system)\n"
+            "  --time-limit S       per-MILP time limit (default none)\n"
+            "  --json               JSON on stdout: per system `system`, `max_demand_scale`,\n"
+            "                       `max_rate`, `gain_vs_unopt`, ...; top-level `jigsaw_vs_loki`\n"
+            "  -h, --help           this help\n");
+}
+
+static int parse_systems(const char *list, js_capacity_opts *o)
+{
+    char buf[256];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return -1;
+    o->nsystems = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        unsigned f;
+        if (js_system_parse(tok, &f) != 0 || o->nsystems >= JS_NSYSTEMS)
+            return -1;
+        for (int i = 0; i < o->nsystems; i++)
+            if (o->systems[i] == f)
+                return -1;
+        o->systems[o->nsystems++] = f;
+    }
+    return o->nsystems > 0 ? 0 : -1;
+}
+
+static void progress(void *ctx, const char *what, int done, int total)
+{
+    (void)ctx;
+    fprintf(stderr, "\r\033[K[%d/%d] %s", done, total, what);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int run_tail(const js_scenario *s, const js_capacity_opts *co, bool json, cJSON *root,
+                    js_diag *d)
+{
+    int n = co->nsystems > 0 ? co->nsystems : JS_NSYSTEMS;
+    const unsigned *sys = co->nsystems > 0 ? co->systems : js_systems;
+    js_tail_row rows[JS_NSYSTEMS];
+    js_tail_opts to;
+    js_tail_opts_init(&to);
+    to.gpus = co->gpus;
+    to.time_limit_s = co->time_limit_s;
+    for (int i = 0; i < n; i++) {
+        int rc = js_tail_check(s, sys[i], &to, &rows[i], d);
+        if (rc != 0)
+            return rc;
+    }
+    if (json) {
+        cJSON_AddItemToObject(root, "tail", js_tail_to_json(rows, n));
+        return 0;
+    }
+    printf("\ntail check (Poisson arrivals, %.0f s, at %.0f%% of each system's capacity):\n",
+           to.sim_seconds, 100.0 * to.load);
+    printf("%-6s %10s %8s %8s %9s %6s %10s %10s %9s\n", "system", "req/s", "p99 ms", "SLO ms",
+           "viol", "under", "safe F", "viol(F)", "cap cost");
+    for (int i = 0; i < n; i++) {
+        const js_tail_row *t = &rows[i];
+        if (t->status != 0) {
+            printf("%-6s infeasible\n", t->system);
+            continue;
+        }
+        printf("%-6s %10.4g %8.1f %8.0f %8.2f%% %6s %10.3g %9.2f%% %8.1f%%\n", t->system,
+               t->rate, t->p99_ms, t->slo_ms, 100.0 * t->violation_rate,
+               t->under_provisioned ? "yes" : "no", t->safe_factor, 100.0 * t->safe_violation,
+               100.0 * t->capacity_cost);
+    }
+    return 0;
+}
 
 int js_cmd_capacity(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw capacity: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    static const struct option longopts[] = {
+        {"gpus", required_argument, NULL, 'g'},
+        {"gpu", required_argument, NULL, 'G'},
+        {"systems", required_argument, NULL, 's'},
+        {"latency-factor", required_argument, NULL, 'l'},
+        {"tail-safe", no_argument, NULL, 'T'},
+        {"no-binding", no_argument, NULL, 'B'},
+        {"time-limit", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    js_capacity_opts co;
+    js_capacity_opts_init(&co);
+    co.binding = true;
+    const char *gpu = NULL;
+    bool json = false, tail = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'g': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 100000) {
+                fprintf(stderr, "jigsaw capacity: --gpus must be a positive integer\n");
+                return JS_EXIT_USAGE;
+            }
+            co.gpus = (int)v;
+            break;
+        }
+        case 'G': gpu = optarg; break;
+        case 's':
+            if (parse_systems(optarg, &co) != 0) {
+                fprintf(stderr, "jigsaw capacity: --systems: bad or repeated system in '%s'\n",
+                        optarg);
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case 'l':
+            if (parse_double(optarg, &co.latency_factor) != 0 || co.latency_factor <= 0) {
+                fprintf(stderr, "jigsaw capacity: --latency-factor must be > 0\n");
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case 'T': tail = true; break;
+        case 'B': co.binding = false; break;
+        case 't':
+            if (parse_double(optarg, &co.time_limit_s) != 0 || co.time_limit_s < 0) {
+                fprintf(stderr, "jigsaw capacity: --time-limit must be >= 0\n");
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return JS_EXIT_OK;
+        default: usage(stderr); return JS_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    js_diag d;
+    js_diag_init(&d);
+    js_scenario s;
+    memset(&s, 0, sizeof s);
+    int rc = gpu ? js_scenario_load_gpu(argv[optind], gpu, &s, &d)
+                 : js_scenario_load(argv[optind], &s, &d);
+    if (rc != 0) {
+        js_diag_print(&d);
+        return rc;
+    }
+    if (isatty(STDERR_FILENO))
+        co.progress = progress;
+    js_capacity_result r;
+    rc = js_capacity_study(&s, &co, &r, &d);
+    cJSON *root = NULL;
+    if (rc == 0 && json) {
+        root = js_capacity_to_json(&r);
+        if (!root)
+            rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
+    } else if (rc == 0) {
+        js_capacity_print(stdout, &r);
+    }
+    if (rc == 0 && tail)
+        rc = run_tail(&s, &co, json, root, &d);
+    if (rc == 0 && root) {
+        char *text = cJSON_Print(root);
+        if (!text)
+            rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
+        else {
+            printf("%s\n", text);
+            free(text);
+        }
+    }
+    cJSON_Delete(root);
+    js_scenario_free(&s);
+    js_diag_print(&d);
+    if (rc == 0) {
+        /* Exit 3 when no system serves any demand at all. */
+        bool any = false;
+        for (int i = 0; i < r.nrows; i++)
+            any = any || r.rows[i].status == 0;
+        if (!any)
+            return JS_EXIT_INFEASIBLE;
+    }
+    return rc;
 }

@@ -1,12 +1,232 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw check'. */
+/* jigsaw check: validate scenario, profile and GPU type files, one summary line each. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/gpu.h"
+#include "jigsaw/jsonio.h"
+#include "jigsaw/profile.h"
+#include "jigsaw/scenario.h"
+
+static void check_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: jigsaw check [--json] FILE...\n"
+            "\n"
+            "Validate each FILE (a scenario, profile or GPU type; the top-level \"kind\" says\n"
+            "which) and print one summary line per file. Errors and warnings go to stderr and\n"
+            "name the file, the JSON path and the problem.\n"
+            "\n"
+            "  --json       print a JSON array with one object per file instead\n"
+            "  -h, --help   this help\n"
+            "\n"
+            "exit status: 0 when every file is valid, else the highest code met\n"
+            "(65 invalid data, 66 missing or unreadable file).\n");
+}
+
+typedef struct check_result {
+    const char *kind;
+    char summary[512];
+} check_result;
+
+static int check_gpu(const char *path, const cJSON *root, js_diag *d, check_result *r)
+{
+    js_gpu_type g;
+    js_jctx c;
+    js_jctx_init(&c, path, d);
+    int rc = js_gpu_from_json(&c, root, &g);
+    if (rc != 0)
+        return rc;
+    js_gpu_layout *layouts = NULL;
+    int n = 0;
+    rc = js_gpu_enumerate_layouts(&g, 1, &layouts, &n);
+    free(layouts);
+    if (rc != 0)
+        return js_diag_set(d, rc, "%s: cannot enumerate MIG layouts", path);
+    char names[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < g.nprofiles; i++) {
+        int w = snprintf(names + len, sizeof names - len, "%s%s", i ? " " : "", g.profiles[i].name);
+        if (w < 0 || (size_t)w >= sizeof names - len)
+            break;
+        len += (size_t)w;
+    }
+    snprintf(r->summary, sizeof r->summary,
+             "gpu %s: %d compute / %d memory slices, MIG %s, %d maximal layouts, at most %d MPS "
+             "workers per instance",
+             g.name, g.compute_slices, g.memory_slices, names, n, g.max_mps_workers);
+    return 0;
+}
+
+static int check_profile(const char *path, const cJSON *root, js_diag *d, check_result *r)
+{
+    js_profile p;
+    js_jctx c;
+    js_jctx_init(&c, path, d);
+    int rc = js_profile_from_json(&c, root, &p);
+    if (rc != 0)
+        return rc;
+    int avail = 0, derived = 0;
+    for (int i = 0; i < p.nentries; i++) {
+        avail += p.entries[i].available;
+        derived += p.entries[i].available && p.entries[i].p95_derived;
+    }
+    snprintf(r->summary, sizeof r->summary,
+             "profile %s on %s: %s, %d configurations (%d available, %d unavailable)%s", p.model,
+             p.gpu, p.prov.kind == JS_PROV_MODELLED ? "modelled" : "measured", p.nentries, avail,
+             p.nentries - avail, derived ? ", p95 derived from the mean" : "");
+    js_profile_free(&p);
+    return 0;
+}
+
+static int check_scenario(const char *path, js_diag *d, check_result *r)
+{
+    js_scenario s;
+    int rc = js_scenario_load(path, &s, d);
+    if (rc != 0)
+        return rc;
+    int tasks = 0, variants = 0;
+    for (int a = 0; a < s.napps; a++) {
+        tasks += s.apps[a].ntasks;
+        for (int t = 0; t < s.apps[a].ntasks; t++)
+            variants += s.apps[a].tasks[t].nvariants;
+    }
+    snprintf(r->summary, sizeof r->summary,
+             "scenario %s: %d app%s, %d task%s, %d variant%s, %d x %s (at most %d MPS workers "
+             "per instance)",
+             s.name, s.napps, s.napps == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s", variants,
+             variants == 1 ? "" : "s", s.cluster.gpus, s.cluster.gpu_name, s.cluster.max_workers);
+    js_scenario_free(&s);
+    return 0;
+}
+
+static int check_one(const char *path, js_diag *d, check_result *r)
+{
+    cJSON *root = NULL;
+    r->kind = NULL;
+    r->summary[0] = '\0';
+    int rc = js_json_load_file(path, &root, d);
+    if (rc != 0)
+        return rc;
+    const char *kind = js_json_kind(root);
+    js_jctx c;
+    js_jctx_init(&c, path, d);
+    if (kind == NULL) {
+        rc = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "kind") == NULL
+                 ? js_json_err(&c, "kind",
+                               "missing required field (\"gpu\", \"profile\" or \"scenario\")")
+                 : js_json_check_kind(&c, root, "scenario");
+    } else if (strcmp(kind, "gpu") == 0) {
+        r->kind = "gpu";
+        rc = check_gpu(path, root, d, r);
+    } else if (strcmp(kind, "profile") == 0) {
+        r->kind = "profile";
+        rc = check_profile(path, root, d, r);
+    } else if (strcmp(kind, "scenario") == 0) {
+        r->kind = "scenario";
+        rc = check_scenario(path, d, r);
+    } else {
+        rc = js_json_err(&c, "kind",
+                         "\"%s\" is not a kind this command checks (gpu, profile, scenario)",
+                         kind);
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static cJSON *result_json(const char *path, int rc, const js_diag *d, const check_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    bool ok = cJSON_AddStringToObject(o, "file", path) != NULL &&
+              (r->kind ? cJSON_AddStringToObject(o, "kind", r->kind)
+                       : cJSON_AddNullToObject(o, "kind")) != NULL &&
+              cJSON_AddBoolToObject(o, "ok", rc == 0) != NULL &&
+              cJSON_AddNumberToObject(o, "exit_code", rc) != NULL;
+    if (ok && rc == 0)
+        ok = cJSON_AddStringToObject(o, "summary", r->summary) != NULL;
+    if (ok && rc != 0)
+        ok = cJSON_AddStringToObject(o, "error", d->msg) != NULL;
+    cJSON *w = ok ? cJSON_AddArrayToObject(o, "warnings") : NULL;
+    ok = ok && w != NULL;
+    int shown = d->nwarnings < JS_DIAG_MAX_WARNINGS ? d->nwarnings : JS_DIAG_MAX_WARNINGS;
+    for (int i = 0; i < shown && ok; i++) {
+        cJSON *s = cJSON_CreateString(d->warnings[i]);
+        ok = s != NULL && cJSON_AddItemToArray(w, s);
+        if (!ok)
+            cJSON_Delete(s);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
 
 int js_cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw check: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0, ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'j': json = 1; break;
+        case 'h': check_usage(stdout); return JS_EXIT_OK;
+        default: check_usage(stderr); return JS_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "jigsaw check: no FILE given\n");
+        check_usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    cJSON *all = json ? cJSON_CreateArray() : NULL;
+    if (json && all == NULL)
+        return JS_EXIT_INTERNAL;
+    int worst = 0;
+    js_diag *d = malloc(sizeof *d);
+    if (d == NULL) {
+        cJSON_Delete(all);
+        return JS_EXIT_INTERNAL;
+    }
+    for (int i = optind; i < argc; i++) {
+        js_diag_init(d);
+        check_result r;
+        int rc = check_one(argv[i], d, &r);
+        if (rc > worst)
+            worst = rc;
+        js_diag_print(d);
+        if (json) {
+            cJSON *o = result_json(argv[i], rc, d, &r);
+            if (o == NULL || !cJSON_AddItemToArray(all, o)) {
+                cJSON_Delete(o);
+                worst = JS_EXIT_INTERNAL > worst ? JS_EXIT_INTERNAL : worst;
+            }
+        } else if (rc == 0) {
+            printf("%s: ok: %s%s\n", argv[i], r.summary,
+                   d->nwarnings ? " (with warnings)" : "");
+        } else {
+            printf("%s: invalid (exit %d)\n", argv[i], rc);
+        }
+    }
+    free(d);
+    if (json) {
+        char *text = cJSON_Print(all);
+        cJSON_Delete(all);
+        if (text == NULL)
+            return JS_EXIT_INTERNAL;
+        printf("%s\n", text);
+        cJSON_free(text);
+    }
+    return worst;
 }

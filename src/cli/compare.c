@@ -1,12 +1,231 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw compare'. */
+/* jigsaw compare: the paper's study reproduced side by side (the main job). */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/jsonio.h"
+#include "jigsaw/study.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: jigsaw compare [options]\n"
+            "\n"
+            "Reproduces the JigsawServe study with our profiles and writes the results directory:\n"
+            "  1. analytical: the three applications on 120 GPUs, eight systems each: maximum\n"
+            "     serviceable demand and gains beside the paper's (S 5.25x, A 1.6x, T 1.1x,\n"
+            "     S+T 7.8x, A+S 12.1x, A+S+T 21.6x, A+S+T / A+T 11.3x);\n"
+            "  2. trace-driven: each application on 4 GPUs over a day of the NASA trace (5-minute\n"
+            "     intervals, scaled so A+S+T's peak is just within its capacity) for A+S+T, A+S,\n"
+            "     S+T, A+T: slices used, violations, served accuracy beside the paper's;\n"
+            "  3. a tail check of the 2 x p95 rule under Poisson arrivals;\n"
+            "on A100 and H100 profiles. Writes CSV + JSON for every table, per-interval timelines,\n"
+            "REPORT.md, and PNG/SVG plots (when gnuplot is installed).\n"
+            "Reads scenarios/<app>-<gpu>-{120,4}.json and scenarios/traces/nasa*.\n"
+            "\n"
+            "options:\n"
+            "  --quick                reduced run for tests (A100 only, no binding analysis, a\n"
+            "                         6-hour window, short tail check): under a minute\n"
+            "  --out DIR              results directory (default results)\n"
+            "  --gpu G                a100-80gb, h100-80gb or all (default all)\n"
+            "  --scenarios DIR        scenario directory (default scenarios)\n"
+            "  --trace FILE           the NASA trace (default scenarios/traces/nasa*)\n"
+            "  --trace-day N          day of the trace (0 = 1995-07-01; default 4 = Jul 5)\n"
+            "  --time-compression C   trace seconds per simulated second (default 24)\n"
+            "  --peak-fraction F      busiest interval = F x A+S+T's capacity (default 0.95)\n"
+            "  --headroom H           controller plans for prediction x (1 + H) (default 0)\n"
+            "  --predictor P          last5 (default), last5-mean, ewma, oracle\n"
+            "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
+            "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
+            "  --no-tail              skip the tail check\n"
+            "  --no-binding           skip the binding-constraint analysis\n"
+            "  --no-plots             do not run gnuplot\n"
+            "  --plot-script FILE     gnuplot script (default scripts/plot-results.gnuplot)\n"
+            "  --time-limit S         per-MILP time limit (default none)\n"
+            "  --seed N               random seed (default 1)\n"
+            "  --json                 print the tables as one JSON document on stdout\n"
+            "  -h, --help             this help\n",
+            JS_DEFAULT_RELAYOUT_DOWNTIME_S);
+}
+
+typedef struct progress_state {
+    double t0;
+} progress_state;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress(void *ctx, const char *what, int done, int total)
+{
+    progress_state *p = ctx;
+    double el = now_s() - p->t0;
+    int pct = total > 0 ? (int)(100.0 * done / total) : 0;
+    fprintf(stderr, "\r\033[K[%3d%% %4.0fs] %.70s", pct, el, what);
+    if (done >= total && strcmp(what, "writing results") == 0)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_gpu(js_compare_opts *o, const char *g)
+{
+    if (strcasecmp(g, "all") == 0) {
+        o->ngpu_types = 2;
+        snprintf(o->gpu_types[0], sizeof o->gpu_types[0], "a100");
+        snprintf(o->gpu_types[1], sizeof o->gpu_types[1], "h100");
+        return 0;
+    }
+    if (strncasecmp(g, "a100", 4) == 0 || strncasecmp(g, "h100", 4) == 0) {
+        o->ngpu_types = 1;
+        snprintf(o->gpu_types[0], sizeof o->gpu_types[0], "%c100",
+                 (g[0] == 'a' || g[0] == 'A') ? 'a' : 'h');
+        return 0;
+    }
+    return -1;
+}
+
+static void add_file(cJSON *root, const char *dir, const char *name, js_diag *d)
+{
+    char path[JS_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.json", dir, name);
+    cJSON *j = NULL;
+    if (js_json_load_file(path, &j, d) == 0)
+        cJSON_AddItemToObject(root, name, j);
+}
+
+static void print_summary(const char *dir, bool json, js_diag *d)
+{
+    if (json) {
+        cJSON *root = cJSON_CreateObject();
+        if (!root)
+            return;
+        cJSON_AddStringToObject(root, "out_dir", dir);
+        add_file(root, dir, "capacity", d);
+        add_file(root, dir, "trace", d);
+        add_file(root, dir, "tail", d);
+        char *text = cJSON_Print(root);
+        if (text)
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(root);
+        return;
+    }
+    char path[JS_PATH_MAX];
+    snprintf(path, sizeof path, "%s/REPORT.md", dir);
+    printf("wrote %s (and CSV/JSON tables, timelines and plots in %s/)\n", path, dir);
+}
 
 int js_cmd_compare(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw compare: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    static const struct option longopts[] = {
+        {"quick", no_argument, NULL, 'q'},
+        {"out", required_argument, NULL, 'o'},
+        {"gpu", required_argument, NULL, 'G'},
+        {"scenarios", required_argument, NULL, 'S'},
+        {"trace", required_argument, NULL, 'f'},
+        {"trace-day", required_argument, NULL, 'y'},
+        {"time-compression", required_argument, NULL, 'c'},
+        {"peak-fraction", required_argument, NULL, 'k'},
+        {"headroom", required_argument, NULL, 'H'},
+        {"predictor", required_argument, NULL, 'p'},
+        {"relayout-downtime", required_argument, NULL, 'r'},
+        {"latency-factor", required_argument, NULL, 'l'},
+        {"no-tail", no_argument, NULL, 'T'},
+        {"no-binding", no_argument, NULL, 'B'},
+        {"no-plots", no_argument, NULL, 'P'},
+        {"plot-script", required_argument, NULL, 'g'},
+        {"time-limit", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 'e'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    js_compare_opts o;
+    js_compare_opts_init(&o);
+    bool json = false, gpu_given = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        double v = 0.0;
+        bool bad = false;
+        switch (c) {
+        case 'q': o.quick = true; break;
+        case 'o': o.out_dir = optarg; break;
+        case 'G': bad = set_gpu(&o, optarg) != 0; gpu_given = true; break;
+        case 'S': o.scenarios_dir = optarg; break;
+        case 'f': o.trace_path = optarg; break;
+        case 'y':
+            bad = parse_double(optarg, &v) || v < 0 || v != floor(v) || v > 100;
+            o.trace_day = (int)v;
+            break;
+        case 'c': bad = parse_double(optarg, &o.time_compression) || o.time_compression <= 0; break;
+        case 'k':
+            bad = parse_double(optarg, &o.peak_fraction) || o.peak_fraction <= 0 ||
+                  o.peak_fraction > 2;
+            break;
+        case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
+        case 'r': bad = parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
+        case 'l': bad = parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'T': o.tail = false; break;
+        case 'B': o.binding = false; break;
+        case 'P': o.plots = false; break;
+        case 'g': o.plot_script = optarg; break;
+        case 't': bad = parse_double(optarg, &o.time_limit_s) || o.time_limit_s < 0; break;
+        case 'e':
+            bad = parse_double(optarg, &v) || v < 0 || v != floor(v);
+            o.seed = (uint64_t)v;
+            break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return JS_EXIT_OK;
+        default: usage(stderr); return JS_EXIT_USAGE;
+        }
+        if (bad) {
+            fprintf(stderr, "jigsaw compare: bad value '%s' for an option (see --help)\n",
+                    optarg);
+            return JS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    if (o.quick) {
+        /* The reduced run: one GPU type, no binding analysis (the tail check stays, short). */
+        if (!gpu_given)
+            set_gpu(&o, "a100");
+        o.binding = false;
+    }
+    progress_state ps = {now_s()};
+    if (isatty(STDERR_FILENO)) {
+        o.progress = progress;
+        o.progress_ctx = &ps;
+    }
+    js_diag d;
+    js_diag_init(&d);
+    int rc = js_compare_run(&o, &d);
+    if (rc == 0)
+        print_summary(o.out_dir, json, &d);
+    js_diag_print(&d);
+    return rc;
 }

@@ -1,12 +1,262 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw run'. */
+/* jigsaw run: the trace-driven controller -- re-plan every interval and simulate. */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/study.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: jigsaw run SCENARIO --system NAME --trace FILE [options]\n"
+            "\n"
+            "Replays the trace through the simulator while re-planning every interval from the\n"
+            "predicted demand (min-slice MILP; when the prediction exceeds the system's capacity,\n"
+            "its max-demand plan serves what it can). Each new plan is applied to the running\n"
+            "simulation: instances unchanged on a GPU keep running, and only GPUs whose MIG\n"
+            "layout changed are down for the re-layout time. GPUs are re-assigned so that as many\n"
+            "as possible keep their layout. Reports per interval and in total: slices used as a\n"
+            "share of the cluster, violation rate, served accuracy, re-layouts.\n"
+            "\n"
+            "options:\n"
+            "  --system NAME          unopt, A, S, T, A+T, S+T, A+S, A+S+T (jigsaw), loki\n"
+            "  --trace FILE           trace file (formats: see scenarios/traces/README.md)\n"
+            "  --interval S           re-planning interval in trace seconds (default 300)\n"
+            "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
+            "                         last5-mean, ewma, oracle (the true next-interval rate)\n"
+            "  --ewma-alpha A         weight of the newest interval for ewma (default 0.5)\n"
+            "  --headroom H           plan for prediction x (1 + H) (default 0)\n"
+            "  --relayout-downtime S  downtime of a GPU whose MIG layout changes, in real seconds\n"
+            "                         (default %.0f: destroying/recreating MIG instances ~1-2 s\n"
+            "                         plus restarting the workers); scaled by the compression\n"
+            "  --time-compression C   trace seconds per simulated second (default 1)\n"
+            "  --trace-start S        window start in trace seconds (default 0)\n"
+            "  --trace-duration S     window length in trace seconds (default: whole trace)\n"
+            "  --trace-mean R         rescale the trace to mean R requests/s\n"
+            "  --scale-to-capacity F  rescale so the busiest interval is F x A+S+T's capacity\n"
+            "                         (the paper scaled its trace to the best system)\n"
+            "  --app NAME             application the trace drives (default the first)\n"
+            "  --gpus N, --gpu TYPE   cluster size / GPU type override\n"
+            "  --latency-factor F     tail-safe latency rule factor (default 1)\n"
+            "  --seed N               random seed (default 1)\n"
+            "  --timeline FILE.csv    per-interval CSV\n"
+            "  --intervals            print the per-interval table too\n"
+            "  --json                 JSON on stdout (with per-interval detail)\n"
+            "  -h, --help             this help\n",
+            JS_DEFAULT_RELAYOUT_DOWNTIME_S);
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void progress(void *ctx, const char *what, int done, int total)
+{
+    (void)ctx;
+    fprintf(stderr, "\r\033[K%s: interval %d/%d", what, done, total);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* Rescale so the busiest interval is `frac` x A+S+T's capacity for the driven app. */
+static int scale_to_capacity(const js_scenario *s, js_controller_opts *o, double frac,
+                             js_diag *d)
+{
+    js_plan_request req;
+    js_plan_request_init(&req);
+    req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    req.gpus = o->gpus;
+    req.latency_factor = o->latency_factor;
+    js_plan p;
+    js_plan_init(&p);
+    int rc = js_plan_max_demand(s, &req, &p, d);
+    double cap = p.demand_scale * s->apps[o->app].rate;
+    js_plan_free(&p);
+    if (rc != 0)
+        return rc;
+    js_arrival_spec raw = o->arrivals;
+    raw.target_mean = raw.target_peak = 0.0;
+    double *rates = NULL;
+    int n = 0;
+    double c = o->time_compression > 0 ? o->time_compression : 1.0;
+    rc = js_arrival_interval_rates(&raw, o->interval_s / c, 100000, &rates, &n, d);
+    if (rc != 0)
+        return rc;
+    double peak = 0.0;
+    for (int k = 0; k < n; k++)
+        peak = rates[k] > peak ? rates[k] : peak;
+    free(rates);
+    js_arrivals *a = NULL;
+    if ((rc = js_arrivals_open(&raw, &a, d)) != 0)
+        return rc;
+    js_arrivals_info info;
+    js_arrivals_get_info(a, &info);
+    js_arrivals_close(a);
+    if (!(peak > 0) || !(info.trace_mean > 0))
+        return js_diag_set(d, JS_EXIT_DATAERR, "%s: the trace window has no arrivals",
+                           raw.path);
+    o->arrivals.target_mean = info.trace_mean * frac * cap / peak;
+    o->arrivals.target_peak = 0.0;
+    return 0;
+}
 
 int js_cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw run: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    static const struct option longopts[] = {
+        {"system", required_argument, NULL, 's'},
+        {"trace", required_argument, NULL, 'f'},
+        {"interval", required_argument, NULL, 'i'},
+        {"predictor", required_argument, NULL, 'p'},
+        {"ewma-alpha", required_argument, NULL, 'a'},
+        {"headroom", required_argument, NULL, 'H'},
+        {"relayout-downtime", required_argument, NULL, 'r'},
+        {"time-compression", required_argument, NULL, 'c'},
+        {"trace-start", required_argument, NULL, 'S'},
+        {"trace-duration", required_argument, NULL, 'D'},
+        {"trace-mean", required_argument, NULL, 'm'},
+        {"scale-to-capacity", required_argument, NULL, 'k'},
+        {"app", required_argument, NULL, 'A'},
+        {"gpus", required_argument, NULL, 'g'},
+        {"gpu", required_argument, NULL, 'G'},
+        {"latency-factor", required_argument, NULL, 'l'},
+        {"seed", required_argument, NULL, 'e'},
+        {"timeline", required_argument, NULL, 't'},
+        {"intervals", no_argument, NULL, 'I'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    js_controller_opts o;
+    js_controller_opts_init(&o);
+    js_arrival_spec_init(&o.arrivals);
+    o.arrivals.kind = JS_ARR_TRACE;
+    o.arrivals.seed = 1;
+    o.sim.seed = 1;
+    const char *system = NULL, *trace = NULL, *timeline = NULL, *gpu = NULL, *app = NULL;
+    bool json = false, intervals = false;
+    double scale_frac = 0.0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        double v = 0.0;
+        bool bad = false;
+        switch (c) {
+        case 's': system = optarg; break;
+        case 'f': trace = optarg; break;
+        case 'i': bad = parse_double(optarg, &o.interval_s) || o.interval_s <= 0; break;
+        case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
+        case 'a':
+            bad = parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
+            break;
+        case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'r':
+            bad = parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
+            break;
+        case 'c':
+            bad = parse_double(optarg, &o.time_compression) || o.time_compression <= 0;
+            o.arrivals.time_compression = o.time_compression;
+            break;
+        case 'S': bad = parse_double(optarg, &o.arrivals.start_s) || o.arrivals.start_s < 0; break;
+        case 'D':
+            bad = parse_double(optarg, &o.arrivals.duration_s) || o.arrivals.duration_s < 0;
+            break;
+        case 'm':
+            bad = parse_double(optarg, &o.arrivals.target_mean) || o.arrivals.target_mean <= 0;
+            break;
+        case 'k': bad = parse_double(optarg, &scale_frac) || scale_frac <= 0; break;
+        case 'A': app = optarg; break;
+        case 'g':
+            bad = parse_double(optarg, &v) || v < 1 || v != floor(v) || v > 100000;
+            o.gpus = (int)v;
+            break;
+        case 'G': gpu = optarg; break;
+        case 'l': bad = parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'e':
+            bad = parse_double(optarg, &v) || v < 0 || v != floor(v);
+            o.sim.seed = o.arrivals.seed = (uint64_t)v;
+            break;
+        case 't': timeline = optarg; break;
+        case 'I': intervals = true; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return JS_EXIT_OK;
+        default: usage(stderr); return JS_EXIT_USAGE;
+        }
+        if (bad) {
+            fprintf(stderr, "jigsaw run: bad value '%s' for an option (see --help)\n", optarg);
+            return JS_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc || !system || !trace) {
+        fprintf(stderr, "jigsaw run: needs SCENARIO, --system and --trace\n");
+        usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    if (js_system_parse(system, &o.features) != 0) {
+        fprintf(stderr, "jigsaw run: unknown system '%s'\n", system);
+        return JS_EXIT_USAGE;
+    }
+    if (snprintf(o.arrivals.path, sizeof o.arrivals.path, "%s", trace) >=
+        (int)sizeof o.arrivals.path) {
+        fprintf(stderr, "jigsaw run: --trace path too long\n");
+        return JS_EXIT_USAGE;
+    }
+    js_diag d;
+    js_diag_init(&d);
+    js_scenario s;
+    memset(&s, 0, sizeof s);
+    int rc = gpu ? js_scenario_load_gpu(argv[optind], gpu, &s, &d)
+                 : js_scenario_load(argv[optind], &s, &d);
+    if (rc != 0) {
+        js_diag_print(&d);
+        return rc;
+    }
+    if (app) {
+        o.app = -1;
+        for (int i = 0; i < s.napps; i++)
+            if (strcmp(s.apps[i].name, app) == 0)
+                o.app = i;
+        if (o.app < 0) {
+            fprintf(stderr, "jigsaw run: %s: no application '%s'\n", argv[optind], app);
+            js_scenario_free(&s);
+            return JS_EXIT_USAGE;
+        }
+    }
+    if (scale_frac > 0)
+        rc = scale_to_capacity(&s, &o, scale_frac, &d);
+    if (isatty(STDERR_FILENO))
+        o.progress = progress;
+    js_controller_result r;
+    memset(&r, 0, sizeof r);
+    if (rc == 0)
+        rc = js_controller_run(&s, &o, &r, &d);
+    if (rc == 0 && timeline)
+        rc = js_controller_write_timeline(timeline, &r, &d);
+    if (rc == 0 && json) {
+        cJSON *root = js_controller_to_json(&r, true);
+        char *text = root ? cJSON_Print(root) : NULL;
+        if (!text)
+            rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
+        else
+            printf("%s\n", text);
+        free(text);
+        cJSON_Delete(root);
+    } else if (rc == 0) {
+        js_controller_print(stdout, &r, intervals);
+    }
+    js_controller_result_free(&r);
+    js_scenario_free(&s);
+    js_diag_print(&d);
+    return rc;
 }

@@ -1,12 +1,190 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw sweep'. */
+/* jigsaw sweep: run an SLO sweep file -- a grid of planner (and simulator) runs -- on
+ * local worker processes or MPI ranks, resumably, into one CSV. */
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/sweep.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: jigsaw sweep SWEEP.json [-o OUT.csv] [-j N] [options]\n"
+            "\n"
+            "Evaluate every point of the sweep's grid (latency SLO, accuracy SLO, GPUs, demand\n"
+            "scale, systems, GPU type) with the planner -- maximum serviceable demand, or\n"
+            "fewest slices at a demand -- and, with \"simulate\": true, replay each plan in\n"
+            "the simulator. One CSV row per point, in point order, whatever the parallelism.\n"
+            "\n"
+            "options:\n"
+            "  -o, --output OUT.csv  write the CSV here (atomically, once complete) and keep\n"
+            "                        a journal OUT.csv.journal of finished points: run the\n"
+            "                        same command again after an interruption to resume.\n"
+            "                        Without -o the CSV goes to stdout and nothing is kept.\n"
+            "  -j, --jobs N          local worker processes (default: online cores)\n"
+            "      --keep-journal    keep the journal after the CSV is written\n"
+            "      --progress        progress on stderr even when it is not a terminal\n"
+            "      --no-progress     no progress line (default: on when stderr is a terminal)\n"
+            "      --dry-run         validate the sweep (and its scenario), print the number\n"
+            "                        of points and exit\n"
+            "      --synthetic MS    testing/benchmarking aid: replace the planner by a\n"
+            "                        deterministic synthetic evaluator costing MS..2*MS ms\n"
+            "                        of CPU per point (output is not a planning result)\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "MPI: under 'mpirun -np K jigsaw sweep ...' (MPI builds) rank 0 hands out points\n"
+            "to all ranks and writes the output, byte-identical to a serial run; -j is\n"
+            "ignored there.\n"
+            "\n"
+            "CSV columns: point, system, gpu, gpus, latency_slo_ms, accuracy_slo,\n"
+            "demand_scale (inputs; empty = as in the scenario), status, max_demand_scale,\n"
+            "rate_rps, slices, gpus_used, pas (lowest over apps), gain_vs_unopt (when unopt is\n"
+            "in the grid: capacity ratio, or for min-slices unopt slices / slices); with\n"
+            "simulate: sim_requests, sim_violation_rate, sim_p99_ms, sim_accuracy.\n"
+            "\n"
+            "exit codes: 0 ok, 1 internal, 2 usage, 4 MPI not built in, 65 invalid sweep,\n"
+            "66 missing input, 73 output not writable, 128+signal interrupted (resumable)\n");
+}
+
+typedef struct sweep_args {
+    const char *sweep_path;
+    js_sweep_options opts;
+    bool dry_run;
+    double synthetic_ms; /* < 0: the real planner */
+} sweep_args;
+
+static int parse_positive_int(const char *s, int *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 1 || v > 4096)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, sweep_args *a)
+{
+    enum { OPT_KEEP = 256, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_DRY, OPT_SYNTH };
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"keep-journal", no_argument, NULL, OPT_KEEP},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"synthetic", required_argument, NULL, OPT_SYNTH},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    js_sweep_options_init(&a->opts);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    a->opts.jobs = cores >= 1 && cores <= 4096 ? (int)cores : 1;
+    a->opts.progress = isatty(STDERR_FILENO) == 1;
+    a->synthetic_ms = -1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'o':
+            a->opts.out_path = optarg;
+            break;
+        case 'j':
+            if (parse_positive_int(optarg, &a->opts.jobs) != 0) {
+                fprintf(stderr, "jigsaw sweep: -j: expected an integer in [1, 4096], got "
+                                "'%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case OPT_KEEP:
+            a->opts.keep_journal = true;
+            break;
+        case OPT_PROGRESS:
+            a->opts.progress = true;
+            break;
+        case OPT_NO_PROGRESS:
+            a->opts.progress = false;
+            break;
+        case OPT_DRY:
+            a->dry_run = true;
+            break;
+        case OPT_SYNTH: {
+            char *end = NULL;
+            a->synthetic_ms = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(a->synthetic_ms >= 0 &&
+                                                   a->synthetic_ms <= 60000)) {
+                fprintf(stderr, "jigsaw sweep: --synthetic: expected milliseconds in "
+                                "[0, 60000], got '%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return -1;
+        default:
+            fprintf(stderr, "jigsaw sweep: unknown or incomplete option '%s'\n",
+                    argv[optind - 1]);
+            usage(stderr);
+            return JS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "jigsaw sweep: expected exactly one sweep file\n");
+        usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    a->sweep_path = argv[optind];
+    return 0;
+}
+
+static int make_evaluator(const js_sweep *sw, void *arg, js_sweep_evaluator *ev, js_diag *d)
+{
+    const sweep_args *a = arg;
+    if (a->synthetic_ms >= 0)
+        return js_sweep_eval_synthetic_create(a->synthetic_ms, ev, d);
+    return js_sweep_eval_planner_create(sw, ev, d);
+}
+
+static int finish(int rc, const js_diag *d, bool print)
+{
+    if (print && (rc != 0 || d->nwarnings > 0))
+        js_diag_print(d);
+    return rc;
+}
 
 int js_cmd_sweep(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw sweep: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    sweep_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? JS_EXIT_OK : rc;
+    js_diag d;
+    js_diag_init(&d);
+    js_sweep sw;
+    rc = js_sweep_load(a.sweep_path, &sw, &d);
+    if (rc != 0)
+        return finish(rc, &d, true);
+    if (a.dry_run || !js_sweep_mpi_launched()) {
+        js_sweep_evaluator ev;
+        rc = make_evaluator(&sw, &a, &ev, &d);
+        if (rc == 0 && a.dry_run)
+            printf("%s: %ld points\n", a.sweep_path, sw.npoints);
+        else if (rc == 0)
+            rc = js_sweep_run(&sw, &ev, &a.opts, &d);
+        js_sweep_evaluator_destroy(&ev);
+        js_sweep_free(&sw);
+        return finish(rc, &d, true);
+    }
+    int rank = 0;
+    rc = js_sweep_run_mpi(&sw, make_evaluator, &a, &a.opts, &rank, &d);
+    js_sweep_free(&sw);
+    return finish(rc, &d, rank == 0);
 }

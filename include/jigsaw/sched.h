@@ -1,0 +1,40 @@
+/* sched: host-side scheduling rules shared by the simulator and the real-GPU backend --
+ * which worker of a task receives an item (dispatch), and how many queued items a free
+ * worker takes (dynamic batching). Pure functions over small caller-owned state; no
+ * allocation, no randomness, deterministic tie-breaking (lowest index wins). */
+#ifndef JIGSAW_SCHED_H
+#define JIGSAW_SCHED_H
+
+#include <stdbool.h>
+
+/* What the dispatcher knows of one worker of a task. */
+typedef struct js_sched_worker {
+    int queued;              /* items waiting in the worker's own queue */
+    double busy_until;       /* expected end of the batch in service (s); <= now when idle */
+    double inv_throughput;   /* seconds per item at the worker's planned batch size */
+    bool up;                 /* false while its GPU is being reconfigured or it is retired */
+} js_sched_worker;
+
+/* Expected delay before a new item sent to w finishes: the rest of the batch in service
+ * plus (queued + 1) items at the worker's throughput. */
+static inline double js_sched_expected_delay(const js_sched_worker *w, double now)
+{
+    double rest = w->busy_until > now ? w->busy_until - now : 0.0;
+    return rest + (double)(w->queued + 1) * w->inv_throughput;
+}
+
+/* Join-shortest-expected-delay: the up worker with the least expected delay (the
+ * queue length weighted by throughput), lowest index on ties; -1 if none is up. */
+int js_sched_pick_jsed(const js_sched_worker *w, int n, double now);
+
+/* Round-robin over the up workers starting at *cursor (advanced); -1 if none is up. */
+int js_sched_pick_rr(const js_sched_worker *w, int n, int *cursor);
+
+/* Dynamic batching: how many of `queued` items a free worker with batch size
+ * `max_batch` takes now. Without a timeout (timeout_s <= 0) it takes what is there, up to
+ * max_batch. With one, it waits for a full batch until the oldest queued item has waited
+ * timeout_s; then returns 0 and sets *wake_at to when it should look again. */
+int js_sched_batch_take(int queued, int max_batch, double oldest_enqueued, double now,
+                        double timeout_s, double *wake_at);
+
+#endif

@@ -1,0 +1,290 @@
+/* study: the capacity study, the trace-driven controller, the tail check and the
+ * comparison with the JigsawServe paper (DESIGN.md section 6).
+ *
+ * Everything here is built on the planner (planner.h), the simulator (sim.h) and the
+ * arrival processes (trace.h). Library functions never print: progress goes through an
+ * optional callback, results come back in structs and are serialised to JSON/CSV/Markdown
+ * by the functions below. Owner: the study module.
+ */
+#ifndef JIGSAW_STUDY_H
+#define JIGSAW_STUDY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "jigsaw/diag.h"
+#include "jigsaw/plan.h"
+#include "jigsaw/planner.h"
+#include "jigsaw/scenario.h"
+#include "jigsaw/sim.h"
+#include "jigsaw/trace.h"
+
+/* Progress callback: `what` names the step, done/total count steps of the whole job. */
+typedef void (*js_progress_fn)(void *ctx, const char *what, int done, int total);
+
+/* ------------------------------------------------------------------------------------
+ * Capacity: maximum serviceable demand of each system (the paper's analytical study).
+ * ---------------------------------------------------------------------------------- */
+
+/* Constraints that bind at the maximum demand, found by re-solving with each one relaxed
+ * by `relax` (GPUs x (1 + relax), latency rule statistic / (1 + relax), accuracy floor
+ * x (1 - relax)): a constraint binds when relaxing it raises the maximum demand by more
+ * than the planner's tolerance (0.5%). */
+enum { JS_BIND_CAPACITY = 1u, JS_BIND_LATENCY = 2u, JS_BIND_ACCURACY = 4u };
+#define JS_BIND_NKINDS 3
+
+typedef struct js_capacity_row {
+    unsigned features;
+    char system[16];
+    int status;              /* 0: solved; JS_EXIT_INFEASIBLE: serves no demand at all */
+    char reason[JS_DIAG_MSG_MAX]; /* planner's reason when infeasible */
+    double max_demand_scale; /* multiple of the scenario's rates */
+    double max_rate;         /* requests/s at the sources (sum over apps) at that scale */
+    double gain_vs_unopt;    /* max_demand_scale / Unopt's; NAN when Unopt is infeasible */
+    int slices_used, gpus_used;
+    double pas_min;          /* lowest application PAS in the plan */
+    double gap;              /* planner's relative gap (0 when proven optimal) */
+    bool binding_done;
+    unsigned binding;        /* JS_BIND_* bits */
+    double relax_gain[JS_BIND_NKINDS]; /* relative increase of max demand when relaxed */
+    double solve_s;          /* wall time of the max-demand solve */
+} js_capacity_row;
+
+typedef struct js_capacity_opts {
+    int nsystems;                 /* 0 = all eight */
+    unsigned systems[JS_NSYSTEMS];
+    int gpus;                     /* 0 = the scenario's cluster */
+    double latency_factor;        /* 1 = the paper's rule */
+    double time_limit_s;          /* per MILP, 0 = none */
+    bool binding;                 /* run the relaxation analysis (3 more solves a system) */
+    double relax;                 /* relaxation step, default 0.05 */
+    js_progress_fn progress;
+    void *progress_ctx;
+} js_capacity_opts;
+
+void js_capacity_opts_init(js_capacity_opts *o);
+
+typedef struct js_capacity_result {
+    char scenario[JS_NAME_MAX];
+    char gpu[JS_NAME_MAX];
+    int gpus, slices;             /* cluster */
+    double latency_factor;
+    int nrows;
+    js_capacity_row rows[JS_NSYSTEMS];
+    double jigsaw_vs_loki;        /* A+S+T / A+T; NAN when either was not run/infeasible */
+} js_capacity_result;
+
+/* Runs js_plan_max_demand for each requested system. An infeasible system is a row with
+ * status JS_EXIT_INFEASIBLE (not an error). Returns 0, or an error code with d set. */
+int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
+                      js_capacity_result *r, js_diag *d);
+/* "capacity", "capacity+latency", ... ("none" when nothing binds, "-" when not run). */
+void js_binding_string(unsigned binding, bool done, char *buf, size_t n);
+const js_capacity_row *js_capacity_find(const js_capacity_result *r, unsigned features);
+cJSON *js_capacity_to_json(const js_capacity_result *r);
+/* Human-readable table. */
+void js_capacity_print(FILE *out, const js_capacity_result *r);
+
+/* ------------------------------------------------------------------------------------
+ * Predictors of the next interval's demand.
+ * ---------------------------------------------------------------------------------- */
+
+typedef enum js_predictor_kind {
+    JS_PRED_LAST5 = 0,      /* max of the last 5 interval rates (conservative; default) */
+    JS_PRED_LAST5_MEAN = 1, /* mean of the last 5 interval rates */
+    JS_PRED_EWMA = 2,       /* exponentially weighted moving average, weight alpha */
+    JS_PRED_ORACLE = 3,     /* the true next-interval rate */
+} js_predictor_kind;
+
+#define JS_PRED_WINDOW 5
+
+typedef struct js_predictor {
+    js_predictor_kind kind;
+    double alpha;           /* EWMA weight of the newest observation, (0, 1] */
+    int n;                  /* observations so far */
+    double window[JS_PRED_WINDOW]; /* ring buffer of the last rates */
+    double ewma;
+} js_predictor;
+
+int js_predictor_parse(const char *name, js_predictor_kind *out); /* 0 ok, -1 unknown */
+const char *js_predictor_name(js_predictor_kind k);
+void js_predictor_init(js_predictor *p, js_predictor_kind kind, double alpha);
+void js_predictor_observe(js_predictor *p, double rate);
+/* Prediction for the next interval. `oracle_next` is used by JS_PRED_ORACLE, and by every
+ * predictor before its first observation (a cold start plans for the first interval's
+ * true rate, as an operator would provision for a known starting load). */
+double js_predictor_predict(const js_predictor *p, double oracle_next);
+
+/* ------------------------------------------------------------------------------------
+ * Plan helpers for re-planning: deep copy, layout-stable GPU assignment.
+ * ---------------------------------------------------------------------------------- */
+
+int js_plan_copy(const js_plan *src, js_plan *dst); /* 0, or -1 out of memory */
+/* True when GPU a and b hold the same MIG instances (profile and start). */
+bool js_gpu_same_layout(const js_gpu_plan *a, const js_gpu_plan *b);
+/* True when they also run the same work (app, task, variant, batch, workers). */
+bool js_gpu_same_contents(const js_gpu_plan *a, const js_gpu_plan *b);
+/* Reorder next->gpus (padding with empty GPUs to `ngpus`) so that as many GPUs as
+ * possible keep their exact contents, then their MIG layout, and new layouts go to GPUs
+ * that were empty first. The planner's GPU order is arbitrary, so without this every
+ * re-plan would look like a full re-layout. 0, or -1 out of memory. */
+int js_plan_align_gpus(const js_plan *prev, js_plan *next, int ngpus);
+/* GPUs whose MIG layout differs between prev and next (index by index). */
+int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
+
+/* ------------------------------------------------------------------------------------
+ * The controller: trace-driven re-planning with the simulator.
+ * ---------------------------------------------------------------------------------- */
+
+/* Default MIG re-layout downtime, seconds: destroying and recreating MIG instances takes
+ * about 1-2 s per GPU with nvidia-smi, and restarting the model workers (loading weights,
+ * CUDA context, warm-up) another few seconds; 5 s is charged per changed GPU. */
+#define JS_DEFAULT_RELAYOUT_DOWNTIME_S 5.0
+
+typedef struct js_controller_opts {
+    unsigned features;
+    int app;                    /* application the trace drives (others: Poisson at rate) */
+    js_arrival_spec arrivals;   /* the trace (or a synthetic process for tests) */
+    double interval_s;          /* re-planning interval in trace seconds (300) */
+    double time_compression;    /* trace seconds per simulated second (1 = real time) */
+    js_predictor_kind predictor;
+    double ewma_alpha;
+    double headroom;            /* plan for prediction x (1 + headroom) */
+    double relayout_downtime_s; /* real seconds; charged as downtime / time_compression */
+    int gpus;                   /* 0 = the scenario's */
+    double latency_factor;
+    double time_limit_s;        /* per MILP */
+    js_sim_config sim;          /* seed, dispatch, service distribution, early drop */
+    js_progress_fn progress;
+    void *progress_ctx;
+} js_controller_opts;
+
+void js_controller_opts_init(js_controller_opts *o);
+
+typedef struct js_interval_row {
+    int index;
+    double t_start_s;           /* trace seconds from the window start */
+    double rate_actual;         /* true mean rate of the interval (requests/s) */
+    double rate_predicted;
+    double rate_planned;        /* after headroom; capped at the capacity */
+    bool capped;                /* predicted demand exceeded capacity: planned at max */
+    int slices_used, gpus_used;
+    double slice_share;         /* slices_used / cluster slices */
+    int relayouts;              /* GPUs whose MIG layout changed at the interval start */
+    double pas;                 /* the plan's PAS for the driven app */
+    uint64_t requests, completed, late, dropped; /* finished in this interval */
+    double violation_rate;      /* (late + dropped) / (completed + dropped) */
+} js_interval_row;
+
+typedef struct js_controller_result {
+    char system[16];
+    char predictor[16];
+    int nintervals;
+    js_interval_row *rows;
+    int cluster_slices;
+    double capacity_rate;       /* the system's maximum serviceable rate for the app */
+    double mean_slice_share;    /* mean over intervals */
+    double peak_slice_share;
+    double violation_rate;      /* whole run, from the simulator */
+    double accuracy;            /* served accuracy (simulator, traffic-weighted PAS) */
+    int relayouts;              /* total GPU re-layouts */
+    int plan_changes;           /* intervals whose plan differed from the previous one */
+    int capped_intervals;
+    double p99_ms;
+    js_sim_result sim;          /* the simulator's totals */
+    double wall_s;
+} js_controller_result;
+
+int js_controller_run(const js_scenario *s, const js_controller_opts *o,
+                      js_controller_result *r, js_diag *d);
+void js_controller_result_free(js_controller_result *r);
+cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals);
+/* Per-interval CSV (header + one line per interval), written atomically. */
+int js_controller_write_timeline(const char *path, const js_controller_result *r,
+                                 js_diag *d);
+void js_controller_print(FILE *out, const js_controller_result *r, bool per_interval);
+
+/* Mean rate per interval of an arrival process (requests/s), by reading it once:
+ * interval k covers simulated time [k*interval_sim_s, (k+1)*interval_sim_s). At most
+ * max_intervals; *n gets the number of intervals seen. Caller frees *rates. */
+int js_arrival_interval_rates(const js_arrival_spec *spec, double interval_sim_s,
+                              int max_intervals, double **rates, int *n, js_diag *d);
+
+/* ------------------------------------------------------------------------------------
+ * Tail check: does the paper's 2 x p95 rule hold its SLO under Poisson arrivals?
+ * ---------------------------------------------------------------------------------- */
+
+typedef struct js_tail_opts {
+    double load;            /* simulate at load x the system's max demand (default 0.8):
+                               the min-slice plan for that demand is what is checked */
+    double sim_seconds;     /* simulated time per check (default 60) */
+    double target_violation;/* tail-safe goal (default 0.01) */
+    double max_factor;      /* largest latency factor tried (default 4) */
+    int max_iter;           /* search steps (default 4) */
+    double time_limit_s;
+    int gpus;
+    uint64_t seed;
+} js_tail_opts;
+
+void js_tail_opts_init(js_tail_opts *o);
+
+typedef struct js_tail_row {
+    unsigned features;
+    char system[16];
+    int status;             /* 0, or JS_EXIT_INFEASIBLE when the system serves nothing */
+    double rate;            /* simulated rate, requests/s */
+    double slo_ms;
+    double planned_path_ms; /* largest planned path sum of the rule statistic */
+    double p95_ms, p99_ms;
+    double violation_rate;
+    bool under_provisioned; /* violation rate above target or p99 above the SLO */
+    double safe_factor;     /* tail-safe latency factor (1 when the rule already holds) */
+    double safe_violation, safe_p99_ms;
+    double max_scale, safe_max_scale; /* max demand with the rule / the tail-safe factor */
+    double capacity_cost;   /* 1 - safe_max_scale / max_scale */
+} js_tail_row;
+
+int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
+                  js_tail_row *row, js_diag *d);
+cJSON *js_tail_to_json(const js_tail_row *rows, int n);
+
+/* ------------------------------------------------------------------------------------
+ * compare: the whole study, written to a results directory.
+ * ---------------------------------------------------------------------------------- */
+
+#define JS_PAPER_NAPPS 3
+extern const char *const js_paper_apps[JS_PAPER_NAPPS]; /* scenario stems */
+/* The paper's maximum-demand gains over Unopt, by system (NAN where not published). */
+double js_paper_gain(unsigned features);
+
+typedef struct js_compare_opts {
+    bool quick;
+    const char *out_dir;        /* "results" */
+    const char *scenarios_dir;  /* "scenarios" */
+    const char *trace_path;     /* NULL: <scenarios_dir>/traces/nasa-*.csv found by name */
+    int ngpu_types;
+    char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
+    double latency_factor;
+    bool tail;                  /* run the tail check */
+    bool binding;               /* run the binding analysis on the 120-GPU study */
+    bool plots;                 /* run gnuplot when found */
+    const char *plot_script;    /* NULL: search */
+    double time_limit_s;
+    uint64_t seed;
+    /* Trace-driven study settings; 0 (or < 0 where noted) = the documented default. */
+    int trace_day;              /* day of the NASA trace, 0 = 1995-07-01; < 0: 4 (Jul 5) */
+    double time_compression;    /* <= 0: 24 (a day in one simulated hour; 60 --quick) */
+    double peak_fraction;       /* <= 0: 0.95 of A+S+T's capacity at the day's peak */
+    double headroom;            /* plan for prediction x (1 + headroom); default 0 */
+    js_predictor_kind predictor;/* default last5 (max of the last 5 intervals) */
+    double downtime_s;          /* < 0: JS_DEFAULT_RELAYOUT_DOWNTIME_S */
+    js_progress_fn progress;
+    void *progress_ctx;
+} js_compare_opts;
+
+void js_compare_opts_init(js_compare_opts *o);
+/* Runs everything and writes out_dir. Warnings (e.g. gnuplot missing) go to d->warnings. */
+int js_compare_run(const js_compare_opts *o, js_diag *d);
+
+#endif

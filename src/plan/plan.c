@@ -1,0 +1,517 @@
+/* plan: the deployment plan's memory management and JSON form (kind "plan").
+ *
+ * The JSON names applications, tasks, variants and MIG profiles (never indices), so a
+ * plan file stays readable and is checked against the scenario when read back. */
+#include "jigsaw/plan.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jigsaw/jsonio.h"
+
+void js_plan_init(js_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    p->demand_scale = 1.0;
+    p->demand_scale_bound = NAN;
+    p->bound = NAN;
+    snprintf(p->status, sizeof p->status, "none");
+    snprintf(p->objective_kind, sizeof p->objective_kind, "slices");
+}
+
+void js_plan_free(js_plan *p)
+{
+    free(p->apps);
+    free(p->gpus);
+    p->apps = NULL;
+    p->gpus = NULL;
+    p->napps = 0;
+    p->ngpus = 0;
+}
+
+/* cJSON_Add* return NULL on failure; one flag collects every failure. */
+static void add_num(cJSON *o, const char *k, double v, bool *ok)
+{
+    if (!isfinite(v))
+        return; /* unknown values are omitted, never written as null or inf */
+    if (!cJSON_AddNumberToObject(o, k, v))
+        *ok = false;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
+{
+    if (!cJSON_AddStringToObject(o, k, v))
+        *ok = false;
+}
+
+static cJSON *add_arr(cJSON *o, const char *k, bool *ok)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, k);
+    if (!a)
+        *ok = false;
+    return a;
+}
+
+static cJSON *push_obj(cJSON *arr, bool *ok)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !arr || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        *ok = false;
+        return NULL;
+    }
+    return o;
+}
+
+static void segment_json(cJSON *segs, const js_segment *sg, const js_gpu_type *g, bool *ok)
+{
+    cJSON *o = push_obj(segs, ok);
+    if (!o)
+        return;
+    int prof = js_gpu_profile_by_slices(g, sg->mig);
+    add_num(o, "mig", sg->mig, ok);
+    add_str(o, "profile", prof >= 0 ? g->profiles[prof].name : "?", ok);
+    add_num(o, "workers", sg->workers, ok);
+    add_num(o, "batch", sg->batch, ok);
+    add_num(o, "count", sg->count, ok);
+    add_num(o, "throughput", sg->throughput, ok);
+    add_num(o, "lat_mean_ms", sg->lat_mean_ms, ok);
+    add_num(o, "lat_p95_ms", sg->lat_p95_ms, ok);
+}
+
+static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, bool *ok)
+{
+    const js_app *a = &s->apps[ap->app];
+    cJSON *o = push_obj(apps, ok);
+    if (!o)
+        return;
+    add_str(o, "name", a->name, ok);
+    add_num(o, "rate", ap->rate, ok);
+    add_num(o, "pas", ap->pas, ok);
+    cJSON *lat = add_arr(o, "latency_budget_ms", ok);
+    for (int k = 0; k < ap->npaths && lat; k++) {
+        cJSON *n = cJSON_CreateNumber(ap->path_latency_ms[k]);
+        if (!n || !cJSON_AddItemToArray(lat, n)) {
+            cJSON_Delete(n);
+            *ok = false;
+        }
+    }
+    cJSON *tasks = add_arr(o, "tasks", ok);
+    for (int t = 0; t < ap->ntasks && tasks; t++) {
+        const js_task_plan *tp = &ap->tasks[t];
+        const js_task *task = &a->tasks[tp->task];
+        cJSON *to = push_obj(tasks, ok);
+        if (!to)
+            return;
+        add_str(to, "task", task->name, ok);
+        add_str(to, "variant", task->variants[tp->variant].name, ok);
+        add_num(to, "demand", tp->demand, ok);
+        add_num(to, "latency_budget_ms", tp->latency_budget_ms, ok);
+        cJSON *segs = add_arr(to, "segments", ok);
+        for (int k = 0; k < tp->nsegments && segs; k++)
+            segment_json(segs, &tp->segments[k], &s->cluster.gpu, ok);
+    }
+}
+
+static void gpus_json(cJSON *root, const js_plan *p, const js_scenario *s, bool *ok)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    cJSON *gpus = add_arr(root, "gpus", ok);
+    for (int i = 0; i < p->ngpus && gpus; i++) {
+        cJSON *o = push_obj(gpus, ok);
+        if (!o)
+            return;
+        add_num(o, "gpu", i, ok);
+        cJSON *insts = add_arr(o, "instances", ok);
+        for (int k = 0; k < p->gpus[i].ninstances && insts; k++) {
+            const js_instance *in = &p->gpus[i].inst[k];
+            const js_app *a = &s->apps[in->app];
+            cJSON *io = push_obj(insts, ok);
+            if (!io)
+                return;
+            add_str(io, "profile", g->profiles[in->profile].name, ok);
+            add_num(io, "start", in->start, ok);
+            add_str(io, "app", a->name, ok);
+            add_str(io, "task", a->tasks[in->task].name, ok);
+            add_str(io, "variant", a->tasks[in->task].variants[in->variant].name, ok);
+            add_num(io, "batch", in->batch, ok);
+            add_num(io, "workers", in->workers, ok);
+        }
+    }
+}
+
+cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    add_str(root, "kind", "plan", &ok);
+    add_num(root, "format_version", JS_FORMAT_VERSION, &ok);
+    add_str(root, "scenario", s->name, &ok);
+    add_str(root, "gpu_type", s->cluster.gpu.name, &ok);
+    add_str(root, "system", p->system, &ok);
+    if (!cJSON_AddBoolToObject(root, "feasible", p->feasible))
+        ok = false;
+    add_str(root, "status", p->status, &ok);
+    add_str(root, "objective_kind", p->objective_kind, &ok);
+    add_num(root, "objective", p->objective, &ok);
+    add_num(root, "bound", p->bound, &ok);
+    add_num(root, "gap", p->gap, &ok);
+    add_num(root, "demand_scale", p->demand_scale, &ok);
+    add_num(root, "demand_scale_bound", p->demand_scale_bound, &ok);
+    add_num(root, "slices_used", p->slices_used, &ok);
+    add_num(root, "gpus_used", p->gpus_used, &ok);
+    add_num(root, "gpus_total", p->gpus_total, &ok);
+    cJSON *solver = cJSON_AddObjectToObject(root, "solver");
+    if (!solver)
+        ok = false;
+    else {
+        add_num(solver, "solves", p->stats.solves, &ok);
+        add_num(solver, "nodes", (double)p->stats.nodes, &ok);
+        add_num(solver, "configs_raw", p->stats.configs_raw, &ok);
+        add_num(solver, "configs", p->stats.configs, &ok);
+        add_num(solver, "rows", p->stats.rows, &ok);
+        add_num(solver, "cols", p->stats.cols, &ok);
+        add_num(solver, "int_cols", p->stats.int_cols, &ok);
+    }
+    cJSON *apps = add_arr(root, "apps", &ok);
+    for (int i = 0; i < p->napps && apps; i++)
+        app_json(apps, &p->apps[i], s, &ok);
+    gpus_json(root, p, s, &ok);
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- reading ---- */
+
+static int find_app(const js_scenario *s, const char *name)
+{
+    for (int i = 0; i < s->napps; i++)
+        if (strcmp(s->apps[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int find_task(const js_app *a, const char *name)
+{
+    for (int t = 0; t < a->ntasks; t++)
+        if (strcmp(a->tasks[t].name, name) == 0)
+            return t;
+    return -1;
+}
+
+static int find_variant(const js_task *t, const char *name)
+{
+    for (int v = 0; v < t->nvariants; v++)
+        if (strcmp(t->variants[v].name, name) == 0)
+            return v;
+    return -1;
+}
+
+static int segment_from_json(js_jctx *c, const cJSON *o, js_segment *sg)
+{
+    static const char *const allowed[] = {"mig", "profile", "workers", "batch", "count",
+                                          "throughput", "lat_mean_ms", "lat_p95_ms", NULL};
+    static const char *const required[] = {"mig", "workers", "batch", "count", "throughput",
+                                           NULL};
+    sg->lat_mean_ms = NAN;
+    sg->lat_p95_ms = NAN;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (!rc) rc = js_json_get_int(c, o, "mig", true, &sg->mig);
+    if (!rc) rc = js_json_get_int(c, o, "workers", true, &sg->workers);
+    if (!rc) rc = js_json_get_int(c, o, "batch", true, &sg->batch);
+    if (!rc) rc = js_json_get_int(c, o, "count", true, &sg->count);
+    if (!rc) rc = js_json_get_number(c, o, "throughput", true, &sg->throughput);
+    if (!rc) rc = js_json_get_number(c, o, "lat_mean_ms", false, &sg->lat_mean_ms);
+    if (!rc) rc = js_json_get_number(c, o, "lat_p95_ms", false, &sg->lat_p95_ms);
+    if (rc)
+        return rc;
+    if (sg->workers < 1 || sg->batch < 1 || sg->count < 1)
+        return js_json_err(c, "count", "workers, batch and count must be >= 1");
+    if (!(sg->throughput > 0.0))
+        return js_json_err(c, "throughput", "must be > 0, got %g", sg->throughput);
+    return 0;
+}
+
+static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_plan *tp,
+                          bool *seen)
+{
+    static const char *const allowed[] = {"task", "variant", "demand", "latency_budget_ms",
+                                          "segments", NULL};
+    static const char *const required[] = {"task", "variant", "segments", NULL};
+    char tname[JS_NAME_MAX], vname[JS_NAME_MAX];
+    const cJSON *segs;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (!rc) rc = js_json_get_string(c, o, "task", true, tname, sizeof tname);
+    if (!rc) rc = js_json_get_string(c, o, "variant", true, vname, sizeof vname);
+    if (rc)
+        return rc;
+    int t = find_task(a, tname);
+    if (t < 0 || seen[t])
+        return js_json_err(c, "task", "%s task \"%s\" in application %s",
+                           t < 0 ? "unknown" : "duplicate", tname, a->name);
+    seen[t] = true;
+    int v = find_variant(&a->tasks[t], vname);
+    if (v < 0)
+        return js_json_err(c, "variant", "unknown variant \"%s\" of task %s", vname, tname);
+    tp->task = t;
+    tp->variant = v;
+    if (!rc) rc = js_json_get_number(c, o, "demand", false, &tp->demand);
+    if (!rc) rc = js_json_get_number(c, o, "latency_budget_ms", false, &tp->latency_budget_ms);
+    if (!rc) rc = js_json_get_array(c, o, "segments", true, &segs);
+    if (rc)
+        return rc;
+    if (cJSON_GetArraySize(segs) > JS_MAX_SEGMENT_KINDS)
+        return js_json_err(c, "segments", "more than %d segment kinds", JS_MAX_SEGMENT_KINDS);
+    size_t s0 = js_jctx_push_key(c, "segments");
+    int k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, segs) {
+        size_t s1 = js_jctx_push_index(c, k);
+        rc = segment_from_json(c, it, &tp->segments[k]);
+        js_jctx_pop(c, s1);
+        if (rc)
+            return rc;
+        k++;
+    }
+    js_jctx_pop(c, s0);
+    tp->nsegments = k;
+    return 0;
+}
+
+static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_app_plan *ap,
+                         bool *app_seen)
+{
+    static const char *const allowed[] = {"name", "rate", "pas", "latency_budget_ms", "paths",
+                                          "tasks", NULL};
+    static const char *const required[] = {"name", "rate", "tasks", NULL};
+    char name[JS_NAME_MAX];
+    const cJSON *tasks, *lat = NULL;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (!rc) rc = js_json_get_string(c, o, "name", true, name, sizeof name);
+    if (rc)
+        return rc;
+    int ai = find_app(s, name);
+    if (ai < 0 || app_seen[ai])
+        return js_json_err(c, "name", "%s application \"%s\"", ai < 0 ? "unknown" : "duplicate",
+                           name);
+    app_seen[ai] = true;
+    const js_app *a = &s->apps[ai];
+    ap->app = ai;
+    ap->pas = NAN;
+    if (!rc) rc = js_json_get_number(c, o, "rate", true, &ap->rate);
+    if (!rc) rc = js_json_get_number(c, o, "pas", false, &ap->pas);
+    if (!rc) rc = js_json_get_array(c, o, "latency_budget_ms", false, &lat);
+    if (!rc) rc = js_json_get_array(c, o, "tasks", true, &tasks);
+    if (rc)
+        return rc;
+    if (lat) {
+        const cJSON *it;
+        ap->npaths = 0;
+        cJSON_ArrayForEach(it, lat) {
+            if (!cJSON_IsNumber(it) || ap->npaths >= 256)
+                return js_json_err(c, "latency_budget_ms", "must be an array of numbers");
+            ap->path_latency_ms[ap->npaths++] = it->valuedouble;
+        }
+    }
+    if (cJSON_GetArraySize(tasks) != a->ntasks)
+        return js_json_err(c, "tasks", "has %d tasks, application %s has %d",
+                           cJSON_GetArraySize(tasks), a->name, a->ntasks);
+    bool seen[JS_MAX_TASKS] = {false};
+    js_task_plan tmp;
+    size_t s0 = js_jctx_push_key(c, "tasks");
+    int k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, tasks) {
+        size_t s1 = js_jctx_push_index(c, k++);
+        memset(&tmp, 0, sizeof tmp);
+        rc = task_from_json(c, it, a, &tmp, seen);
+        js_jctx_pop(c, s1);
+        if (rc)
+            return rc;
+        ap->tasks[tmp.task] = tmp; /* stored by task index */
+    }
+    js_jctx_pop(c, s0);
+    ap->ntasks = a->ntasks;
+    return 0;
+}
+
+static int instance_from_json(js_jctx *c, const cJSON *o, const js_scenario *s,
+                              js_instance *in)
+{
+    static const char *const allowed[] = {"profile", "start", "app", "task", "variant",
+                                          "batch", "workers", NULL};
+    static const char *const required[] = {"profile", "start", "app", "task", "variant",
+                                           "batch", "workers", NULL};
+    char prof[JS_NAME_MAX], app[JS_NAME_MAX], task[JS_NAME_MAX], var[JS_NAME_MAX];
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (!rc) rc = js_json_get_string(c, o, "profile", true, prof, sizeof prof);
+    if (!rc) rc = js_json_get_int(c, o, "start", true, &in->start);
+    if (!rc) rc = js_json_get_string(c, o, "app", true, app, sizeof app);
+    if (!rc) rc = js_json_get_string(c, o, "task", true, task, sizeof task);
+    if (!rc) rc = js_json_get_string(c, o, "variant", true, var, sizeof var);
+    if (!rc) rc = js_json_get_int(c, o, "batch", true, &in->batch);
+    if (!rc) rc = js_json_get_int(c, o, "workers", true, &in->workers);
+    if (rc)
+        return rc;
+    in->profile = js_gpu_profile_by_name(&s->cluster.gpu, prof);
+    if (in->profile < 0)
+        return js_json_err(c, "profile", "unknown MIG profile \"%s\" of GPU %s", prof,
+                           s->cluster.gpu.name);
+    in->app = find_app(s, app);
+    if (in->app < 0)
+        return js_json_err(c, "app", "unknown application \"%s\"", app);
+    in->task = find_task(&s->apps[in->app], task);
+    if (in->task < 0)
+        return js_json_err(c, "task", "unknown task \"%s\"", task);
+    in->variant = find_variant(&s->apps[in->app].tasks[in->task], var);
+    if (in->variant < 0)
+        return js_json_err(c, "variant", "unknown variant \"%s\"", var);
+    return 0;
+}
+
+static int gpu_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_gpu_plan *gp)
+{
+    static const char *const allowed[] = {"gpu", "node", "instances", NULL};
+    static const char *const required[] = {"instances", NULL};
+    const cJSON *insts;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (!rc) rc = js_json_get_array(c, o, "instances", true, &insts);
+    if (rc)
+        return rc;
+    if (cJSON_GetArraySize(insts) > JS_MAX_INSTANCES_PER_GPU)
+        return js_json_err(c, "instances", "more than %d instances on one GPU",
+                           JS_MAX_INSTANCES_PER_GPU);
+    size_t s0 = js_jctx_push_key(c, "instances");
+    int k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, insts) {
+        size_t s1 = js_jctx_push_index(c, k);
+        rc = instance_from_json(c, it, s, &gp->inst[k]);
+        js_jctx_pop(c, s1);
+        if (rc)
+            return rc;
+        k++;
+    }
+    js_jctx_pop(c, s0);
+    gp->ninstances = k;
+    js_mig_placement pl[JS_MAX_INSTANCES_PER_GPU];
+    for (int i = 0; i < k; i++) {
+        pl[i].profile = gp->inst[i].profile;
+        pl[i].start = gp->inst[i].start;
+    }
+    js_diag d2;
+    js_diag_init(&d2);
+    if (js_gpu_layout_check(&s->cluster.gpu, pl, k, &d2) != 0)
+        return js_json_err(c, "instances", "invalid MIG layout: %s", d2.msg);
+    return 0;
+}
+
+static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
+{
+    static const char *const allowed[] = {
+        "kind", "format_version", "scenario", "gpu_type", "system", "feasible", "status",
+        "objective_kind", "objective", "bound", "gap", "demand_scale", "demand_scale_bound",
+        "slices_used", "gpus_used", "gpus_total", "solver", "apps", "gpus", NULL};
+    static const char *const required[] = {"kind", "format_version", "system", "feasible",
+                                           "apps", "gpus", NULL};
+    int rc = js_json_check_keys(c, root, allowed, required);
+    if (!rc) rc = js_json_check_kind(c, root, "plan");
+    if (!rc) rc = js_json_get_string(c, root, "system", true, out->system, sizeof out->system);
+    if (!rc) rc = js_json_get_bool(c, root, "feasible", true, &out->feasible);
+    if (!rc) rc = js_json_get_string(c, root, "status", false, out->status, sizeof out->status);
+    if (!rc) rc = js_json_get_string(c, root, "objective_kind", false, out->objective_kind,
+                                     sizeof out->objective_kind);
+    if (!rc) rc = js_json_get_number(c, root, "objective", false, &out->objective);
+    if (!rc) rc = js_json_get_number(c, root, "bound", false, &out->bound);
+    if (!rc) rc = js_json_get_number(c, root, "gap", false, &out->gap);
+    if (!rc) rc = js_json_get_number(c, root, "demand_scale", false, &out->demand_scale);
+    if (!rc) rc = js_json_get_number(c, root, "demand_scale_bound", false,
+                                     &out->demand_scale_bound);
+    if (!rc) rc = js_json_get_int(c, root, "gpus_total", false, &out->gpus_total);
+    return rc;
+}
+
+int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_plan *out)
+{
+    const cJSON *apps, *gpus;
+    js_plan_init(out);
+    int rc = header_from_json(c, root, out);
+    if (!rc) rc = js_json_get_array(c, root, "apps", true, &apps);
+    if (!rc) rc = js_json_get_array(c, root, "gpus", true, &gpus);
+    if (rc)
+        return rc;
+    if (cJSON_GetArraySize(apps) != s->napps)
+        return js_json_err(c, "apps", "has %d applications, the scenario has %d",
+                           cJSON_GetArraySize(apps), s->napps);
+    out->napps = s->napps;
+    out->apps = calloc((size_t)s->napps + 1, sizeof *out->apps);
+    out->ngpus = cJSON_GetArraySize(gpus);
+    out->gpus = calloc((size_t)out->ngpus + 1, sizeof *out->gpus);
+    if (!out->apps || !out->gpus) {
+        js_plan_free(out);
+        return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    bool app_seen[256] = {false};
+    if (s->napps > 256)
+        return js_json_err(c, "apps", "too many applications");
+    size_t s0 = js_jctx_push_key(c, "apps");
+    int k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, apps) {
+        size_t s1 = js_jctx_push_index(c, k);
+        js_app_plan tmp;
+        memset(&tmp, 0, sizeof tmp);
+        rc = app_from_json(c, it, s, &tmp, app_seen);
+        js_jctx_pop(c, s1);
+        if (rc)
+            break;
+        out->apps[tmp.app] = tmp;
+        k++;
+    }
+    js_jctx_pop(c, s0);
+    s0 = js_jctx_push_key(c, "gpus");
+    k = 0;
+    cJSON_ArrayForEach(it, gpus) {
+        if (rc)
+            break;
+        size_t s1 = js_jctx_push_index(c, k);
+        rc = gpu_from_json(c, it, s, &out->gpus[k]);
+        js_jctx_pop(c, s1);
+        k++;
+    }
+    js_jctx_pop(c, s0);
+    if (rc) {
+        js_plan_free(out);
+        return rc;
+    }
+    /* Derived totals come from the layouts, not from the file's claims. */
+    out->slices_used = 0;
+    out->gpus_used = 0;
+    for (int g = 0; g < out->ngpus; g++) {
+        out->gpus_used += out->gpus[g].ninstances > 0;
+        for (int i = 0; i < out->gpus[g].ninstances; i++)
+            out->slices_used += s->cluster.gpu.profiles[out->gpus[g].inst[i].profile].compute_slices;
+    }
+    return 0;
+}
+
+int js_plan_load(const char *path, const js_scenario *s, js_plan *out, js_diag *d)
+{
+    cJSON *root = NULL;
+    js_plan_init(out);
+    int rc = js_json_load_file(path, &root, d);
+    if (rc)
+        return rc;
+    js_jctx c;
+    js_jctx_init(&c, path, d);
+    rc = js_plan_from_json(&c, root, s, out);
+    cJSON_Delete(root);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/* planner internals: the planning model shared by the MILP, the diagnostics and the
+ * placement. Not a public header. */
+#ifndef JIGSAW_PLANNER_INTERNAL_H
+#define JIGSAW_PLANNER_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "jigsaw/dag.h"
+#include "jigsaw/gpu.h"
+#include "jigsaw/plan.h"
+#include "jigsaw/planner.h"
+#include "jigsaw/scenario.h"
+
+/* Accuracy comparisons are made on logs with this slack, so that a PAS equal to the floor
+ * up to rounding (e.g. 0.95^(1/2) squared) still counts as meeting it. */
+#define PL_LOG_EPS 1e-9
+/* Latency comparisons (milliseconds). */
+#define PL_MS_EPS 1e-9
+
+/* One usable configuration of one (task, variant): an instance type. */
+typedef struct pl_cfg {
+    int variant;
+    int prof;        /* index into the GPU type's MIG profiles */
+    int slices;      /* compute slices of that profile */
+    int batch, workers;
+    double thr;      /* items/s of one instance (per-worker throughput x workers) */
+    double stat;     /* the latency rule's statistic, times the latency factor (ms) */
+    double lat_mean, lat_p95;
+    int maxn;        /* upper bound on useful instances of this configuration */
+    int col_n, col_u; /* GLPK columns (0 = none) */
+    int nsol;        /* instances in the solution */
+} pl_cfg;
+
+typedef struct pl_task {
+    bool allowed[JS_MAX_VARIANTS];
+    int nallowed;
+    bool allowed_sys[JS_MAX_VARIANTS]; /* allowed by the system (A), before SLO pruning */
+    double minstat_raw[JS_MAX_VARIANTS]; /* fastest configuration the system allows, ms */
+    double logacc[JS_MAX_VARIANTS];
+    double budget_ms;      /* T off: the task's local budget; T on: the app's bound */
+    double acc_floor;      /* T off: local accuracy floor; T on: unused (0) */
+    int ncfg;
+    int ncfg_raw;          /* before pruning */
+    pl_cfg *cfg;
+    double items_max;      /* items per request reaching the task, max over variants */
+    bool var_fanout;       /* some out-edge's fan-out differs between allowed variants */
+    bool need_u;           /* latency constraints may bind: per-config indicators */
+    int col_z[JS_MAX_VARIANTS];
+    int col_w[JS_MAX_VARIANTS];
+    int col_d, col_l, col_e;
+    int vsol;              /* chosen variant in the solution */
+} pl_task;
+
+typedef struct pl_app {
+    const js_app *a;
+    double rate;           /* requests/s before the common scale (after --rate) */
+    double bound_ms;       /* slo_fraction x latency SLO */
+    double log_floor;      /* log(accuracy SLO) */
+    bool latency_active;   /* T on and the rule may bind for some configuration choice */
+    bool pas_active;       /* T on and the PAS floor may bind */
+    int order[JS_MAX_TASKS];
+    int len_through[JS_MAX_TASKS];
+    pl_task t[JS_MAX_TASKS];
+} pl_app;
+
+typedef struct pl_model {
+    const js_scenario *s;
+    const js_gpu_type *g;
+    unsigned feat;
+    int gpus;
+    int max_workers;
+    double latency_factor;
+    double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
+    int napps;
+    pl_app *apps;
+    int nlayouts;
+    js_gpu_layout *layouts; /* count-maximal full-GPU layouts */
+    int per_gpu_max[JS_MAX_MIG_PROFILES]; /* most instances of a profile on one GPU */
+    int full_prof;         /* index of the whole-GPU profile */
+} pl_model;
+
+/* model.c */
+int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r,
+                   double scale, js_diag *d);
+void pl_model_free(pl_model *m);
+/* Recompute count bounds for a given scale (demand bounds are rate x scale x items). */
+void pl_model_set_scale(pl_model *m, double scale);
+double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
+
+/* diagnose.c: the reason an input cannot be planned, in a planner's words, computed
+ * directly from the model (not from the solver). Returns JS_EXIT_INFEASIBLE with d set,
+ * or 0 when no SLO-level reason was found. */
+int pl_diagnose_slos(const pl_model *m, js_diag *d);
+/* Lower bound on compute slices any plan needs, by per-task best throughput per slice. */
+double pl_slices_lower_bound(const pl_model *m);
+
+/* place.c: GPU-by-GPU placement from per-layout GPU counts and per-config counts. */
+int pl_place(const pl_model *m, const int *y_layout, js_plan *p, js_diag *d);
+
+/* compat.c: graph helpers (private until the core dag module provides them with several
+ * entry tasks) and the packing-relevant layouts. */
+bool pl_is_source(const js_app *a, int t);
+int pl_paths(const js_app *a, js_path *paths, int max_paths);
+void pl_items_per_request(const js_app *a, const int *order, const int *variant,
+                          double *items);
+int pl_enumerate_layouts(const js_gpu_type *g, js_gpu_layout **out, int *n);
+
+#endif

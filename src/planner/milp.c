@@ -1,0 +1,827 @@
+/* The exact MILP (GLPK): minimum slices with lexicographic tie-breaks, and maximum
+ * common demand scale.
+ *
+ * Variables per task t of each application:
+ *   z[t,v]  binary, variant v chosen (sum_v z = 1)
+ *   D[t]    continuous, items/s the task must serve
+ *   W[t,v]  continuous = D[t] * z[t,v], only when t's out-edge fan-outs depend on its
+ *           variant (exact linearisation: sum_v W = D, W <= Dmax z)
+ *   n[c]    integer, instances of configuration c (sum_c thr_c n_c >= D[t])
+ *   u[c]    binary, configuration c used (only when the latency rule may bind):
+ *           n <= maxn u, u <= z[variant], L[t] >= stat_c u
+ *   L[t]    the task's latency statistic; E[t] >= E[p] + L[t] on every edge and E <= the
+ *           rule's bound: every source->sink path sum is within the rule
+ * PAS floor: sum z log(acc) >= log(accuracy SLO). Packing: y[L] integer GPUs with
+ * full-GPU layout L, sum y <= GPUs, per MIG profile sum_L y count(L,p) >= sum n of p. */
+#include <float.h>
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+typedef struct lp_build {
+    glp_prob *lp;
+    int row_slices, row_logpas, row_gpus;
+    int col_lambda;
+    int col_y0;       /* first layout column */
+    int *ind;
+    double *val;
+    int cap;
+} lp_build;
+
+typedef struct solve_info {
+    int ret;          /* glp_intopt return */
+    int status;       /* glp_mip_status */
+    double obj, bound;
+    int nodes;
+    double seconds;
+} solve_info;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int add_col(glp_prob *lp, int kind, double lb, double ub)
+{
+    int j = glp_add_cols(lp, 1);
+    glp_set_col_kind(lp, j, kind);
+    if (kind == GLP_BV) {
+        if (ub < 0.5)
+            glp_set_col_bnds(lp, j, GLP_FX, 0.0, 0.0);
+        return j;
+    }
+    if (ub <= lb)
+        glp_set_col_bnds(lp, j, GLP_FX, lb, lb);
+    else if (isinf(ub))
+        glp_set_col_bnds(lp, j, GLP_LO, lb, 0.0);
+    else
+        glp_set_col_bnds(lp, j, GLP_DB, lb, ub);
+    return j;
+}
+
+/* Rows are assembled term by term in b->ind/val. */
+static int row_begin(lp_build *b)
+{
+    (void)b;
+    return 0;
+}
+
+static int row_term(lp_build *b, int n, int col, double coef)
+{
+    if (n + 2 > b->cap) {
+        int cap = b->cap ? 2 * b->cap : 256;
+        int *ind = realloc(b->ind, (size_t)cap * sizeof *ind);
+        if (!ind)
+            return -1;
+        b->ind = ind;
+        double *val = realloc(b->val, (size_t)cap * sizeof *val);
+        if (!val)
+            return -1;
+        b->val = val;
+        b->cap = cap;
+    }
+    b->ind[n + 1] = col;
+    b->val[n + 1] = coef;
+    return n + 1;
+}
+
+static int row_end(lp_build *b, int n, int type, double lb, double ub)
+{
+    int i = glp_add_rows(b->lp, 1);
+    glp_set_row_bnds(b->lp, i, type, lb, ub);
+    if (n > 0)
+        glp_set_mat_row(b->lp, i, n, b->ind, b->val);
+    return i;
+}
+
+#define TERM(col, coef)                                                                    \
+    do {                                                                                   \
+        n = row_term(b, n, (col), (coef));                                                 \
+        if (n < 0)                                                                         \
+            return -1;                                                                     \
+    } while (0)
+
+static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t)
+{
+    const js_app *a = pa->a;
+    pl_task *pt = &pa->t[t];
+    glp_prob *lp = b->lp;
+    int n;
+    double dmax = pl_task_demand_max(m, pa, t);
+    for (int v = 0; v < a->tasks[t].nvariants; v++) {
+        pt->col_z[v] = 0;
+        pt->col_w[v] = 0;
+        if (!pt->allowed[v])
+            continue;
+        pt->col_z[v] = add_col(lp, GLP_BV, 0.0, 1.0);
+        if (pt->nallowed == 1)
+            glp_set_col_bnds(lp, pt->col_z[v], GLP_FX, 1.0, 1.0);
+    }
+    n = row_begin(b);
+    for (int v = 0; v < a->tasks[t].nvariants; v++)
+        if (pt->col_z[v])
+            TERM(pt->col_z[v], 1.0);
+    row_end(b, n, GLP_FX, 1.0, 1.0);
+    pt->col_d = add_col(lp, GLP_CV, 0.0, dmax);
+    if (pt->var_fanout) {
+        n = row_begin(b);
+        for (int v = 0; v < a->tasks[t].nvariants; v++) {
+            if (!pt->col_z[v])
+                continue;
+            pt->col_w[v] = add_col(lp, GLP_CV, 0.0, dmax);
+            TERM(pt->col_w[v], 1.0);
+        }
+        TERM(pt->col_d, -1.0);
+        row_end(b, n, GLP_FX, 0.0, 0.0);
+        for (int v = 0; v < a->tasks[t].nvariants; v++) {
+            if (!pt->col_w[v])
+                continue;
+            n = row_begin(b);
+            TERM(pt->col_w[v], 1.0);
+            TERM(pt->col_z[v], -dmax);
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+        }
+    }
+    pt->col_l = pt->need_u ? add_col(lp, GLP_CV, 0.0, pt->budget_ms) : 0;
+    pt->col_e = pt->need_u ? add_col(lp, GLP_CV, 0.0, pa->bound_ms) : 0;
+    int cover = 0;
+    for (int c = 0; c < pt->ncfg; c++) {
+        pl_cfg *cf = &pt->cfg[c];
+        cf->col_n = add_col(lp, GLP_IV, 0.0, (double)cf->maxn);
+        cf->col_u = 0;
+        if (pt->need_u) {
+            cf->col_u = add_col(lp, GLP_BV, 0.0, cf->maxn > 0 ? 1.0 : 0.0);
+            n = row_begin(b);
+            TERM(cf->col_n, 1.0);
+            TERM(cf->col_u, -(double)cf->maxn);
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+            n = row_begin(b);
+            TERM(cf->col_u, 1.0);
+            TERM(pt->col_z[cf->variant], -1.0);
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+            n = row_begin(b);
+            TERM(pt->col_l, 1.0);
+            TERM(cf->col_u, -cf->stat);
+            row_end(b, n, GLP_LO, 0.0, 0.0);
+        } else if (pt->nallowed > 1) {
+            n = row_begin(b);
+            TERM(cf->col_n, 1.0);
+            TERM(pt->col_z[cf->variant], -(double)cf->maxn);
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+        }
+        cover++;
+    }
+    n = row_begin(b);
+    for (int c = 0; c < pt->ncfg; c++)
+        TERM(pt->cfg[c].col_n, pt->cfg[c].thr);
+    TERM(pt->col_d, -1.0);
+    row_end(b, n, GLP_LO, 0.0, 0.0);
+    (void)cover;
+    return 0;
+}
+
+/* Demand flow, latency paths and the PAS floor of one application. */
+static int build_app_rows(const pl_model *m, lp_build *b, pl_app *pa, bool max_demand)
+{
+    const js_app *a = pa->a;
+    int n;
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        if (pl_is_source(a, t)) {
+            if (max_demand) {
+                n = row_begin(b);
+                TERM(pt->col_d, 1.0);
+                TERM(b->col_lambda, -pa->rate);
+                row_end(b, n, GLP_FX, 0.0, 0.0);
+            } else {
+                double dem = pa->rate * m->scale;
+                glp_set_col_bnds(b->lp, pt->col_d, GLP_FX, dem, dem);
+            }
+            continue;
+        }
+        n = row_begin(b);
+        TERM(pt->col_d, 1.0);
+        for (int e = 0; e < a->nedges; e++) {
+            if (a->edges[e].to != t)
+                continue;
+            int p = a->edges[e].from;
+            const pl_task *pp = &pa->t[p];
+            if (pp->var_fanout) {
+                for (int v = 0; v < a->tasks[p].nvariants; v++)
+                    if (pp->col_w[v])
+                        TERM(pp->col_w[v], -js_edge_fanout(&a->edges[e], v));
+            } else {
+                int v0 = 0;
+                while (v0 < a->tasks[p].nvariants - 1 && !pp->allowed[v0])
+                    v0++;
+                TERM(pp->col_d, -js_edge_fanout(&a->edges[e], v0));
+            }
+        }
+        row_end(b, n, GLP_FX, 0.0, 0.0);
+    }
+    if (pa->latency_active)
+        for (int t = 0; t < a->ntasks; t++) {
+            pl_task *pt = &pa->t[t];
+            n = row_begin(b);
+            TERM(pt->col_e, 1.0);
+            TERM(pt->col_l, -1.0);
+            row_end(b, n, GLP_LO, 0.0, 0.0);
+            for (int e = 0; e < a->nedges; e++) {
+                if (a->edges[e].to != t)
+                    continue;
+                n = row_begin(b);
+                TERM(pt->col_e, 1.0);
+                TERM(pa->t[a->edges[e].from].col_e, -1.0);
+                TERM(pt->col_l, -1.0);
+                row_end(b, n, GLP_LO, 0.0, 0.0);
+            }
+        }
+    if (pa->pas_active && (m->feat & JS_FEAT_T)) {
+        n = row_begin(b);
+        for (int t = 0; t < a->ntasks; t++)
+            for (int v = 0; v < a->tasks[t].nvariants; v++)
+                if (pa->t[t].col_z[v] && pa->t[t].logacc[v] != 0.0)
+                    TERM(pa->t[t].col_z[v], pa->t[t].logacc[v]);
+        row_end(b, n, GLP_LO, pa->log_floor - PL_LOG_EPS, 0.0);
+    }
+    return 0;
+}
+
+static int build_global_rows(const pl_model *m, lp_build *b)
+{
+    int n;
+    b->col_y0 = 0;
+    for (int l = 0; l < m->nlayouts; l++) {
+        int j = add_col(b->lp, GLP_IV, 0.0, (double)m->gpus);
+        if (l == 0)
+            b->col_y0 = j;
+    }
+    n = row_begin(b);
+    for (int l = 0; l < m->nlayouts; l++)
+        TERM(b->col_y0 + l, 1.0);
+    b->row_gpus = row_end(b, n, GLP_UP, 0.0, (double)m->gpus);
+    for (int p = 0; p < m->g->nprofiles; p++) {
+        n = row_begin(b);
+        for (int l = 0; l < m->nlayouts; l++)
+            if (m->layouts[l].count[p])
+                TERM(b->col_y0 + l, (double)m->layouts[l].count[p]);
+        int terms = 0;
+        for (int i = 0; i < m->napps; i++)
+            for (int t = 0; t < m->apps[i].a->ntasks; t++)
+                for (int c = 0; c < m->apps[i].t[t].ncfg; c++)
+                    if (m->apps[i].t[t].cfg[c].prof == p) {
+                        TERM(m->apps[i].t[t].cfg[c].col_n, -1.0);
+                        terms++;
+                    }
+        if (terms)
+            row_end(b, n, GLP_LO, 0.0, 0.0);
+    }
+    n = row_begin(b);
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++)
+            for (int c = 0; c < m->apps[i].t[t].ncfg; c++)
+                TERM(m->apps[i].t[t].cfg[c].col_n, (double)m->apps[i].t[t].cfg[c].slices);
+    b->row_slices = row_end(b, n, GLP_FR, 0.0, 0.0);
+    n = row_begin(b);
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        for (int t = 0; t < pa->a->ntasks; t++)
+            for (int v = 0; v < pa->a->tasks[t].nvariants; v++)
+                if (pa->t[t].col_z[v] && pa->t[t].logacc[v] != 0.0)
+                    TERM(pa->t[t].col_z[v], pa->t[t].logacc[v]);
+    }
+    b->row_logpas = row_end(b, n, GLP_FR, 0.0, 0.0);
+    return 0;
+}
+
+static int build_lp(pl_model *m, lp_build *b, bool max_demand)
+{
+    b->lp = glp_create_prob();
+    b->col_lambda = 0;
+    if (max_demand)
+        b->col_lambda = add_col(b->lp, GLP_CV, 0.0, m->scale);
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++)
+            if (build_task_cols(m, b, &m->apps[i], t) != 0)
+                return -1;
+    for (int i = 0; i < m->napps; i++)
+        if (build_app_rows(m, b, &m->apps[i], max_demand) != 0)
+            return -1;
+    return build_global_rows(m, b);
+}
+
+static void free_lp(lp_build *b)
+{
+    if (b->lp)
+        glp_delete_prob(b->lp);
+    free(b->ind);
+    free(b->val);
+    memset(b, 0, sizeof *b);
+}
+
+typedef struct cb_data {
+    int nodes;
+    double bound;
+    bool have_bound;
+} cb_data;
+
+static void ios_callback(glp_tree *tree, void *info)
+{
+    cb_data *cb = info;
+    int a_cnt, n_cnt, t_cnt;
+    glp_ios_tree_size(tree, &a_cnt, &n_cnt, &t_cnt);
+    cb->nodes = t_cnt;
+    int best = glp_ios_best_node(tree);
+    if (best > 0) {
+        cb->bound = glp_ios_node_bound(tree, best);
+        cb->have_bound = true;
+    }
+}
+
+/* One MILP solve with the objective already set. deadline: absolute time or 0. */
+static void solve(lp_build *b, const js_plan_request *r, double deadline, double mip_gap,
+                  solve_info *si)
+{
+    glp_iocp parm;
+    cb_data cb = {0, 0.0, false};
+    glp_init_iocp(&parm);
+    parm.presolve = GLP_ON;
+    parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    parm.gmi_cuts = GLP_ON;
+    parm.mir_cuts = GLP_ON;
+    parm.cov_cuts = GLP_ON;
+    parm.clq_cuts = GLP_ON;
+    parm.br_tech = GLP_BR_PCH;
+    parm.bt_tech = GLP_BT_BLB;
+    parm.mip_gap = mip_gap;
+    parm.cb_func = ios_callback;
+    parm.cb_info = &cb;
+    double t0 = now_s();
+    if (deadline > 0.0) {
+        double left = deadline - t0;
+        parm.tm_lim = left > 0.001 ? (int)(left * 1000.0) : 1;
+    }
+    /* GLPK's clique-cut code prints even at GLP_MSG_OFF: silence the terminal. */
+    int old_term = glp_term_out(r->verbose ? GLP_ON : GLP_OFF);
+    si->ret = glp_intopt(b->lp, &parm);
+    glp_term_out(old_term);
+    si->seconds = now_s() - t0;
+    si->status = glp_mip_status(b->lp);
+    si->obj = glp_mip_obj_val(b->lp);
+    si->nodes = cb.nodes;
+    if (si->status == GLP_OPT && si->ret == 0)
+        si->bound = si->obj;
+    else
+        si->bound = cb.have_bound ? cb.bound : NAN;
+}
+
+static void set_objective(lp_build *b, int dir, const int *cols, const double *coefs, int n)
+{
+    glp_prob *lp = b->lp;
+    int nc = glp_get_num_cols(lp);
+    for (int j = 1; j <= nc; j++)
+        glp_set_obj_coef(lp, j, 0.0);
+    for (int k = 0; k < n; k++)
+        glp_set_obj_coef(lp, cols[k], coefs[k]);
+    glp_set_obj_dir(lp, dir);
+}
+
+/* Objective from a row's coefficients (slices, log PAS or GPUs). */
+static int objective_from_row(lp_build *b, int row, int dir)
+{
+    int len = glp_get_mat_row(b->lp, row, NULL, NULL);
+    int *ind = malloc(((size_t)len + 1) * sizeof *ind);
+    double *val = malloc(((size_t)len + 1) * sizeof *val);
+    if (!ind || !val) {
+        free(ind);
+        free(val);
+        return -1;
+    }
+    glp_get_mat_row(b->lp, row, ind, val);
+    set_objective(b, dir, ind + 1, val + 1, len);
+    free(ind);
+    free(val);
+    return 0;
+}
+
+/* Read the incumbent into the model (nsol, vsol) and y. */
+static void read_solution(pl_model *m, lp_build *b, int *y)
+{
+    for (int i = 0; i < m->napps; i++) {
+        pl_app *pa = &m->apps[i];
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            pl_task *pt = &pa->t[t];
+            double best = -1.0;
+            pt->vsol = -1;
+            for (int v = 0; v < pa->a->tasks[t].nvariants; v++)
+                if (pt->col_z[v] && glp_mip_col_val(b->lp, pt->col_z[v]) > best) {
+                    best = glp_mip_col_val(b->lp, pt->col_z[v]);
+                    pt->vsol = v;
+                }
+            for (int c = 0; c < pt->ncfg; c++)
+                pt->cfg[c].nsol = (int)lround(glp_mip_col_val(b->lp, pt->cfg[c].col_n));
+        }
+    }
+    for (int l = 0; l < m->nlayouts; l++)
+        y[l] = (int)lround(glp_mip_col_val(b->lp, b->col_y0 + l));
+}
+
+static const char *status_word(const solve_info *si)
+{
+    if (si->status == GLP_OPT && si->ret == 0)
+        return "optimal";
+    if (si->status == GLP_FEAS || si->status == GLP_OPT)
+        return "feasible";
+    if (si->status == GLP_NOFEAS || si->ret == GLP_ENOPFS)
+        return "infeasible";
+    if (si->ret == GLP_ETMLIM)
+        return "time-limit";
+    return "undefined";
+}
+
+static bool has_solution(const solve_info *si)
+{
+    return si->status == GLP_OPT || si->status == GLP_FEAS;
+}
+
+/* Fill the plan from the model's solution (variants, segments, budgets, placement). */
+static int fill_plan(pl_model *m, const int *y, js_plan *p, js_diag *d)
+{
+    p->napps = m->napps;
+    p->apps = calloc((size_t)m->napps + 1, sizeof *p->apps);
+    if (!p->apps)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int i = 0; i < m->napps; i++) {
+        pl_app *pa = &m->apps[i];
+        const js_app *a = pa->a;
+        js_app_plan *ap = &p->apps[i];
+        int var[JS_MAX_TASKS];
+        double items[JS_MAX_TASKS];
+        ap->app = i;
+        ap->rate = pa->rate * m->scale;
+        ap->ntasks = a->ntasks;
+        double logpas = 0.0;
+        for (int t = 0; t < a->ntasks; t++) {
+            var[t] = m->apps[i].t[t].vsol;
+            logpas += pa->t[t].logacc[var[t]];
+        }
+        ap->pas = exp(logpas);
+        pl_items_per_request(a, pa->order, var, items);
+        for (int t = 0; t < a->ntasks; t++) {
+            pl_task *pt = &pa->t[t];
+            js_task_plan *tp = &ap->tasks[t];
+            tp->task = t;
+            tp->variant = var[t];
+            tp->demand = ap->rate * items[t];
+            tp->latency_budget_ms = 0.0;
+            tp->nsegments = 0;
+            for (int c = 0; c < pt->ncfg; c++) {
+                const pl_cfg *cf = &pt->cfg[c];
+                if (cf->nsol <= 0)
+                    continue;
+                if (cf->variant != var[t] || tp->nsegments >= JS_MAX_SEGMENT_KINDS)
+                    return js_diag_set(d, JS_EXIT_INTERNAL,
+                                       "solution uses an inconsistent configuration");
+                js_segment *sg = &tp->segments[tp->nsegments++];
+                sg->mig = cf->slices;
+                sg->workers = cf->workers;
+                sg->batch = cf->batch;
+                sg->count = cf->nsol;
+                sg->throughput = cf->thr;
+                sg->lat_mean_ms = cf->lat_mean;
+                sg->lat_p95_ms = cf->lat_p95;
+                if (cf->stat > tp->latency_budget_ms)
+                    tp->latency_budget_ms = cf->stat;
+            }
+        }
+        js_path paths[JS_MAX_PATHS];
+        int np = pl_paths(a, paths, JS_MAX_PATHS);
+        ap->npaths = np < 0 ? 0 : np;
+        for (int k = 0; k < ap->npaths; k++) {
+            double sum = 0.0;
+            for (int j = 0; j < paths[k].len; j++)
+                sum += ap->tasks[paths[k].tasks[j]].latency_budget_ms;
+            ap->path_latency_ms[k] = sum;
+        }
+    }
+    return pl_place(m, y, p, d);
+}
+
+static bool pas_can_vary(const pl_model *m)
+{
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++) {
+            const pl_task *pt = &m->apps[i].t[t];
+            double first = NAN;
+            for (int v = 0; v < m->apps[i].a->tasks[t].nvariants; v++) {
+                if (!pt->allowed[v])
+                    continue;
+                if (isnan(first))
+                    first = pt->logacc[v];
+                else if (pt->logacc[v] != first)
+                    return true;
+            }
+        }
+    return false;
+}
+
+static void note_stage(js_plan *p, const solve_info *si, int stage)
+{
+    (void)stage;
+    p->stats.solves++;
+    p->stats.nodes += si->nodes;
+}
+
+static void model_stats(const pl_model *m, const lp_build *b, js_plan *p)
+{
+    p->stats.rows = glp_get_num_rows(b->lp);
+    p->stats.cols = glp_get_num_cols(b->lp);
+    p->stats.int_cols = glp_get_num_int(b->lp);
+    p->stats.configs = p->stats.configs_raw = 0;
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++) {
+            p->stats.configs += m->apps[i].t[t].ncfg;
+            p->stats.configs_raw += m->apps[i].t[t].ncfg_raw;
+        }
+}
+
+static int sum_ints(const int *v, int n)
+{
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/* Exact number of GPUs the demand needs with an unbounded cluster (for the message). */
+static int gpus_needed(const js_scenario *s, const js_plan_request *r, double scale,
+                       int big, int *needed)
+{
+    js_plan_request r2 = *r;
+    r2.gpus = big;
+    pl_model m;
+    lp_build b;
+    js_diag d;
+    int rc = -1;
+    memset(&b, 0, sizeof b);
+    js_diag_init(&d);
+    if (pl_model_build(&m, s, &r2, scale, &d) == 0 && build_lp(&m, &b, false) == 0 &&
+        objective_from_row(&b, b.row_gpus, GLP_MIN) == 0) {
+        solve_info si;
+        js_plan_request r3 = r2;
+        r3.verbose = 0;
+        solve(&b, &r3, now_s() + 20.0, 0.0, &si);
+        if (has_solution(&si)) {
+            *needed = (int)lround(si.obj);
+            rc = si.status == GLP_OPT && si.ret == 0 ? 0 : 1;
+        }
+    }
+    free_lp(&b);
+    pl_model_free(&m);
+    return rc;
+}
+
+static int capacity_reason(const pl_model *m, const js_scenario *s, const js_plan_request *r,
+                           js_diag *d)
+{
+    double lb_slices = pl_slices_lower_bound(m);
+    int per_gpu = m->g->compute_slices;
+    int lb_gpus = (int)ceil(lb_slices / per_gpu - 1e-9);
+    if (lb_gpus > m->gpus)
+        return js_diag_set(d, JS_EXIT_INFEASIBLE,
+                           "demand needs at least %d GPUs (%.0f compute slices at the best "
+                           "throughput per slice any allowed configuration offers), cluster has %d",
+                           lb_gpus, lb_slices, m->gpus);
+    int big = 0;
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++) {
+            int worst = 0;
+            const pl_task *pt = &m->apps[i].t[t];
+            for (int c = 0; c < pt->ncfg; c++) {
+                double need = ceil(pl_task_demand_max(m, &m->apps[i], t) / pt->cfg[c].thr);
+                if (need > worst)
+                    worst = need > 1e6 ? 1000000 : (int)need;
+            }
+            big += worst;
+        }
+    if (big < m->gpus + 1)
+        big = m->gpus + 1;
+    if (big > 100000)
+        big = 100000;
+    int needed = 0;
+    int rc = gpus_needed(s, r, m->scale, big, &needed);
+    if (rc >= 0 && needed > m->gpus)
+        return js_diag_set(d, JS_EXIT_INFEASIBLE, "demand needs %s%d GPUs, cluster has %d",
+                           rc == 0 ? "" : "about ", needed, m->gpus);
+    return js_diag_set(d, JS_EXIT_INFEASIBLE,
+                       "no plan fits the cluster of %d GPUs at this demand", m->gpus);
+}
+
+static void plan_header(js_plan *p, const pl_model *m, const js_plan_request *r)
+{
+    snprintf(p->system, sizeof p->system, "%s", js_system_name(r->features));
+    snprintf(p->objective_kind, sizeof p->objective_kind, "slices");
+    p->demand_scale = m->scale;
+    p->gpus_total = m->gpus;
+    p->demand_scale_bound = NAN;
+}
+
+/* Stages 2 and 3: higher PAS, then fewer GPUs, each with the earlier objectives fixed. */
+static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, double deadline,
+                       double slices, int *y, js_plan *out)
+{
+    solve_info si;
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0, slices + 0.5);
+    if (pas_can_vary(m)) {
+        objective_from_row(b, b->row_logpas, GLP_MAX);
+        solve(b, r, deadline, 0.0, &si);
+        note_stage(out, &si, 2);
+        if (!has_solution(&si))
+            return;
+        read_solution(m, b, y);
+        glp_set_row_bnds(b->lp, b->row_logpas, GLP_LO, si.obj - PL_LOG_EPS, 0.0);
+    }
+    int lb = (int)ceil(slices / m->g->compute_slices - 1e-9);
+    if (sum_ints(y, m->nlayouts) <= lb)
+        return;
+    objective_from_row(b, b->row_gpus, GLP_MIN);
+    solve(b, r, deadline, 0.0, &si);
+    note_stage(out, &si, 3);
+    if (has_solution(&si))
+        read_solution(m, b, y);
+}
+
+int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    double t0 = now_s();
+    double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
+    pl_model m;
+    lp_build b;
+    solve_info si;
+    int *y = NULL;
+    memset(&b, 0, sizeof b);
+    js_plan_init(out);
+    double scale = r->demand_scale >= 0.0 ? r->demand_scale : 1.0;
+    int rc = pl_model_build(&m, s, r, scale, d);
+    if (rc == 0)
+        plan_header(out, &m, r);
+    if (rc == 0)
+        rc = pl_diagnose_slos(&m, d);
+    if (rc == 0 && build_lp(&m, &b, false) != 0)
+        rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
+    if (rc == 0 && !(y = calloc((size_t)m.nlayouts + 1, sizeof *y)))
+        rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    if (rc == 0) {
+        model_stats(&m, &b, out);
+        objective_from_row(&b, b.row_slices, GLP_MIN);
+        solve(&b, r, deadline, 0.0, &si);
+        note_stage(out, &si, 1);
+        snprintf(out->status, sizeof out->status, "%s", status_word(&si));
+        if (!has_solution(&si)) {
+            if (si.status == GLP_NOFEAS || si.ret == GLP_ENOPFS)
+                rc = capacity_reason(&m, s, r, d);
+            else
+                rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
+                                 "no plan found within the time limit of %g s (solver status %d)",
+                                 r->time_limit_s, si.ret);
+        }
+    }
+    if (rc == 0) {
+        double slices = round(si.obj);
+        out->objective = slices;
+        out->bound = isnan(si.bound) ? NAN : ceil(si.bound - 1e-6);
+        out->gap = slices > 0 ? (slices - out->bound) / slices : 0.0;
+        if (strcmp(out->status, "optimal") == 0)
+            out->gap = 0.0, out->bound = slices;
+        read_solution(&m, &b, y);
+        if (strcmp(out->status, "optimal") == 0)
+            tie_breaks(&m, &b, r, deadline, slices, y, out);
+        rc = fill_plan(&m, y, out, d);
+        out->feasible = rc == 0;
+    }
+    if (rc != 0 && rc != JS_EXIT_INTERNAL)
+        snprintf(out->status, sizeof out->status, "infeasible");
+    out->stats.seconds = now_s() - t0;
+    free(y);
+    free_lp(&b);
+    pl_model_free(&m);
+    return rc;
+}
+
+/* Upper bound on the common scale: every application's source task alone, on the whole
+ * cluster at the best throughput per slice it has. */
+static double scale_upper_bound(const pl_model *m)
+{
+    double ub = INFINITY;
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        if (!(pa->rate > 0.0))
+            continue;
+        const pl_task *src = &pa->t[pa->a->source];
+        double best = 0.0;
+        for (int c = 0; c < src->ncfg; c++)
+            best = fmax(best, src->cfg[c].thr / src->cfg[c].slices);
+        double cap = best * m->g->compute_slices * m->gpus / pa->rate;
+        ub = fmin(ub, cap);
+    }
+    return ub;
+}
+
+#define PL_DEMAND_GAP 0.004 /* relative; the report promises 0.5 % */
+
+int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    double t0 = now_s();
+    double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
+    pl_model m;
+    lp_build b;
+    solve_info si;
+    memset(&b, 0, sizeof b);
+    js_plan_init(out);
+    int rc = pl_model_build(&m, s, r, 1.0, d);
+    if (rc == 0)
+        rc = pl_diagnose_slos(&m, d);
+    double ub = rc == 0 ? scale_upper_bound(&m) : NAN;
+    if (rc == 0 && isinf(ub))
+        rc = js_diag_set(d, JS_EXIT_USAGE,
+                         "maximum demand: every application has a rate of 0 req/s, so there is "
+                         "nothing to scale (give --rate)");
+    if (rc == 0 && !(ub > 0.0))
+        rc = js_diag_set(d, JS_EXIT_INFEASIBLE, "no demand at all fits the cluster");
+    if (rc == 0) {
+        pl_model_set_scale(&m, ub);
+        if (build_lp(&m, &b, true) != 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
+    }
+    if (rc == 0) {
+        set_objective(&b, GLP_MAX, &b.col_lambda, (const double[]){1.0}, 1);
+        solve(&b, r, deadline, PL_DEMAND_GAP, &si);
+        if (!has_solution(&si) || !(si.obj > 0.0))
+            rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
+                             si.status == GLP_NOFEAS || has_solution(&si)
+                                 ? "no positive demand fits the cluster of %d GPUs"
+                                 : "maximum demand: no plan found within the time limit (%d GPUs)",
+                             m.gpus);
+    }
+    js_plan_stats st = {0};
+    if (rc == 0) {
+        st.solves = 1;
+        st.nodes = si.nodes;
+        st.rows = glp_get_num_rows(b.lp);
+        st.cols = glp_get_num_cols(b.lp);
+        st.int_cols = glp_get_num_int(b.lp);
+    }
+    double lambda = rc == 0 ? si.obj : 0.0;
+    double bound = rc == 0 ? (isnan(si.bound) ? ub : fmin(si.bound, ub)) : NAN;
+    bool proven = rc == 0 && si.ret == 0 && si.status == GLP_OPT;
+    free_lp(&b);
+    pl_model_free(&m);
+    if (rc != 0) {
+        snprintf(out->status, sizeof out->status, "infeasible");
+        return rc;
+    }
+    if (proven)
+        bound = fmax(lambda, fmin(bound, lambda * (1.0 + PL_DEMAND_GAP)));
+    /* The plan at that scale: slightly inside it so solver tolerances cannot flip it. */
+    js_plan_request r2 = *r;
+    if (deadline > 0.0)
+        r2.time_limit_s = fmax(0.5, deadline - now_s());
+    for (int attempt = 0; attempt < 4; attempt++) {
+        r2.demand_scale = lambda * (1.0 - 1e-9 * pow(100.0, attempt));
+        js_diag d2;
+        js_diag_init(&d2);
+        js_plan_free(out);
+        rc = js_plan_min_slices(s, &r2, out, &d2);
+        if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
+            if (rc != 0)
+                js_diag_set(d, rc, "%s", d2.msg);
+            break;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    snprintf(out->objective_kind, sizeof out->objective_kind, "demand_scale");
+    out->objective = out->demand_scale;
+    out->demand_scale_bound = bound;
+    out->bound = bound;
+    out->gap = (bound - out->demand_scale) / out->demand_scale;
+    if (out->gap < 0.0)
+        out->gap = 0.0;
+    snprintf(out->status, sizeof out->status, "%s", proven ? "optimal" : "feasible");
+    st.solves += out->stats.solves;
+    st.nodes += out->stats.nodes;
+    st.configs = out->stats.configs;
+    st.configs_raw = out->stats.configs_raw;
+    st.seconds = now_s() - t0;
+    out->stats = st;
+    return 0;
+}

@@ -1,0 +1,377 @@
+/* The planning model: per task the variants a system may use, the configurations
+ * (instance types) it may use after dominance pruning, budgets and demand bounds. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static double rule_stat(const js_app *a, const js_profile_entry *e)
+{
+    if (a->rule.stat == JS_LAT_MEAN)
+        return e->lat_mean_ms;
+    if (!isnan(e->lat_p95_ms))
+        return e->lat_p95_ms;
+    /* No measured tail: the documented default dispersion (profile.h). */
+    double s = JS_DEFAULT_LATENCY_SIGMA;
+    return e->lat_mean_ms * exp(1.6448536269514722 * s - s * s / 2.0);
+}
+
+/* Can an instance of profile `big` always be replaced by one of `small` in place? */
+static bool substitutable(const js_gpu_type *g, int small, int big)
+{
+    if (small == big)
+        return true;
+    const js_mig_profile *ps = &g->profiles[small], *pb = &g->profiles[big];
+    if (ps->memory_slices > pb->memory_slices || ps->compute_slices > pb->compute_slices)
+        return false;
+    for (int i = 0; i < pb->nstarts; i++) {
+        bool found = false;
+        for (int j = 0; j < ps->nstarts; j++)
+            if (ps->starts[j] == pb->starts[i])
+                found = true;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* c' dominates c: never worse in slices, throughput or latency, placeable wherever c
+ * is; exact duplicates keep the lower index. */
+static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cfg *c, int ic)
+{
+    if (b->variant != c->variant || b->slices > c->slices || b->thr < c->thr ||
+        b->stat > c->stat || !substitutable(g, b->prof, c->prof))
+        return false;
+    bool equal = b->slices == c->slices && b->thr == c->thr && b->stat == c->stat;
+    return !equal || ib < ic;
+}
+
+static int prune_dominated(const js_gpu_type *g, pl_task *pt)
+{
+    bool *dead = calloc((size_t)pt->ncfg + 1, sizeof *dead);
+    if (!dead)
+        return -1;
+    for (int i = 0; i < pt->ncfg; i++)
+        for (int j = 0; j < pt->ncfg && !dead[i]; j++)
+            if (j != i && !dead[j] && dominates(g, &pt->cfg[j], j, &pt->cfg[i], i))
+                dead[i] = true;
+    int k = 0;
+    for (int i = 0; i < pt->ncfg; i++)
+        if (!dead[i])
+            pt->cfg[k++] = pt->cfg[i];
+    pt->ncfg = k;
+    free(dead);
+    return 0;
+}
+
+static void choose_variants(const pl_model *m, const pl_app *pa, const js_task *task,
+                            pl_task *pt)
+{
+    const js_app *a = pa->a;
+    double best = 0.0;
+    for (int v = 0; v < task->nvariants; v++)
+        if (task->variants[v].accuracy_norm > best)
+            best = task->variants[v].accuracy_norm;
+    pt->acc_floor = 0.0;
+    if (!(m->feat & JS_FEAT_T))
+        pt->acc_floor = pow(a->accuracy_slo, 1.0 / a->ntasks);
+    pt->nallowed = 0;
+    for (int v = 0; v < task->nvariants; v++) {
+        double acc = task->variants[v].accuracy_norm;
+        pt->logacc[v] = log(acc);
+        bool ok = acc > 0.0;
+        if (!(m->feat & JS_FEAT_A) && acc < best * (1.0 - 1e-12))
+            ok = false;
+        pt->allowed_sys[v] = ok;
+        if (!(m->feat & JS_FEAT_T) && pt->logacc[v] < log(pt->acc_floor) - PL_LOG_EPS)
+            ok = false;
+        pt->allowed[v] = ok;
+        pt->nallowed += ok;
+    }
+}
+
+static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *task,
+                           pl_task *pt)
+{
+    const js_gpu_type *g = m->g;
+    int cap = 0;
+    for (int v = 0; v < task->nvariants; v++)
+        if (pt->allowed_sys[v] && task->variants[v].profile)
+            cap += task->variants[v].profile->nentries;
+    pt->cfg = calloc((size_t)cap + 1, sizeof *pt->cfg);
+    if (!pt->cfg)
+        return -1;
+    pt->ncfg = 0;
+    for (int v = 0; v < task->nvariants; v++) {
+        const js_profile *pr = task->variants[v].profile;
+        pt->minstat_raw[v] = INFINITY;
+        if (!pt->allowed_sys[v] || !pr)
+            continue;
+        for (int i = 0; i < pr->nentries; i++) {
+            const js_profile_entry *e = &pr->entries[i];
+            if (!e->available || e->workers < 1 || e->workers > m->max_workers || e->batch < 1)
+                continue;
+            int prof = js_gpu_profile_by_slices(g, e->mig);
+            if (prof < 0)
+                continue;
+            if (!(m->feat & JS_FEAT_S) && (prof != m->full_prof || e->workers != 1))
+                continue;
+            double thr = e->throughput * e->workers;
+            double stat = rule_stat(pa->a, e) * m->latency_factor;
+            if (!(thr > 0.0) || !isfinite(thr) || !(stat >= 0.0) || !isfinite(stat))
+                continue;
+            if (stat < pt->minstat_raw[v])
+                pt->minstat_raw[v] = stat;
+            if (!pt->allowed[v] || stat > pt->budget_ms + PL_MS_EPS)
+                continue;
+            pl_cfg *c = &pt->cfg[pt->ncfg++];
+            c->variant = v;
+            c->prof = prof;
+            c->slices = g->profiles[prof].compute_slices;
+            c->batch = e->batch;
+            c->workers = e->workers;
+            c->thr = thr;
+            c->stat = stat;
+            c->lat_mean = e->lat_mean_ms;
+            c->lat_p95 = isnan(e->lat_p95_ms) ? rule_stat(pa->a, e) : e->lat_p95_ms;
+            if (pa->a->rule.stat == JS_LAT_MEAN && isnan(e->lat_p95_ms))
+                c->lat_p95 = NAN;
+        }
+    }
+    pt->ncfg_raw = pt->ncfg;
+    return prune_dominated(g, pt);
+}
+
+static double task_min_stat(const pl_task *pt)
+{
+    double best = INFINITY;
+    for (int i = 0; i < pt->ncfg; i++)
+        if (pt->cfg[i].stat < best)
+            best = pt->cfg[i].stat;
+    return isinf(best) ? 0.0 : best;
+}
+
+static double task_max_stat(const pl_task *pt)
+{
+    double worst = 0.0;
+    for (int i = 0; i < pt->ncfg; i++)
+        if (pt->cfg[i].stat > worst)
+            worst = pt->cfg[i].stat;
+    return worst;
+}
+
+/* Heaviest path weight through each task (inclusive) for per-task weights w. */
+static void heaviest_through(const js_app *a, const int *order, const double *w, double *thr)
+{
+    double down[JS_MAX_TASKS], up[JS_MAX_TASKS];
+    for (int k = 0; k < a->ntasks; k++) {
+        int t = order[k];
+        double best = 0.0;
+        for (int e = 0; e < a->nedges; e++)
+            if (a->edges[e].to == t && down[a->edges[e].from] > best)
+                best = down[a->edges[e].from];
+        down[t] = best + w[t];
+    }
+    for (int k = a->ntasks - 1; k >= 0; k--) {
+        int t = order[k];
+        double best = 0.0;
+        for (int e = 0; e < a->nedges; e++)
+            if (a->edges[e].from == t && up[a->edges[e].to] > best)
+                best = up[a->edges[e].to];
+        up[t] = best + w[t];
+    }
+    for (int t = 0; t < a->ntasks; t++)
+        thr[t] = down[t] + up[t] - w[t];
+}
+
+/* T on: drop configurations that cannot fit even when every other task on their
+ * heaviest path runs its fastest configuration, and variants that cannot reach the PAS
+ * floor even with the best variants elsewhere; decide which constraints may bind. */
+static int tighten_joint(pl_app *pa)
+{
+    const js_app *a = pa->a;
+    double minw[JS_MAX_TASKS] = {0}, maxw[JS_MAX_TASKS] = {0}, through[JS_MAX_TASKS] = {0};
+    double maxlog = 0.0, minlog = 0.0;
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        double hi = -INFINITY, lo = INFINITY;
+        for (int v = 0; v < a->tasks[t].nvariants; v++)
+            if (pt->allowed[v]) {
+                hi = fmax(hi, pt->logacc[v]);
+                lo = fmin(lo, pt->logacc[v]);
+            }
+        maxlog += hi;
+        minlog += lo;
+    }
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        double hi = -INFINITY;
+        for (int v = 0; v < a->tasks[t].nvariants; v++)
+            if (pt->allowed[v])
+                hi = fmax(hi, pt->logacc[v]);
+        for (int v = 0; v < a->tasks[t].nvariants; v++)
+            if (pt->allowed[v] && pt->logacc[v] + (maxlog - hi) < pa->log_floor - PL_LOG_EPS) {
+                pt->allowed[v] = false;
+                pt->nallowed--;
+            }
+        int k = 0;
+        for (int i = 0; i < pt->ncfg; i++)
+            if (pt->allowed[pt->cfg[i].variant])
+                pt->cfg[k++] = pt->cfg[i];
+        pt->ncfg = k;
+    }
+    pa->pas_active = minlog < pa->log_floor - PL_LOG_EPS;
+    for (int t = 0; t < a->ntasks; t++)
+        minw[t] = task_min_stat(&pa->t[t]);
+    heaviest_through(a, pa->order, minw, through);
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        double room = pa->bound_ms - (through[t] - minw[t]);
+        int k = 0;
+        for (int i = 0; i < pt->ncfg; i++)
+            if (pt->cfg[i].stat <= room + PL_MS_EPS)
+                pt->cfg[k++] = pt->cfg[i];
+        pt->ncfg = k;
+    }
+    for (int t = 0; t < a->ntasks; t++)
+        maxw[t] = task_max_stat(&pa->t[t]);
+    heaviest_through(a, pa->order, maxw, through);
+    pa->latency_active = false;
+    for (int t = 0; t < a->ntasks; t++)
+        if (through[t] > pa->bound_ms + PL_MS_EPS)
+            pa->latency_active = true;
+    for (int t = 0; t < a->ntasks; t++)
+        pa->t[t].need_u = pa->latency_active;
+    return 0;
+}
+
+static void demand_structure(pl_app *pa)
+{
+    const js_app *a = pa->a;
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        pt->var_fanout = false;
+        for (int e = 0; e < a->nedges; e++) {
+            if (a->edges[e].from != t)
+                continue;
+            double f0 = NAN;
+            for (int v = 0; v < a->tasks[t].nvariants; v++) {
+                if (!pt->allowed[v])
+                    continue;
+                double f = js_edge_fanout(&a->edges[e], v);
+                if (isnan(f0))
+                    f0 = f;
+                else if (f != f0)
+                    pt->var_fanout = true;
+            }
+        }
+    }
+    for (int t = 0; t < a->ntasks; t++)
+        pa->t[t].items_max = pl_is_source(a, t) ? 1.0 : 0.0;
+    for (int k = 0; k < a->ntasks; k++) {
+        int t = pa->order[k];
+        for (int e = 0; e < a->nedges; e++) {
+            if (a->edges[e].to != t)
+                continue;
+            int p = a->edges[e].from;
+            double fmaxv = 0.0;
+            for (int v = 0; v < a->tasks[p].nvariants; v++)
+                if (pa->t[p].allowed[v])
+                    fmaxv = fmax(fmaxv, js_edge_fanout(&a->edges[e], v));
+            pa->t[t].items_max += pa->t[p].items_max * fmaxv;
+        }
+    }
+}
+
+double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t)
+{
+    return pa->rate * m->scale * pa->t[t].items_max;
+}
+
+void pl_model_set_scale(pl_model *m, double scale)
+{
+    m->scale = scale;
+    for (int i = 0; i < m->napps; i++) {
+        pl_app *pa = &m->apps[i];
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            pl_task *pt = &pa->t[t];
+            double dmax = pl_task_demand_max(m, pa, t);
+            for (int c = 0; c < pt->ncfg; c++) {
+                pl_cfg *cf = &pt->cfg[c];
+                double cap = (double)m->gpus * m->per_gpu_max[cf->prof];
+                double need = dmax > 0.0 ? ceil(dmax / cf->thr * (1.0 - 1e-12)) : 0.0;
+                cf->maxn = (int)fmin(need, cap);
+            }
+        }
+    }
+}
+
+static int build_app(pl_model *m, pl_app *pa, const js_app *a, double rate, js_diag *d)
+{
+    pa->a = a;
+    pa->rate = rate;
+    pa->bound_ms = a->rule.slo_fraction * a->latency_slo_ms;
+    pa->log_floor = log(a->accuracy_slo);
+    if (js_dag_topo_order(a, pa->order, d) != 0)
+        return JS_EXIT_DATAERR;
+    js_dag_longest_path_through(a, pa->len_through);
+    for (int t = 0; t < a->ntasks; t++) {
+        pl_task *pt = &pa->t[t];
+        choose_variants(m, pa, &a->tasks[t], pt);
+        pt->budget_ms = (m->feat & JS_FEAT_T) ? pa->bound_ms : pa->bound_ms / pa->len_through[t];
+        if (collect_configs(m, pa, &a->tasks[t], pt) != 0)
+            return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    if (m->feat & JS_FEAT_T)
+        tighten_joint(pa);
+    demand_structure(pa);
+    return 0;
+}
+
+int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, double scale,
+                   js_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    m->s = s;
+    m->g = &s->cluster.gpu;
+    m->feat = r->features & 7u;
+    m->gpus = r->gpus > 0 ? r->gpus : s->cluster.gpus;
+    m->max_workers = s->cluster.max_workers;
+    if (m->g->max_mps_workers > 0 && m->g->max_mps_workers < m->max_workers)
+        m->max_workers = m->g->max_mps_workers;
+    m->latency_factor = r->latency_factor > 0.0 ? r->latency_factor : 1.0;
+    m->full_prof = js_gpu_profile_by_slices(m->g, m->g->compute_slices);
+    if (m->full_prof < 0)
+        return js_diag_set(d, JS_EXIT_DATAERR, "GPU type %s has no whole-GPU MIG profile",
+                           m->g->name);
+    if (pl_enumerate_layouts(m->g, &m->layouts, &m->nlayouts) != 0)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int l = 0; l < m->nlayouts; l++)
+        for (int p = 0; p < m->g->nprofiles; p++)
+            if (m->layouts[l].count[p] > m->per_gpu_max[p])
+                m->per_gpu_max[p] = m->layouts[l].count[p];
+    m->napps = s->napps;
+    m->apps = calloc((size_t)s->napps + 1, sizeof *m->apps);
+    if (!m->apps)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int i = 0; i < s->napps; i++) {
+        double rate = (r->rate_app == i) ? r->rate_override : s->apps[i].rate;
+        int rc = build_app(m, &m->apps[i], &s->apps[i], rate, d);
+        if (rc != 0)
+            return rc;
+    }
+    pl_model_set_scale(m, scale);
+    return 0;
+}
+
+void pl_model_free(pl_model *m)
+{
+    if (m->apps)
+        for (int i = 0; i < m->napps; i++)
+            for (int t = 0; t < JS_MAX_TASKS; t++)
+                free(m->apps[i].t[t].cfg);
+    free(m->apps);
+    free(m->layouts);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,81 @@
+/* The eight systems (feature subsets of A, S, T) and the planning request defaults. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "jigsaw/planner.h"
+
+const unsigned js_systems[JS_NSYSTEMS] = {
+    0u,
+    JS_FEAT_A,
+    JS_FEAT_S,
+    JS_FEAT_T,
+    JS_FEAT_A | JS_FEAT_T,
+    JS_FEAT_S | JS_FEAT_T,
+    JS_FEAT_A | JS_FEAT_S,
+    JS_FEAT_A | JS_FEAT_S | JS_FEAT_T,
+};
+
+static const char *const system_names[8] = {
+    /* indexed by the feature bits A=1, S=2, T=4 */
+    "unopt", "A", "S", "A+S", "T", "A+T", "S+T", "A+S+T",
+};
+
+const char *js_system_name(unsigned features)
+{
+    return system_names[features & 7u];
+}
+
+int js_system_parse(const char *name, unsigned *features)
+{
+    if (name == NULL || *name == '\0')
+        return -1;
+    if (strcasecmp(name, "unopt") == 0) {
+        *features = 0;
+        return 0;
+    }
+    if (strcasecmp(name, "jigsaw") == 0 || strcasecmp(name, "jigsawserve") == 0) {
+        *features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+        return 0;
+    }
+    if (strcasecmp(name, "loki") == 0) {
+        *features = JS_FEAT_A | JS_FEAT_T;
+        return 0;
+    }
+    /* A '+'-separated list of single features, each at most once. */
+    unsigned f = 0;
+    const char *p = name;
+    for (;;) {
+        unsigned bit;
+        switch (toupper((unsigned char)*p)) {
+        case 'A': bit = JS_FEAT_A; break;
+        case 'S': bit = JS_FEAT_S; break;
+        case 'T': bit = JS_FEAT_T; break;
+        default: return -1;
+        }
+        if (f & bit)
+            return -1;
+        f |= bit;
+        p++;
+        if (*p == '\0')
+            break;
+        if (*p != '+')
+            return -1;
+        p++;
+    }
+    *features = f;
+    return 0;
+}
+
+void js_plan_request_init(js_plan_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    r->demand_scale = 1.0;
+    r->rate_app = -1;
+    r->rate_override = 0.0;
+    r->gpus = 0;
+    r->time_limit_s = 0.0;
+    r->latency_factor = 1.0;
+    r->verbose = 0;
+}

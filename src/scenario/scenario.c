@@ -1,0 +1,816 @@
+/* scenario: loading, validating and resolving scenarios; see include/jigsaw/scenario.h. */
+#include "jigsaw/scenario.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "jigsaw/dag.h"
+
+#define JS_MAX_APPS 64
+#define JS_MAX_GPUS 1000000
+#define JS_DEFAULT_MAX_WORKERS 4 /* the paper's limit on MPS workers per instance */
+
+/* ------------------------------------------------------------------ small helpers */
+
+int js_app_task_by_name(const js_app *a, const char *name)
+{
+    for (int t = 0; t < a->ntasks; t++)
+        if (strcmp(a->tasks[t].name, name) == 0)
+            return t;
+    return -1;
+}
+
+double js_edge_fanout(const js_edge *e, int parent_variant)
+{
+    if (parent_variant >= 0 && parent_variant < JS_MAX_VARIANTS &&
+        !isnan(e->fanout_by_variant[parent_variant]))
+        return e->fanout_by_variant[parent_variant];
+    return e->fanout;
+}
+
+/* Directory part of a path ("." when there is none). */
+static void dir_of(const char *path, char *out, size_t outsz)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(out, outsz, ".");
+    else if (slash == path)
+        snprintf(out, outsz, "/");
+    else
+        snprintf(out, outsz, "%.*s", (int)(slash - path), path);
+}
+
+/* base + "/" + rel unless rel is absolute; false when it does not fit. */
+static bool join_path(char *out, size_t outsz, const char *base, const char *rel)
+{
+    int n = rel[0] == '/' || strcmp(base, ".") == 0 ? snprintf(out, outsz, "%s", rel)
+                                                    : snprintf(out, outsz, "%s/%s", base, rel);
+    return n >= 0 && (size_t)n < outsz;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int get_positive(js_jctx *c, const cJSON *o, const char *key, bool required, double *out)
+{
+    int rc = js_json_get_number(c, o, key, required, out);
+    if (rc == 0 && !isnan(*out) && !(*out > 0))
+        rc = js_json_err(c, key, "must be > 0, got %g", *out);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ cluster */
+
+static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
+                        js_scenario *s)
+{
+    static const char *const required[] = {"gpu", "gpus", NULL};
+    static const char *const allowed[] = {"max_workers", NULL};
+    const cJSON *o = NULL;
+    int rc = js_json_get_object(c, root, "cluster", true, &o);
+    if (rc != 0)
+        return rc;
+    js_cluster *cl = &s->cluster;
+    size_t s0 = js_jctx_push_key(c, "cluster");
+    rc = js_json_check_keys(c, o, allowed, required);
+    if (rc == 0)
+        rc = js_json_get_name(c, o, "gpu", true, cl->gpu_name, sizeof cl->gpu_name);
+    if (rc == 0 && gpu_override != NULL) {
+        if (!js_name_valid(gpu_override))
+            rc = js_json_err(c, "gpu", "GPU override \"%s\" is not a valid name", gpu_override);
+        else
+            snprintf(cl->gpu_name, sizeof cl->gpu_name, "%s", gpu_override);
+    }
+    if (rc == 0)
+        rc = js_json_get_int(c, o, "gpus", true, &cl->gpus);
+    if (rc == 0 && (cl->gpus < 1 || cl->gpus > JS_MAX_GPUS))
+        rc = js_json_err(c, "gpus", "must be in [1, %d], got %d", JS_MAX_GPUS, cl->gpus);
+    char gpath[JS_PATH_MAX * 2];
+    if (rc == 0) {
+        char rel[JS_PATH_MAX];
+        snprintf(rel, sizeof rel, "gpus/%s.json", cl->gpu_name);
+        if (!join_path(gpath, sizeof gpath, s->profiles_dir, rel))
+            rc = js_json_err(c, "gpu", "path too long");
+        else if (!file_exists(gpath))
+            rc = js_json_err(c, "gpu", "no GPU type file %s", gpath);
+    }
+    if (rc == 0) {
+        js_diag gd;
+        js_diag_init(&gd);
+        if (js_gpu_load(gpath, &cl->gpu, &gd) != 0)
+            rc = js_json_err(c, "gpu", "GPU type file is invalid: %s", gd.msg);
+    }
+    if (rc == 0) {
+        cl->max_workers = cl->gpu.max_mps_workers < JS_DEFAULT_MAX_WORKERS
+                              ? cl->gpu.max_mps_workers
+                              : JS_DEFAULT_MAX_WORKERS;
+        rc = js_json_get_int(c, o, "max_workers", false, &cl->max_workers);
+    }
+    if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
+        rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
+                         "got %d",
+                         cl->gpu.max_mps_workers, cl->max_workers);
+    js_jctx_pop(c, s0);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+static int check_profile_against_gpu(js_jctx *c, const js_profile *p, const js_scenario *s)
+{
+    if (strcmp(p->gpu, s->cluster.gpu_name) != 0)
+        return js_json_err(c, "profile", "profile \"%s\" is for GPU \"%s\", the cluster has \"%s\"",
+                           p->model, p->gpu, s->cluster.gpu_name);
+    for (int i = 0; i < p->nentries; i++) {
+        if (js_gpu_profile_by_slices(&s->cluster.gpu, p->entries[i].mig) < 0) {
+            js_diag_warn(c->d,
+                         "%s: %s.profile: profile \"%s\" has entries for %d-slice instances, "
+                         "which GPU \"%s\" does not offer; they are ignored",
+                         c->file, c->path, p->model, p->entries[i].mig, s->cluster.gpu_name);
+            break;
+        }
+    }
+    return 0;
+}
+
+static int load_variant(js_jctx *c, const cJSON *o, js_scenario *s, js_variant *v)
+{
+    static const char *const required[] = {"name", "profile", NULL};
+    static const char *const allowed[] = {"accuracy", "metric", "accuracy_source", NULL};
+    v->accuracy = NAN;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (rc == 0)
+        rc = js_json_get_name(c, o, "name", true, v->name, sizeof v->name);
+    if (rc == 0)
+        rc = js_json_get_name(c, o, "profile", true, v->profile_name, sizeof v->profile_name);
+    if (rc == 0)
+        rc = get_positive(c, o, "accuracy", false, &v->accuracy);
+    if (rc == 0)
+        rc = js_json_get_string(c, o, "metric", false, v->metric, sizeof v->metric);
+    if (rc == 0)
+        rc = js_json_get_string(c, o, "accuracy_source", false, v->accuracy_source,
+                                sizeof v->accuracy_source);
+    if (rc != 0)
+        return rc;
+    js_diag pd;
+    js_diag_init(&pd);
+    v->profile = js_profile_set_get(&s->profiles, v->profile_name, &pd);
+    if (v->profile == NULL) {
+        if (pd.code == JS_EXIT_NOINPUT)
+            return js_json_err(c, "profile", "no profile %s/%s.json for GPU \"%s\"",
+                               s->profiles.dir, v->profile_name, s->cluster.gpu_name);
+        return js_json_err(c, "profile", "profile is invalid: %s", pd.msg);
+    }
+    return check_profile_against_gpu(c, v->profile, s);
+}
+
+/* Normalise accuracies to the task's best variant (best = 1.0). */
+static int normalise_accuracy(js_jctx *c, js_task *t)
+{
+    int with = 0;
+    double best = 0;
+    for (int v = 0; v < t->nvariants; v++)
+        if (!isnan(t->variants[v].accuracy)) {
+            with++;
+            if (t->variants[v].accuracy > best)
+                best = t->variants[v].accuracy;
+        }
+    if (with == 0 && t->nvariants == 1) {
+        t->variants[0].accuracy_norm = 1.0; /* a single variant is its own best */
+        return 0;
+    }
+    for (int v = 0; v < t->nvariants; v++) {
+        if (isnan(t->variants[v].accuracy)) {
+            size_t s0 = js_jctx_push_key(c, "variants");
+            size_t s1 = js_jctx_push_index(c, v);
+            int rc = js_json_err(c, "accuracy",
+                                 "missing: a task with several variants needs every variant's "
+                                 "accuracy");
+            js_jctx_pop(c, s1);
+            js_jctx_pop(c, s0);
+            return rc;
+        }
+        if (strcmp(t->variants[v].metric, t->variants[0].metric) != 0) {
+            size_t s0 = js_jctx_push_key(c, "variants");
+            size_t s1 = js_jctx_push_index(c, v);
+            int rc = js_json_err(c, "metric",
+                                 "all variants of a task must use one accuracy metric "
+                                 "(\"%s\" vs \"%s\")",
+                                 t->variants[v].metric, t->variants[0].metric);
+            js_jctx_pop(c, s1);
+            js_jctx_pop(c, s0);
+            return rc;
+        }
+        t->variants[v].accuracy_norm = t->variants[v].accuracy / best;
+    }
+    return 0;
+}
+
+static int load_task(js_jctx *c, const cJSON *o, js_scenario *s, js_task *t)
+{
+    static const char *const required[] = {"name", "variants", NULL};
+    int rc = js_json_check_keys(c, o, NULL, required);
+    if (rc == 0)
+        rc = js_json_get_name(c, o, "name", true, t->name, sizeof t->name);
+    const cJSON *arr = NULL;
+    if (rc == 0)
+        rc = js_json_get_array(c, o, "variants", true, &arr);
+    if (rc != 0)
+        return rc;
+    int n = cJSON_GetArraySize(arr);
+    if (n < 1 || n > JS_MAX_VARIANTS)
+        return js_json_err(c, "variants", "must hold 1 to %d variants, got %d", JS_MAX_VARIANTS,
+                           n);
+    size_t s0 = js_jctx_push_key(c, "variants");
+    int i = 0;
+    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        rc = load_variant(c, e, s, &t->variants[i]);
+        for (int j = 0; j < i && rc == 0; j++)
+            if (strcmp(t->variants[j].name, t->variants[i].name) == 0)
+                rc = js_json_err(c, "name", "duplicate variant name \"%s\"", t->variants[i].name);
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    t->nvariants = i;
+    if (rc == 0)
+        rc = normalise_accuracy(c, t);
+    return rc;
+}
+
+static int load_tasks(js_jctx *c, const cJSON *o, js_scenario *s, js_app *a)
+{
+    const cJSON *arr = NULL;
+    int rc = js_json_get_array(c, o, "tasks", true, &arr);
+    if (rc != 0)
+        return rc;
+    int n = cJSON_GetArraySize(arr);
+    if (n < 1 || n > JS_MAX_TASKS)
+        return js_json_err(c, "tasks", "must hold 1 to %d tasks, got %d", JS_MAX_TASKS, n);
+    size_t s0 = js_jctx_push_key(c, "tasks");
+    int i = 0;
+    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        rc = load_task(c, e, s, &a->tasks[i]);
+        for (int j = 0; j < i && rc == 0; j++)
+            if (strcmp(a->tasks[j].name, a->tasks[i].name) == 0)
+                rc = js_json_err(c, "name", "duplicate task name \"%s\"", a->tasks[i].name);
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    a->ntasks = i;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ edges and graph */
+
+static int edge_end(js_jctx *c, const cJSON *o, const char *key, const js_app *a, int *out)
+{
+    char name[JS_NAME_MAX];
+    int rc = js_json_get_string(c, o, key, true, name, sizeof name);
+    if (rc != 0)
+        return rc;
+    *out = js_app_task_by_name(a, name);
+    if (*out < 0)
+        return js_json_err(c, key, "no task named \"%s\"", name);
+    return 0;
+}
+
+static int load_edge(js_jctx *c, const cJSON *o, js_app *a, int index)
+{
+    static const char *const required[] = {"from", "to", NULL};
+    static const char *const allowed[] = {"fanout", "fanout_by_variant", NULL};
+    js_edge *ed = &a->edges[index];
+    ed->fanout = NAN;
+    for (int v = 0; v < JS_MAX_VARIANTS; v++)
+        ed->fanout_by_variant[v] = NAN;
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (rc == 0)
+        rc = edge_end(c, o, "from", a, &ed->from);
+    if (rc == 0)
+        rc = edge_end(c, o, "to", a, &ed->to);
+    if (rc == 0 && ed->from == ed->to)
+        rc = js_json_err(c, "to", "an edge from task \"%s\" to itself is a cycle",
+                         a->tasks[ed->from].name);
+    for (int e = 0; e < index && rc == 0; e++)
+        if (a->edges[e].from == ed->from && a->edges[e].to == ed->to)
+            rc = js_json_err(c, NULL, "duplicate edge %s -> %s", a->tasks[ed->from].name,
+                             a->tasks[ed->to].name);
+    if (rc == 0)
+        rc = js_json_get_number(c, o, "fanout", false, &ed->fanout);
+    if (rc == 0 && ed->fanout < 0)
+        rc = js_json_err(c, "fanout", "must be >= 0, got %g", ed->fanout);
+    const cJSON *byv = NULL;
+    if (rc == 0)
+        rc = js_json_get_array(c, o, "fanout_by_variant", false, &byv);
+    if (rc != 0)
+        return rc;
+    if (byv == NULL) {
+        if (isnan(ed->fanout))
+            return js_json_err(c, "fanout", "missing: give fanout or fanout_by_variant");
+        return 0;
+    }
+    int nv = a->tasks[ed->from].nvariants, n = cJSON_GetArraySize(byv);
+    if (n != nv)
+        return js_json_err(c, "fanout_by_variant",
+                           "must hold one value per variant of task \"%s\" (%d), got %d",
+                           a->tasks[ed->from].name, nv, n);
+    double maxf = 0;
+    size_t s0 = js_jctx_push_key(c, "fanout_by_variant");
+    int i = 0;
+    for (const cJSON *e = byv->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
+            rc = js_json_err(c, NULL, "must be a finite number");
+        else if (e->valuedouble < 0)
+            rc = js_json_err(c, NULL, "must be >= 0, got %g", e->valuedouble);
+        else {
+            ed->fanout_by_variant[i] = e->valuedouble;
+            if (e->valuedouble > maxf)
+                maxf = e->valuedouble;
+        }
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    /* Without a default, the conservative one: demand is never underestimated. */
+    if (rc == 0 && isnan(ed->fanout))
+        ed->fanout = maxf;
+    return rc;
+}
+
+static int load_edges(js_jctx *c, const cJSON *o, js_app *a)
+{
+    const cJSON *arr = NULL;
+    int rc = js_json_get_array(c, o, "edges", false, &arr);
+    if (rc != 0 || arr == NULL)
+        return rc;
+    int n = cJSON_GetArraySize(arr);
+    int max = (int)(sizeof a->edges / sizeof a->edges[0]);
+    if (n > max)
+        return js_json_err(c, "edges", "at most %d edges, got %d", max, n);
+    size_t s0 = js_jctx_push_key(c, "edges");
+    int i = 0;
+    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        rc = load_edge(c, e, a, i);
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    a->nedges = i;
+    return rc;
+}
+
+/* Exactly one source, everything reachable from it, no cycle. */
+static int check_graph(js_jctx *c, js_app *a)
+{
+    bool has_parent[JS_MAX_TASKS] = {false};
+    for (int e = 0; e < a->nedges; e++)
+        has_parent[a->edges[e].to] = true;
+    int nsrc = 0, first = -1, second = -1;
+    for (int t = 0; t < a->ntasks; t++)
+        if (!has_parent[t]) {
+            if (nsrc == 0)
+                first = t;
+            else if (nsrc == 1)
+                second = t;
+            nsrc++;
+        }
+    if (nsrc == 0)
+        return js_json_err(c, "edges",
+                           "no source task: every task has a parent, so the graph has a cycle");
+    if (nsrc > 1)
+        return js_json_err(c, "edges",
+                           "more than one source task (\"%s\" and \"%s\" have no parent); an "
+                           "application needs exactly one",
+                           a->tasks[first].name, a->tasks[second].name);
+    a->source = first;
+    bool seen[JS_MAX_TASKS] = {false};
+    int stack[JS_MAX_TASKS], sp = 0;
+    stack[sp++] = first;
+    seen[first] = true;
+    while (sp > 0) {
+        int t = stack[--sp];
+        for (int e = 0; e < a->nedges; e++)
+            if (a->edges[e].from == t && !seen[a->edges[e].to]) {
+                seen[a->edges[e].to] = true;
+                stack[sp++] = a->edges[e].to;
+            }
+    }
+    for (int t = 0; t < a->ntasks; t++)
+        if (!seen[t]) {
+            size_t s0 = js_jctx_push_key(c, "tasks");
+            size_t s1 = js_jctx_push_index(c, t);
+            int rc = js_json_err(c, NULL, "task \"%s\" is unreachable from the source \"%s\"",
+                                 a->tasks[t].name, a->tasks[first].name);
+            js_jctx_pop(c, s1);
+            js_jctx_pop(c, s0);
+            return rc;
+        }
+    int order[JS_MAX_TASKS];
+    js_diag td;
+    js_diag_init(&td);
+    if (js_dag_topo_order(a, order, &td) != 0)
+        return js_json_err(c, "edges", "%s", td.msg);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ SLO and demand */
+
+static int load_slo(js_jctx *c, const cJSON *o, js_app *a)
+{
+    static const char *const required[] = {"latency_ms", "accuracy", NULL};
+    static const char *const allowed[] = {"rule", NULL};
+    const cJSON *slo = NULL;
+    int rc = js_json_get_object(c, o, "slo", true, &slo);
+    if (rc != 0)
+        return rc;
+    size_t s0 = js_jctx_push_key(c, "slo");
+    rc = js_json_check_keys(c, slo, allowed, required);
+    if (rc == 0)
+        rc = get_positive(c, slo, "latency_ms", true, &a->latency_slo_ms);
+    if (rc == 0)
+        rc = js_json_get_number(c, slo, "accuracy", true, &a->accuracy_slo);
+    if (rc == 0 && !(a->accuracy_slo > 0 && a->accuracy_slo <= 1))
+        rc = js_json_err(c, "accuracy", "must be in (0, 1], got %g", a->accuracy_slo);
+    a->rule.stat = JS_LAT_P95;
+    a->rule.slo_fraction = 0.5; /* the paper's rule: 2 x p95 <= SLO */
+    const cJSON *rule = NULL;
+    if (rc == 0)
+        rc = js_json_get_object(c, slo, "rule", false, &rule);
+    if (rc == 0 && rule != NULL) {
+        static const char *const rreq[] = {"stat", "slo_fraction", NULL};
+        size_t s1 = js_jctx_push_key(c, "rule");
+        char stat[16];
+        rc = js_json_check_keys(c, rule, NULL, rreq);
+        if (rc == 0)
+            rc = js_json_get_string(c, rule, "stat", true, stat, sizeof stat);
+        if (rc == 0) {
+            if (strcmp(stat, "p95") == 0)
+                a->rule.stat = JS_LAT_P95;
+            else if (strcmp(stat, "mean") == 0)
+                a->rule.stat = JS_LAT_MEAN;
+            else
+                rc = js_json_err(c, "stat", "must be \"p95\" or \"mean\", got \"%s\"", stat);
+        }
+        if (rc == 0)
+            rc = js_json_get_number(c, rule, "slo_fraction", true, &a->rule.slo_fraction);
+        if (rc == 0 && !(a->rule.slo_fraction > 0 && a->rule.slo_fraction <= 1))
+            rc = js_json_err(c, "slo_fraction", "must be in (0, 1], got %g",
+                             a->rule.slo_fraction);
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    return rc;
+}
+
+static int load_demand(js_jctx *c, const cJSON *o, const char *scen_dir, js_app *a)
+{
+    static const char *const allowed[] = {"rate", "trace", NULL};
+    const cJSON *dem = NULL;
+    int rc = js_json_get_object(c, o, "demand", true, &dem);
+    if (rc != 0)
+        return rc;
+    size_t s0 = js_jctx_push_key(c, "demand");
+    rc = js_json_check_keys(c, dem, allowed, NULL);
+    a->rate = NAN;
+    if (rc == 0)
+        rc = js_json_get_number(c, dem, "rate", false, &a->rate);
+    if (rc == 0 && a->rate < 0)
+        rc = js_json_err(c, "rate", "must be >= 0 requests/s, got %g", a->rate);
+    if (rc == 0)
+        rc = js_json_get_string(c, dem, "trace", false, a->trace, sizeof a->trace);
+    if (rc == 0 && a->trace[0]) {
+        char full[JS_PATH_MAX * 2];
+        if (!join_path(full, sizeof full, scen_dir, a->trace))
+            rc = js_json_err(c, "trace", "path too long");
+        else if (!file_exists(full))
+            rc = js_json_err(c, "trace", "no trace file %s", full);
+    }
+    if (rc == 0 && isnan(a->rate) && !a->trace[0])
+        rc = js_json_err(c, NULL, "needs a rate (requests/s) or a trace");
+    if (isnan(a->rate))
+        a->rate = 0; /* trace-driven: the rate comes from the trace */
+    js_jctx_pop(c, s0);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ SLO feasibility */
+
+/* Smallest rule statistic any usable configuration of task t can reach (INFINITY if none). */
+static double best_stat(const js_app *a, int t, const js_cluster *cl)
+{
+    double best = INFINITY;
+    const js_task *task = &a->tasks[t];
+    for (int v = 0; v < task->nvariants; v++) {
+        const js_profile *p = task->variants[v].profile;
+        for (int i = 0; p != NULL && i < p->nentries; i++) {
+            const js_profile_entry *e = &p->entries[i];
+            if (!e->available || e->workers > cl->max_workers ||
+                js_gpu_profile_by_slices(&cl->gpu, e->mig) < 0)
+                continue;
+            double x = a->rule.stat == JS_LAT_MEAN ? e->lat_mean_ms : e->lat_p95_ms;
+            if (x < best)
+                best = x;
+        }
+    }
+    return best;
+}
+
+static void warn_unmeetable(js_jctx *c, const js_app *a, const js_cluster *cl)
+{
+    double best[JS_MAX_TASKS];
+    for (int t = 0; t < a->ntasks; t++) {
+        best[t] = best_stat(a, t, cl);
+        if (isinf(best[t]))
+            js_diag_warn(c->d,
+                         "%s: %s.tasks[%d]: task \"%s\" has no usable profiled configuration "
+                         "(with at most %d workers on GPU \"%s\")",
+                         c->file, c->path, t, a->tasks[t].name, cl->max_workers, cl->gpu_name);
+    }
+    js_path *paths = malloc(JS_MAX_PATHS * sizeof *paths);
+    if (paths == NULL)
+        return;
+    int np = js_dag_paths(a, paths, JS_MAX_PATHS);
+    double allowed = a->rule.slo_fraction * a->latency_slo_ms;
+    for (int p = 0; p < np; p++) {
+        double sum = 0;
+        for (int k = 0; k < paths[p].len; k++)
+            sum += best[paths[p].tasks[k]];
+        if (sum > allowed && isfinite(sum)) {
+            js_diag_warn(c->d,
+                         "%s: %s.slo.latency_ms: no profiled configuration can meet it: the "
+                         "path from \"%s\" to \"%s\" needs at least %.3g ms of %s batch latency "
+                         "but the rule allows %.3g ms (%g x %g)",
+                         c->file, c->path, a->tasks[paths[p].tasks[0]].name,
+                         a->tasks[paths[p].tasks[paths[p].len - 1]].name, sum,
+                         a->rule.stat == JS_LAT_MEAN ? "mean" : "p95", allowed,
+                         a->rule.slo_fraction, a->latency_slo_ms);
+            break;
+        }
+    }
+    free(paths);
+}
+
+/* ------------------------------------------------------------------ apps */
+
+static int load_app(js_jctx *c, const cJSON *o, js_scenario *s, const char *scen_dir, js_app *a)
+{
+    static const char *const required[] = {"name", "tasks", "slo", "demand", NULL};
+    static const char *const allowed[] = {"description", "edges", NULL};
+    int rc = js_json_check_keys(c, o, allowed, required);
+    if (rc == 0)
+        rc = js_json_get_name(c, o, "name", true, a->name, sizeof a->name);
+    if (rc == 0)
+        rc = js_json_get_string(c, o, "description", false, a->description,
+                                sizeof a->description);
+    if (rc == 0)
+        rc = load_tasks(c, o, s, a);
+    if (rc == 0)
+        rc = load_edges(c, o, a);
+    if (rc == 0)
+        rc = check_graph(c, a);
+    if (rc == 0) {
+        js_path *paths = malloc(JS_MAX_PATHS * sizeof *paths);
+        if (paths == NULL)
+            rc = js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
+        else if (js_dag_paths(a, paths, JS_MAX_PATHS) < 0)
+            rc = js_json_err(c, "edges", "more than %d source-to-sink paths", JS_MAX_PATHS);
+        free(paths);
+    }
+    if (rc == 0)
+        rc = load_slo(c, o, a);
+    if (rc == 0)
+        rc = load_demand(c, o, scen_dir, a);
+    if (rc == 0)
+        warn_unmeetable(c, a, &s->cluster);
+    return rc;
+}
+
+static int load_apps(js_jctx *c, const cJSON *root, js_scenario *s, const char *scen_dir)
+{
+    const cJSON *arr = NULL;
+    int rc = js_json_get_array(c, root, "apps", true, &arr);
+    if (rc != 0)
+        return rc;
+    int n = cJSON_GetArraySize(arr);
+    if (n < 1 || n > JS_MAX_APPS)
+        return js_json_err(c, "apps", "must hold 1 to %d applications, got %d", JS_MAX_APPS, n);
+    s->apps = calloc((size_t)n, sizeof *s->apps);
+    if (s->apps == NULL)
+        return js_diag_set(c->d, JS_EXIT_INTERNAL, "%s: out of memory", c->file);
+    size_t s0 = js_jctx_push_key(c, "apps");
+    int i = 0;
+    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        rc = load_app(c, e, s, scen_dir, &s->apps[i]);
+        for (int j = 0; j < i && rc == 0; j++)
+            if (strcmp(s->apps[j].name, s->apps[i].name) == 0)
+                rc = js_json_err(c, "name", "duplicate application name \"%s\"",
+                                 s->apps[i].name);
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    s->napps = i;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
+                              const char *gpu_override, js_scenario *s)
+{
+    static const char *const required[] = {"kind", "format_version", "name", "cluster", "apps",
+                                           NULL};
+    static const char *const allowed[] = {"description", "profiles", NULL};
+    int rc = js_json_check_kind(c, root, "scenario");
+    if (rc == 0)
+        rc = js_json_check_keys(c, root, allowed, required);
+    if (rc == 0)
+        rc = js_json_get_name(c, root, "name", true, s->name, sizeof s->name);
+    if (rc == 0)
+        rc = js_json_get_string(c, root, "description", false, s->description,
+                                sizeof s->description);
+    char scen_dir[JS_PATH_MAX], prof_rel[JS_PATH_MAX] = "../profiles";
+    dir_of(path, scen_dir, sizeof scen_dir);
+    if (rc == 0)
+        rc = js_json_get_string(c, root, "profiles", false, prof_rel, sizeof prof_rel);
+    if (rc == 0 && !join_path(s->profiles_dir, sizeof s->profiles_dir, scen_dir, prof_rel))
+        rc = js_json_err(c, "profiles", "path too long");
+    if (rc == 0)
+        rc = load_cluster(c, root, gpu_override, s);
+    if (rc == 0) {
+        char pdir[JS_PATH_MAX];
+        if (!join_path(pdir, sizeof pdir, s->profiles_dir, s->cluster.gpu_name))
+            rc = js_json_err(c, "profiles", "path too long");
+        else
+            js_profile_set_init(&s->profiles, pdir);
+    }
+    if (rc == 0)
+        rc = load_apps(c, root, s, scen_dir);
+    return rc;
+}
+
+int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario *out,
+                         js_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->file, sizeof out->file, "%s", path);
+    cJSON *root = NULL;
+    int rc = js_json_load_file(path, &root, d);
+    if (rc != 0)
+        return rc;
+    js_jctx c;
+    js_jctx_init(&c, path, d);
+    rc = scenario_from_json(&c, root, path, gpu_override, out);
+    cJSON_Delete(root);
+    if (rc != 0)
+        js_scenario_free(out);
+    return rc;
+}
+
+int js_scenario_load(const char *path, js_scenario *out, js_diag *d)
+{
+    return js_scenario_load_gpu(path, NULL, out, d);
+}
+
+void js_scenario_free(js_scenario *s)
+{
+    if (s == NULL)
+        return;
+    free(s->apps);
+    s->apps = NULL;
+    s->napps = 0;
+    js_profile_set_free(&s->profiles);
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static bool add_str(cJSON *o, const char *k, const char *v)
+{
+    return cJSON_AddStringToObject(o, k, v) != NULL;
+}
+
+static bool add_num(cJSON *o, const char *k, double v)
+{
+    return cJSON_AddNumberToObject(o, k, v) != NULL;
+}
+
+static cJSON *task_to_json(const js_task *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *vs = o ? cJSON_AddArrayToObject(o, "variants") : NULL;
+    bool ok = vs != NULL && add_str(o, "name", t->name);
+    for (int v = 0; v < t->nvariants && ok; v++) {
+        const js_variant *var = &t->variants[v];
+        cJSON *vo = cJSON_CreateObject();
+        ok = vo != NULL && cJSON_AddItemToArray(vs, vo);
+        if (!ok) {
+            cJSON_Delete(vo);
+            break;
+        }
+        ok = add_str(vo, "name", var->name) && add_str(vo, "profile", var->profile_name);
+        if (ok && !isnan(var->accuracy))
+            ok = add_num(vo, "accuracy", var->accuracy);
+        if (ok && var->metric[0])
+            ok = add_str(vo, "metric", var->metric);
+        if (ok && var->accuracy_source[0])
+            ok = add_str(vo, "accuracy_source", var->accuracy_source);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *edge_to_json(const js_app *a, const js_edge *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL && add_str(o, "from", a->tasks[e->from].name) &&
+              add_str(o, "to", a->tasks[e->to].name) && add_num(o, "fanout", e->fanout);
+    if (ok && !isnan(e->fanout_by_variant[0])) {
+        int nv = a->tasks[e->from].nvariants;
+        cJSON *arr = cJSON_CreateDoubleArray(e->fanout_by_variant, nv);
+        ok = arr != NULL && cJSON_AddItemToObject(o, "fanout_by_variant", arr);
+        if (!ok)
+            cJSON_Delete(arr);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *app_to_json(const js_app *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL && add_str(o, "name", a->name);
+    if (ok && a->description[0])
+        ok = add_str(o, "description", a->description);
+    cJSON *tasks = ok ? cJSON_AddArrayToObject(o, "tasks") : NULL;
+    ok = ok && tasks != NULL;
+    for (int t = 0; t < a->ntasks && ok; t++) {
+        cJSON *to = task_to_json(&a->tasks[t]);
+        ok = to != NULL && cJSON_AddItemToArray(tasks, to);
+        if (!ok)
+            cJSON_Delete(to);
+    }
+    cJSON *edges = ok ? cJSON_AddArrayToObject(o, "edges") : NULL;
+    ok = ok && edges != NULL;
+    for (int e = 0; e < a->nedges && ok; e++) {
+        cJSON *eo = edge_to_json(a, &a->edges[e]);
+        ok = eo != NULL && cJSON_AddItemToArray(edges, eo);
+        if (!ok)
+            cJSON_Delete(eo);
+    }
+    cJSON *slo = ok ? cJSON_AddObjectToObject(o, "slo") : NULL;
+    cJSON *rule = slo ? cJSON_AddObjectToObject(slo, "rule") : NULL;
+    ok = ok && rule != NULL && add_num(slo, "latency_ms", a->latency_slo_ms) &&
+         add_num(slo, "accuracy", a->accuracy_slo) &&
+         add_str(rule, "stat", a->rule.stat == JS_LAT_MEAN ? "mean" : "p95") &&
+         add_num(rule, "slo_fraction", a->rule.slo_fraction);
+    cJSON *dem = ok ? cJSON_AddObjectToObject(o, "demand") : NULL;
+    ok = ok && dem != NULL && add_num(dem, "rate", a->rate);
+    if (ok && a->trace[0])
+        ok = add_str(dem, "trace", a->trace);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+cJSON *js_scenario_to_json(const js_scenario *s)
+{
+    cJSON *root = cJSON_CreateObject();
+    bool ok = root != NULL && add_str(root, "kind", "scenario") &&
+              add_num(root, "format_version", JS_FORMAT_VERSION) && add_str(root, "name", s->name);
+    if (ok && s->description[0])
+        ok = add_str(root, "description", s->description);
+    /* The resolved directory (relative to the working directory at load time). */
+    if (ok)
+        ok = add_str(root, "profiles", s->profiles_dir);
+    cJSON *cl = ok ? cJSON_AddObjectToObject(root, "cluster") : NULL;
+    ok = ok && cl != NULL && add_str(cl, "gpu", s->cluster.gpu_name) &&
+         add_num(cl, "gpus", s->cluster.gpus) && add_num(cl, "max_workers", s->cluster.max_workers);
+    cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
+    ok = ok && apps != NULL;
+    for (int i = 0; i < s->napps && ok; i++) {
+        cJSON *ao = app_to_json(&s->apps[i]);
+        ok = ao != NULL && cJSON_AddItemToArray(apps, ao);
+        if (!ok)
+            cJSON_Delete(ao);
+    }
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}

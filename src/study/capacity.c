@@ -1,0 +1,308 @@
+/* Capacity study: maximum serviceable demand of each system, and which constraints bind. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jigsaw/study.h"
+
+/* The planner's stated tolerance on the maximum demand is 0.5%: smaller changes under a
+ * relaxation are noise of the bisection, not a binding constraint. */
+#define JS_BIND_TOLERANCE 0.005
+
+void js_capacity_opts_init(js_capacity_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->latency_factor = 1.0;
+    o->relax = 0.05;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double scenario_total_rate(const js_scenario *s)
+{
+    double sum = 0.0;
+    for (int i = 0; i < s->napps; i++)
+        sum += s->apps[i].rate;
+    return sum;
+}
+
+static double plan_min_pas(const js_plan *p)
+{
+    double m = NAN;
+    for (int i = 0; i < p->napps; i++)
+        if (isnan(m) || p->apps[i].pas < m)
+            m = p->apps[i].pas;
+    return m;
+}
+
+/* Max demand of one system; *scale = 0 when infeasible (not an error). */
+static int max_scale(const js_scenario *s, const js_plan_request *req, double *scale,
+                     js_plan *keep, char *reason, size_t reason_n, js_diag *d)
+{
+    js_plan p;
+    js_diag local;
+    js_plan_init(&p);
+    js_diag_init(&local);
+    int rc = js_plan_max_demand(s, req, &p, &local);
+    if (rc == JS_EXIT_INFEASIBLE) {
+        *scale = 0.0;
+        if (reason)
+            snprintf(reason, reason_n, "%s", local.msg);
+        js_plan_free(&p);
+        return 0;
+    }
+    if (rc != 0) {
+        js_plan_free(&p);
+        return js_diag_set(d, rc, "%s", local.msg);
+    }
+    *scale = p.demand_scale;
+    if (keep)
+        *keep = p;
+    else
+        js_plan_free(&p);
+    return 0;
+}
+
+/* Scenario copy whose applications have their accuracy floors multiplied by `f`. The
+ * copy shares profiles with the original; free with free(copy->apps). */
+static int scenario_relax_accuracy(const js_scenario *s, double f, js_scenario *copy)
+{
+    *copy = *s;
+    copy->apps = malloc((size_t)s->napps * sizeof *copy->apps);
+    if (!copy->apps)
+        return -1;
+    memcpy(copy->apps, s->apps, (size_t)s->napps * sizeof *copy->apps);
+    for (int i = 0; i < s->napps; i++)
+        copy->apps[i].accuracy_slo *= f;
+    return 0;
+}
+
+static int binding_analysis(const js_scenario *s, const js_plan_request *base,
+                            const js_capacity_opts *o, js_capacity_row *row, js_diag *d)
+{
+    double base_scale = row->max_demand_scale;
+    for (int k = 0; k < JS_BIND_NKINDS; k++) {
+        js_plan_request req = *base;
+        js_scenario relaxed;
+        const js_scenario *use = s;
+        if (k == 0) {
+            int g = base->gpus > 0 ? base->gpus : s->cluster.gpus;
+            int extra = (int)ceil(g * o->relax);
+            req.gpus = g + (extra < 1 ? 1 : extra);
+        } else if (k == 1) {
+            req.latency_factor = base->latency_factor / (1.0 + o->relax);
+        } else {
+            if (scenario_relax_accuracy(s, 1.0 - o->relax, &relaxed) != 0)
+                return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+            use = &relaxed;
+        }
+        double sc = 0.0;
+        int rc = max_scale(use, &req, &sc, NULL, NULL, 0, d);
+        if (use != s)
+            free(relaxed.apps);
+        if (rc != 0)
+            return rc;
+        row->relax_gain[k] = base_scale > 0 ? sc / base_scale - 1.0 : NAN;
+        if (row->relax_gain[k] > JS_BIND_TOLERANCE)
+            row->binding |= 1u << k;
+    }
+    row->binding_done = true;
+    return 0;
+}
+
+int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
+                      js_capacity_result *r, js_diag *d)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->scenario, sizeof r->scenario, "%s", s->name);
+    snprintf(r->gpu, sizeof r->gpu, "%s", s->cluster.gpu_name);
+    r->gpus = o->gpus > 0 ? o->gpus : s->cluster.gpus;
+    r->slices = r->gpus * s->cluster.gpu.compute_slices;
+    r->latency_factor = o->latency_factor;
+    r->jigsaw_vs_loki = NAN;
+
+    int n = o->nsystems > 0 ? o->nsystems : JS_NSYSTEMS;
+    const unsigned *systems = o->nsystems > 0 ? o->systems : js_systems;
+    double total_rate = scenario_total_rate(s);
+    int steps = n * (o->binding ? 4 : 1), done = 0;
+
+    for (int i = 0; i < n; i++) {
+        js_capacity_row *row = &r->rows[r->nrows++];
+        row->features = systems[i];
+        snprintf(row->system, sizeof row->system, "%s", js_system_name(systems[i]));
+        row->gain_vs_unopt = NAN;
+        row->pas_min = NAN;
+        for (int k = 0; k < JS_BIND_NKINDS; k++)
+            row->relax_gain[k] = NAN;
+        if (o->progress)
+            o->progress(o->progress_ctx, row->system, done, steps);
+
+        js_plan_request req;
+        js_plan_request_init(&req);
+        req.features = systems[i];
+        req.gpus = o->gpus;
+        req.latency_factor = o->latency_factor;
+        req.time_limit_s = o->time_limit_s;
+
+        js_plan p;
+        js_plan_init(&p);
+        double t0 = now_s(), scale = 0.0;
+        int rc = max_scale(s, &req, &scale, &p, row->reason, sizeof row->reason, d);
+        row->solve_s = now_s() - t0;
+        if (rc != 0)
+            return rc;
+        done++;
+        if (scale <= 0.0) {
+            row->status = JS_EXIT_INFEASIBLE;
+            done += o->binding ? 3 : 0;
+            continue;
+        }
+        row->max_demand_scale = scale;
+        row->max_rate = scale * total_rate;
+        row->slices_used = p.slices_used;
+        row->gpus_used = p.gpus_used;
+        row->pas_min = plan_min_pas(&p);
+        row->gap = p.gap;
+        js_plan_free(&p);
+        if (o->binding) {
+            if (o->progress)
+                o->progress(o->progress_ctx, row->system, done, steps);
+            rc = binding_analysis(s, &req, o, row, d);
+            if (rc != 0)
+                return rc;
+            done += 3;
+        }
+    }
+    const js_capacity_row *unopt = js_capacity_find(r, 0);
+    for (int i = 0; i < r->nrows; i++)
+        if (unopt && unopt->status == 0 && r->rows[i].status == 0)
+            r->rows[i].gain_vs_unopt = r->rows[i].max_demand_scale / unopt->max_demand_scale;
+    const js_capacity_row *ast = js_capacity_find(r, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T);
+    const js_capacity_row *at = js_capacity_find(r, JS_FEAT_A | JS_FEAT_T);
+    if (ast && at && ast->status == 0 && at->status == 0)
+        r->jigsaw_vs_loki = ast->max_demand_scale / at->max_demand_scale;
+    if (o->progress)
+        o->progress(o->progress_ctx, "done", steps, steps);
+    return 0;
+}
+
+const js_capacity_row *js_capacity_find(const js_capacity_result *r, unsigned features)
+{
+    for (int i = 0; i < r->nrows; i++)
+        if (r->rows[i].features == features)
+            return &r->rows[i];
+    return NULL;
+}
+
+void js_binding_string(unsigned binding, bool done, char *buf, size_t n)
+{
+    static const char *const names[JS_BIND_NKINDS] = {"capacity", "latency", "accuracy"};
+    if (n == 0)
+        return;
+    if (!done) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    buf[0] = '\0';
+    size_t len = 0;
+    for (int k = 0; k < JS_BIND_NKINDS; k++) {
+        if (!(binding & (1u << k)))
+            continue;
+        int w = snprintf(buf + len, n - len, "%s%s", len ? "+" : "", names[k]);
+        if (w < 0 || (size_t)w >= n - len)
+            return;
+        len += (size_t)w;
+    }
+    if (len == 0)
+        snprintf(buf, n, "none");
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    /* JSON has no NaN: unknown numbers are null. */
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+cJSON *js_capacity_to_json(const js_capacity_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "scenario", r->scenario);
+    cJSON_AddStringToObject(root, "gpu", r->gpu);
+    cJSON_AddNumberToObject(root, "gpus", r->gpus);
+    cJSON_AddNumberToObject(root, "slices", r->slices);
+    add_num(root, "latency_factor", r->latency_factor);
+    add_num(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
+    cJSON *arr = cJSON_AddArrayToObject(root, "systems");
+    for (int i = 0; arr && i < r->nrows; i++) {
+        const js_capacity_row *row = &r->rows[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o) {
+            cJSON_Delete(root);
+            return NULL;
+        }
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "system", row->system);
+        cJSON_AddBoolToObject(o, "feasible", row->status == 0);
+        if (row->status != 0)
+            cJSON_AddStringToObject(o, "reason", row->reason);
+        add_num(o, "max_demand_scale", row->max_demand_scale);
+        add_num(o, "max_rate", row->max_rate);
+        add_num(o, "gain_vs_unopt", row->gain_vs_unopt);
+        add_num(o, "paper_gain_vs_unopt", js_paper_gain(row->features));
+        cJSON_AddNumberToObject(o, "slices_used", row->slices_used);
+        cJSON_AddNumberToObject(o, "gpus_used", row->gpus_used);
+        add_num(o, "pas", row->pas_min);
+        add_num(o, "gap", row->gap);
+        char b[64];
+        js_binding_string(row->binding, row->binding_done, b, sizeof b);
+        cJSON_AddStringToObject(o, "binding", b);
+        if (row->binding_done) {
+            cJSON *g = cJSON_AddObjectToObject(o, "relaxation_gain");
+            if (g) {
+                add_num(g, "capacity", row->relax_gain[0]);
+                add_num(g, "latency", row->relax_gain[1]);
+                add_num(g, "accuracy", row->relax_gain[2]);
+            }
+        }
+    }
+    return root;
+}
+
+void js_capacity_print(FILE *out, const js_capacity_result *r)
+{
+    fprintf(out, "%s on %d x %s (%d slices), latency factor %.3g\n", r->scenario, r->gpus,
+            r->gpu, r->slices, r->latency_factor);
+    fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
+            "max req/s", "gain", "paper", "slices", "gpus", "PAS", "binding");
+    for (int i = 0; i < r->nrows; i++) {
+        const js_capacity_row *row = &r->rows[i];
+        if (row->status != 0) {
+            fprintf(out, "%-6s %12s  %s\n", row->system, "infeasible", row->reason);
+            continue;
+        }
+        char b[64], paper[16];
+        js_binding_string(row->binding, row->binding_done, b, sizeof b);
+        double pg = js_paper_gain(row->features);
+        if (isnan(pg))
+            snprintf(paper, sizeof paper, "-");
+        else
+            snprintf(paper, sizeof paper, "%.2fx", pg);
+        fprintf(out, "%-6s %12.4g %12.4g %7.2fx %8s %7d %5d %6.3f  %s\n", row->system,
+                row->max_demand_scale, row->max_rate, row->gain_vs_unopt, paper,
+                row->slices_used, row->gpus_used, row->pas_min, b);
+    }
+    if (isfinite(r->jigsaw_vs_loki))
+        fprintf(out, "A+S+T / A+T (JigsawServe vs Loki): %.2fx (paper 11.3x)\n",
+                r->jigsaw_vs_loki);
+}

@@ -1,0 +1,459 @@
+/* jigsaw compare: the paper's analytical and trace-driven studies, side by side with
+ * the published figures, written to a results directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "study_internal.h"
+
+const char *const js_paper_apps[JS_PAPER_NAPPS] = {"social-media", "traffic-analysis",
+                                                   "ar-assistant"};
+
+const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS] = {
+    JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, JS_FEAT_A | JS_FEAT_S, JS_FEAT_S | JS_FEAT_T,
+    JS_FEAT_A | JS_FEAT_T};
+
+double js_paper_gain(unsigned features)
+{
+    switch (features) {
+    case 0: return 1.0;
+    case JS_FEAT_S: return 5.25;
+    case JS_FEAT_A: return 1.6;
+    case JS_FEAT_T: return 1.1;
+    case JS_FEAT_S | JS_FEAT_T: return 7.8;
+    case JS_FEAT_A | JS_FEAT_S: return 12.1;
+    case JS_FEAT_A | JS_FEAT_S | JS_FEAT_T: return 21.6;
+    /* Not published directly: A+S+T is 21.6x Unopt and 11.3x A+T, so A+T is 1.91x. */
+    case JS_FEAT_A | JS_FEAT_T: return 21.6 / 11.3;
+    default: return NAN;
+    }
+}
+
+void js_compare_opts_init(js_compare_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->out_dir = "results";
+    o->scenarios_dir = "scenarios";
+    o->ngpu_types = 2;
+    snprintf(o->gpu_types[0], sizeof o->gpu_types[0], "a100");
+    snprintf(o->gpu_types[1], sizeof o->gpu_types[1], "h100");
+    o->latency_factor = 1.0;
+    o->tail = true;
+    o->binding = true;
+    o->plots = true;
+    o->seed = 1;
+    o->trace_day = -1;
+    o->downtime_s = -1.0;
+    o->predictor = JS_PRED_LAST5;
+}
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+typedef struct cmp_progress {
+    const js_compare_opts *o;
+    char stage[128];
+    int base, total, span; /* this stage covers steps [base, base + span) of total */
+} cmp_progress;
+
+static void stage_cb(void *ctx, const char *what, int done, int total)
+{
+    cmp_progress *p = ctx;
+    if (!p->o->progress)
+        return;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s %s", p->stage, what);
+    int step = p->base;
+    if (total > 0)
+        step += (int)((double)p->span * done / total);
+    p->o->progress(p->o->progress_ctx, buf, step, p->total);
+}
+
+static void stage_begin(cmp_progress *p, int span, const char *kind, const char *a,
+                        const char *b)
+{
+    snprintf(p->stage, sizeof p->stage, "%s %s %s", kind, a, b);
+    p->span = span;
+    stage_cb(p, "", 0, 1);
+}
+
+static void stage_end(cmp_progress *p)
+{
+    p->base += p->span;
+    p->span = 0;
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static int mkdir_p(const char *path, js_diag *d)
+{
+    char buf[JS_PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return js_diag_set(d, JS_EXIT_USAGE, "%s: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
+                               strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
+                           strerror(errno));
+    return 0;
+}
+
+/* The NASA trace: the first entry (by name) under <scenarios>/traces/nasa* that is a
+ * regular file, looking one directory deep. */
+static int find_trace(const char *scen_dir, char *out, size_t n, js_diag *d)
+{
+    char dir[JS_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/traces", scen_dir);
+    struct dirent **list = NULL;
+    int cnt = scandir(dir, &list, NULL, alphasort);
+    if (cnt < 0)
+        return js_diag_set(d, JS_EXIT_NOINPUT, "%s: cannot list the traces: %s", dir,
+                           strerror(errno));
+    int rc = JS_EXIT_NOINPUT;
+    for (int i = 0; i < cnt && rc != 0; i++) {
+        if (strncasecmp(list[i]->d_name, "nasa", 4) != 0)
+            continue;
+        char p[JS_PATH_MAX];
+        struct stat st;
+        if (snprintf(p, sizeof p, "%.255s/%.255s", dir, list[i]->d_name) >= (int)sizeof p)
+            continue;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            snprintf(out, n, "%s", p);
+            rc = 0;
+        } else if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            char q[JS_PATH_MAX + 32];
+            const char *names[] = {"workload.tbz2", "workload.txt"};
+            for (int k = 0; k < 2 && rc != 0; k++) {
+                snprintf(q, sizeof q, "%.511s/%s", p, names[k]);
+                if (stat(q, &st) == 0 && S_ISREG(st.st_mode) && strlen(q) < n) {
+                    memcpy(out, q, strlen(q) + 1);
+                    rc = 0;
+                }
+            }
+        }
+    }
+    for (int i = 0; i < cnt; i++)
+        free(list[i]);
+    free(list);
+    if (rc != 0)
+        return js_diag_set(d, JS_EXIT_NOINPUT, "%s: no NASA trace (nasa*) found", dir);
+    return 0;
+}
+
+static int load_scenario(const cmp_data *c, const char *app, const char *gpu, int gpus,
+                         js_scenario *s, js_diag *d)
+{
+    char path[JS_PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s-%s-%d.json", c->o.scenarios_dir, app, gpu, gpus);
+    memset(s, 0, sizeof *s);
+    return js_scenario_load(path, s, d);
+}
+
+/* ---- the analytical study ---------------------------------------------------------- */
+
+static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
+{
+    cmp_app *ca = &g->apps[a];
+    int span = JS_NSYSTEMS * (c->o.binding ? 4 : 1);
+    stage_begin(pr, span, "capacity", g->key, js_paper_apps[a]);
+    js_scenario s;
+    js_diag d;
+    js_diag_init(&d);
+    int rc = load_scenario(c, js_paper_apps[a], g->key, c->big_gpus, &s, &d);
+    if (rc == 0) {
+        if (!g->gpu_name[0])
+            snprintf(g->gpu_name, sizeof g->gpu_name, "%s", s.cluster.gpu_name);
+        js_capacity_opts co;
+        js_capacity_opts_init(&co);
+        co.latency_factor = c->o.latency_factor;
+        co.time_limit_s = c->o.time_limit_s;
+        co.binding = c->o.binding;
+        co.progress = stage_cb;
+        co.progress_ctx = pr;
+        rc = js_capacity_study(&s, &co, &ca->cap, &d);
+        js_scenario_free(&s);
+    }
+    if (rc == 0)
+        ca->cap_done = true;
+    else
+        snprintf(ca->cap_err, sizeof ca->cap_err, "%s", d.msg);
+    stage_end(pr);
+}
+
+/* ---- the trace-driven study -------------------------------------------------------- */
+
+static int scan_day(cmp_data *c, js_diag *d)
+{
+    js_arrival_spec spec;
+    js_arrival_spec_init(&spec);
+    spec.kind = JS_ARR_TRACE;
+    snprintf(spec.path, sizeof spec.path, "%s", c->trace_file);
+    spec.start_s = c->trace_day * 86400.0;
+    spec.duration_s = c->o.quick ? 6 * 3600.0 : 86400.0;
+    if (c->o.quick)
+        spec.start_s += 6 * 3600.0; /* 06:00-12:00: the morning rise to the daily peak */
+    spec.time_compression = 1.0;
+    spec.seed = c->o.seed;
+    return js_arrival_interval_rates(&spec, c->interval_s, 100000, &c->raw_rates, &c->nraw, d);
+}
+
+static double raw_peak(const cmp_data *c)
+{
+    double m = 0.0;
+    for (int k = 0; k < c->nraw; k++)
+        if (c->raw_rates[k] > m)
+            m = c->raw_rates[k];
+    return m;
+}
+
+/* Rates file (trace module's "duration_s,rate" format): the day's 5-minute means scaled
+ * by `scale`, each interval compressed to interval/compression simulated seconds. The
+ * paper replayed 5-minute averages too; within an interval arrivals are Poisson. */
+static int write_rates_file(const cmp_data *c, const char *path, double scale, js_diag *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    fprintf(f, "duration_s,rate\n");
+    for (int k = 0; k < c->nraw; k++)
+        fprintf(f, "%.9g,%.9g\n", c->interval_s / c->time_compression, c->raw_rates[k] * scale);
+    if (fclose(f) != 0) {
+        free(buf);
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    int rc = js_write_file_atomic(path, buf, len, d);
+    free(buf);
+    return rc;
+}
+
+static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
+{
+    cmp_app *ca = &g->apps[a];
+    js_scenario s;
+    js_diag d;
+    js_diag_init(&d);
+    stage_begin(pr, CMP_NTRACE_SYSTEMS, "trace", g->key, js_paper_apps[a]);
+    int rc = load_scenario(c, js_paper_apps[a], g->key, c->small_gpus, &s, &d);
+    if (rc != 0) {
+        snprintf(ca->trace_err, sizeof ca->trace_err, "%s", d.msg);
+        stage_end(pr);
+        return;
+    }
+    if (!g->gpu_name[0])
+        snprintf(g->gpu_name, sizeof g->gpu_name, "%s", s.cluster.gpu_name);
+    /* Scale the day so that A+S+T's peak interval is just within its capacity. */
+    js_plan_request req;
+    js_plan_request_init(&req);
+    req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    req.latency_factor = c->o.latency_factor;
+    req.time_limit_s = c->o.time_limit_s;
+    js_plan p;
+    js_plan_init(&p);
+    rc = js_plan_max_demand(&s, &req, &p, &d);
+    char rates_path[JS_PATH_MAX];
+    snprintf(rates_path, sizeof rates_path, "%s/trace-%s-%s-rates.csv", c->o.out_dir, g->key,
+             js_paper_apps[a]);
+    if (rc == 0) {
+        ca->ast_capacity = p.demand_scale * s.apps[0].rate;
+        double peak = raw_peak(c);
+        ca->trace_scale = peak > 0 ? c->peak_fraction * ca->ast_capacity / peak : 0.0;
+        ca->trace_peak = peak * ca->trace_scale;
+        rc = write_rates_file(c, rates_path, ca->trace_scale, &d);
+    }
+    js_plan_free(&p);
+    if (rc != 0) {
+        snprintf(ca->trace_err, sizeof ca->trace_err, "%s", d.msg);
+        js_scenario_free(&s);
+        stage_end(pr);
+        return;
+    }
+    ca->trace_ready = true;
+    for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++) {
+        js_controller_opts co;
+        js_controller_opts_init(&co);
+        co.features = cmp_trace_systems[k];
+        co.arrivals.kind = JS_ARR_TRACE;
+        snprintf(co.arrivals.path, sizeof co.arrivals.path, "%s", rates_path);
+        co.arrivals.time_compression = 1.0; /* the rates file is already compressed */
+        co.arrivals.seed = c->o.seed;
+        co.interval_s = c->interval_s;
+        co.time_compression = c->time_compression;
+        co.predictor = c->predictor;
+        co.headroom = c->headroom;
+        co.relayout_downtime_s = c->downtime_s;
+        co.latency_factor = c->o.latency_factor;
+        co.time_limit_s = c->o.time_limit_s;
+        co.sim.seed = c->o.seed;
+        cmp_progress sub = *pr;
+        sub.base = pr->base + k;
+        sub.span = 1;
+        snprintf(sub.stage, sizeof sub.stage, "%s", pr->stage);
+        co.progress = stage_cb;
+        co.progress_ctx = &sub;
+        js_diag_init(&d);
+        rc = js_controller_run(&s, &co, &ca->trace[k], &d);
+        if (rc == 0)
+            ca->trace_done[k] = true;
+        else
+            snprintf(ca->run_err[k], sizeof ca->run_err[k], "%s", d.msg);
+    }
+    js_scenario_free(&s);
+    stage_end(pr);
+}
+
+/* ---- the tail check ---------------------------------------------------------------- */
+
+static void run_tail_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
+{
+    cmp_app *ca = &g->apps[a];
+    js_scenario s;
+    js_diag d;
+    js_diag_init(&d);
+    stage_begin(pr, JS_NSYSTEMS, "tail", g->key, js_paper_apps[a]);
+    int rc = load_scenario(c, js_paper_apps[a], g->key, c->small_gpus, &s, &d);
+    if (rc != 0) {
+        snprintf(ca->tail_err, sizeof ca->tail_err, "%s", d.msg);
+        stage_end(pr);
+        return;
+    }
+    js_tail_opts to;
+    js_tail_opts_init(&to);
+    to.seed = c->o.seed;
+    to.time_limit_s = c->o.time_limit_s;
+    to.sim_seconds = c->o.quick ? 10.0 : 60.0;
+    for (int k = 0; k < JS_NSYSTEMS; k++) {
+        stage_cb(pr, js_system_name(js_systems[k]), k, JS_NSYSTEMS);
+        js_diag_init(&d);
+        rc = js_tail_check(&s, js_systems[k], &to, &ca->tail[ca->ntail], &d);
+        if (rc != 0) {
+            snprintf(ca->tail_err, sizeof ca->tail_err, "%s: %.900s",
+                     js_system_name(js_systems[k]), d.msg);
+            break;
+        }
+        ca->ntail++;
+    }
+    js_scenario_free(&s);
+    stage_end(pr);
+}
+
+/* ---- driver ------------------------------------------------------------------------ */
+
+static void free_data(cmp_data *c)
+{
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++)
+            for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++)
+                if (c->gpus[g].apps[a].trace_done[k])
+                    js_controller_result_free(&c->gpus[g].apps[a].trace[k]);
+    free(c->raw_rates);
+    free(c);
+}
+
+static void collect_errors(const cmp_data *c, js_diag *d)
+{
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            const cmp_app *ca = &c->gpus[g].apps[a];
+            if (ca->cap_err[0])
+                js_diag_warn(d, "capacity %s %s: %s", c->gpus[g].key, js_paper_apps[a],
+                             ca->cap_err);
+            if (ca->trace_err[0])
+                js_diag_warn(d, "trace %s %s: %s", c->gpus[g].key, js_paper_apps[a],
+                             ca->trace_err);
+            for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++)
+                if (ca->run_err[k][0])
+                    js_diag_warn(d, "trace %s %s %s: %s", c->gpus[g].key, js_paper_apps[a],
+                                 js_system_name(cmp_trace_systems[k]), ca->run_err[k]);
+            if (ca->tail_err[0])
+                js_diag_warn(d, "tail %s %s: %s", c->gpus[g].key, js_paper_apps[a],
+                             ca->tail_err);
+        }
+}
+
+static bool nothing_done(const cmp_data *c)
+{
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            const cmp_app *ca = &c->gpus[g].apps[a];
+            if (ca->cap_done || ca->trace_ready || ca->ntail > 0)
+                return false;
+        }
+    return true;
+}
+
+int js_compare_run(const js_compare_opts *o, js_diag *d)
+{
+    cmp_data *c = calloc(1, sizeof *c);
+    if (!c)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    c->o = *o;
+    c->big_gpus = 120;
+    c->small_gpus = 4;
+    /* Wednesday 1995-07-05: a working day after the 4 July holiday. */
+    c->trace_day = o->trace_day >= 0 ? o->trace_day : 4;
+    c->interval_s = 300.0;
+    /* A day in 1 simulated hour (the quick run: 6 hours in 6 minutes): 12.5 s per 5-minute
+     * interval keeps thousands of requests per interval at these rates. */
+    c->time_compression = o->time_compression > 0 ? o->time_compression
+                                                  : (o->quick ? 60.0 : 24.0);
+    c->downtime_s = o->downtime_s >= 0 ? o->downtime_s : JS_DEFAULT_RELAYOUT_DOWNTIME_S;
+    c->peak_fraction = o->peak_fraction > 0 ? o->peak_fraction : 0.95;
+    c->headroom = o->headroom > 0 ? o->headroom : 0.0;
+    c->predictor = o->predictor;
+    c->ngpus = o->ngpu_types;
+    for (int g = 0; g < c->ngpus; g++)
+        snprintf(c->gpus[g].key, sizeof c->gpus[g].key, "%s", o->gpu_types[g]);
+
+    int rc = mkdir_p(o->out_dir, d);
+    if (rc == 0) {
+        if (o->trace_path)
+            snprintf(c->trace_file, sizeof c->trace_file, "%s", o->trace_path);
+        else
+            rc = find_trace(o->scenarios_dir, c->trace_file, sizeof c->trace_file, d);
+    }
+    if (rc == 0)
+        rc = scan_day(c, d);
+    if (rc != 0) {
+        free_data(c);
+        return rc;
+    }
+
+    cmp_progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.o = o;
+    pr.total = c->ngpus * JS_PAPER_NAPPS *
+               (JS_NSYSTEMS * (o->binding ? 4 : 1) + CMP_NTRACE_SYSTEMS +
+                (o->tail ? JS_NSYSTEMS : 0));
+    for (int g = 0; g < c->ngpus; g++) {
+        for (int a = 0; a < JS_PAPER_NAPPS; a++)
+            run_capacity(c, &c->gpus[g], a, &pr);
+        for (int a = 0; a < JS_PAPER_NAPPS; a++)
+            run_trace_app(c, &c->gpus[g], a, &pr);
+        if (o->tail)
+            for (int a = 0; a < JS_PAPER_NAPPS; a++)
+                run_tail_app(c, &c->gpus[g], a, &pr);
+    }
+    if (o->progress)
+        o->progress(o->progress_ctx, "writing results", pr.total, pr.total);
+    collect_errors(c, d);
+    if (nothing_done(c))
+        rc = js_diag_set(d, JS_EXIT_NOINPUT,
+                         "no scenario could be run (looked for %s/<app>-<gpu>-<n>.json)",
+                         o->scenarios_dir);
+    else
+        rc = cmp_write_results(c, d);
+    free_data(c);
+    return rc;
+}

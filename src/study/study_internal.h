@@ -1,0 +1,56 @@
+/* Internal to the study module: the data `jigsaw compare` collects and writes. */
+#ifndef JIGSAW_STUDY_INTERNAL_H
+#define JIGSAW_STUDY_INTERNAL_H
+
+#include "jigsaw/study.h"
+
+#define CMP_NTRACE_SYSTEMS 4
+#define CMP_MAX_GPUS 2
+
+extern const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS];
+
+typedef struct cmp_app {
+    /* analytical study on the large cluster */
+    bool cap_done;
+    char cap_err[JS_DIAG_MSG_MAX];
+    js_capacity_result cap;
+    /* trace-driven study on the small cluster */
+    bool trace_ready;
+    char trace_err[JS_DIAG_MSG_MAX];
+    double ast_capacity;     /* A+S+T's max rate on the small cluster */
+    double trace_peak;       /* peak 5-minute rate after scaling */
+    double trace_scale;      /* multiplier applied to the raw trace */
+    bool trace_done[CMP_NTRACE_SYSTEMS];
+    char run_err[CMP_NTRACE_SYSTEMS][JS_DIAG_MSG_MAX];
+    js_controller_result trace[CMP_NTRACE_SYSTEMS];
+    /* tail check on the small cluster */
+    int ntail;
+    js_tail_row tail[JS_NSYSTEMS];
+    char tail_err[JS_DIAG_MSG_MAX];
+} cmp_app;
+
+typedef struct cmp_gpu {
+    char key[16];            /* scenario infix: "a100", "h100" */
+    char gpu_name[JS_NAME_MAX];
+    cmp_app apps[JS_PAPER_NAPPS];
+} cmp_gpu;
+
+typedef struct cmp_data {
+    js_compare_opts o;
+    int big_gpus, small_gpus;  /* cluster sizes from the scenario file names */
+    char trace_file[JS_PATH_MAX];
+    int trace_day;             /* day of the trace replayed (0 = 1995-07-01) */
+    double interval_s, time_compression, downtime_s, peak_fraction, headroom;
+    js_predictor_kind predictor;
+    int nraw;                  /* 5-minute rates of the raw day */
+    double *raw_rates;
+    int ngpus;
+    cmp_gpu gpus[CMP_MAX_GPUS];
+} cmp_data;
+
+/* report.c */
+int cmp_write_results(const cmp_data *c, js_diag *d);
+/* File-name form of a system: "unopt", "a", "s", "t", "at", "st", "as", "ast". */
+void cmp_system_slug(unsigned features, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,247 @@
+/* Tail check: simulate the plan the paper's latency rule makes, under Poisson arrivals,
+ * and look for the latency factor that keeps the SLO (a tail-safe rule). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jigsaw/study.h"
+
+void js_tail_opts_init(js_tail_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->load = 0.8;
+    o->sim_seconds = 60.0;
+    o->target_violation = 0.01;
+    o->max_factor = 4.0;
+    o->max_iter = 4;
+    o->seed = 1;
+}
+
+static void request_for(const js_tail_opts *o, unsigned features, double factor,
+                        js_plan_request *req)
+{
+    js_plan_request_init(req);
+    req->features = features;
+    req->gpus = o->gpus;
+    req->latency_factor = factor;
+    req->time_limit_s = o->time_limit_s;
+}
+
+/* Max demand scale with `factor`; 0 when nothing is servable. */
+static int tail_max_scale(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                          double factor, double *scale, js_diag *d)
+{
+    js_plan_request req;
+    request_for(o, features, factor, &req);
+    js_plan p;
+    js_diag local;
+    js_plan_init(&p);
+    js_diag_init(&local);
+    int rc = js_plan_max_demand(s, &req, &p, &local);
+    *scale = rc == 0 ? p.demand_scale : 0.0;
+    js_plan_free(&p);
+    if (rc != 0 && rc != JS_EXIT_INFEASIBLE)
+        return js_diag_set(d, rc, "%s", local.msg);
+    return 0;
+}
+
+typedef struct tail_meas {
+    bool feasible;
+    double path_ms, p95, p99, violation;
+} tail_meas;
+
+static double plan_max_path(const js_plan *p)
+{
+    double m = 0.0;
+    for (int a = 0; a < p->napps; a++)
+        for (int k = 0; k < p->apps[a].npaths && k < 256; k++)
+            if (p->apps[a].path_latency_ms[k] > m)
+                m = p->apps[a].path_latency_ms[k];
+    return m;
+}
+
+/* Plan min slices at `scale` with `factor`, simulate Poisson arrivals, measure. */
+static int measure(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                   double factor, double scale, tail_meas *m, js_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    js_plan_request req;
+    request_for(o, features, factor, &req);
+    req.demand_scale = scale;
+    js_plan p;
+    js_diag local;
+    js_plan_init(&p);
+    js_diag_init(&local);
+    int rc = js_plan_min_slices(s, &req, &p, &local);
+    if (rc == JS_EXIT_INFEASIBLE) {
+        js_plan_free(&p);
+        return 0;
+    }
+    if (rc != 0) {
+        js_plan_free(&p);
+        return js_diag_set(d, rc, "%s", local.msg);
+    }
+    m->feasible = true;
+    m->path_ms = plan_max_path(&p);
+
+    js_arrivals **arr = calloc((size_t)s->napps, sizeof *arr);
+    if (!arr) {
+        js_plan_free(&p);
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    for (int i = 0; i < s->napps && rc == 0; i++) {
+        if (!(s->apps[i].rate > 0))
+            continue;
+        js_arrival_spec spec;
+        memset(&spec, 0, sizeof spec);
+        spec.kind = JS_ARR_POISSON;
+        spec.rate = s->apps[i].rate * scale;
+        spec.time_compression = 1.0;
+        spec.seed = o->seed + (uint64_t)i;
+        rc = js_arrivals_open(&spec, &arr[i], d);
+    }
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.seed = o->seed;
+    cfg.duration_s = o->sim_seconds;
+    js_sim *sim = NULL;
+    if (rc == 0)
+        rc = js_sim_create(s, &p, &cfg, arr, &sim, d);
+    if (rc == 0)
+        rc = js_sim_run(sim, d);
+    if (rc == 0) {
+        js_sim_result res;
+        memset(&res, 0, sizeof res);
+        if (js_sim_result_get(sim, &res) != 0) {
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
+        } else {
+            m->p95 = res.total.latency_ms.p95;
+            m->p99 = res.total.latency_ms.p99;
+            m->violation = res.total.violation_rate;
+            js_sim_result_free(&res);
+        }
+    }
+    if (sim)
+        js_sim_destroy(sim);
+    for (int i = 0; i < s->napps; i++)
+        if (arr[i])
+            js_arrivals_close(arr[i]);
+    free(arr);
+    js_plan_free(&p);
+    return rc;
+}
+
+static double min_slo(const js_scenario *s)
+{
+    double m = INFINITY;
+    for (int i = 0; i < s->napps; i++)
+        if (s->apps[i].latency_slo_ms < m)
+            m = s->apps[i].latency_slo_ms;
+    return m;
+}
+
+int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
+                  js_tail_row *row, js_diag *d)
+{
+    memset(row, 0, sizeof *row);
+    row->features = features;
+    snprintf(row->system, sizeof row->system, "%s", js_system_name(features));
+    row->slo_ms = min_slo(s);
+    row->safe_factor = NAN;
+    row->safe_violation = row->safe_p99_ms = row->safe_max_scale = row->capacity_cost = NAN;
+    int rc = tail_max_scale(s, o, features, 1.0, &row->max_scale, d);
+    if (rc != 0)
+        return rc;
+    if (!(row->max_scale > 0)) {
+        row->status = JS_EXIT_INFEASIBLE;
+        return 0;
+    }
+    double scale = o->load * row->max_scale;
+    double total = 0.0;
+    for (int i = 0; i < s->napps; i++)
+        total += s->apps[i].rate;
+    row->rate = scale * total;
+    tail_meas m;
+    rc = measure(s, o, features, 1.0, scale, &m, d);
+    if (rc != 0)
+        return rc;
+    if (!m.feasible) {
+        row->status = JS_EXIT_INFEASIBLE;
+        return 0;
+    }
+    row->planned_path_ms = m.path_ms;
+    row->p95_ms = m.p95;
+    row->p99_ms = m.p99;
+    row->violation_rate = m.violation;
+    row->under_provisioned = m.violation > o->target_violation || m.p99 > row->slo_ms;
+    if (!row->under_provisioned) {
+        row->safe_factor = 1.0;
+        row->safe_violation = m.violation;
+        row->safe_p99_ms = m.p99;
+        row->safe_max_scale = row->max_scale;
+        row->capacity_cost = 0.0;
+        return 0;
+    }
+    /* Tighten the rule by the measured overshoot (at least 15% a step): the rule's
+     * statistic is scaled by f, so paths get 1/f of the room the paper's rule gives. */
+    double f = 1.0;
+    for (int it = 0; it < o->max_iter && f < o->max_factor; it++) {
+        double over = m.p99 > 0 ? m.p99 / row->slo_ms : 1.0;
+        f *= over > 1.15 ? over : 1.15;
+        if (f > o->max_factor)
+            f = o->max_factor;
+        rc = measure(s, o, features, f, scale, &m, d);
+        if (rc != 0)
+            return rc;
+        if (!m.feasible)
+            break; /* this demand cannot be met with a tighter rule at all */
+        row->safe_factor = f;
+        row->safe_violation = m.violation;
+        row->safe_p99_ms = m.p99;
+        if (m.violation <= o->target_violation && m.p99 <= row->slo_ms)
+            break;
+    }
+    if (isfinite(row->safe_factor)) {
+        rc = tail_max_scale(s, o, features, row->safe_factor, &row->safe_max_scale, d);
+        if (rc != 0)
+            return rc;
+        row->capacity_cost = 1.0 - row->safe_max_scale / row->max_scale;
+    }
+    return 0;
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+cJSON *js_tail_to_json(const js_tail_row *rows, int n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; arr && i < n; i++) {
+        const js_tail_row *r = &rows[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "system", r->system);
+        cJSON_AddBoolToObject(o, "feasible", r->status == 0);
+        add_num(o, "rate", r->rate);
+        add_num(o, "slo_ms", r->slo_ms);
+        add_num(o, "planned_path_ms", r->planned_path_ms);
+        add_num(o, "p95_ms", r->p95_ms);
+        add_num(o, "p99_ms", r->p99_ms);
+        add_num(o, "violation_rate", r->violation_rate);
+        cJSON_AddBoolToObject(o, "under_provisioned", r->under_provisioned);
+        add_num(o, "safe_latency_factor", r->safe_factor);
+        add_num(o, "safe_violation_rate", r->safe_violation);
+        add_num(o, "safe_p99_ms", r->safe_p99_ms);
+        add_num(o, "max_demand_scale", r->max_scale);
+        add_num(o, "safe_max_demand_scale", r->safe_max_scale);
+        add_num(o, "capacity_cost", r->capacity_cost);
+    }
+    return arr;
+}

@@ -1,0 +1,196 @@
+/* CLI-level tests of `jigsaw check`, `jigsaw show` and `jigsaw import` (runs JS_JIGSAW_EXE). */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#define SRC JS_SOURCE_ROOT
+#define EXE JS_JIGSAW_EXE
+
+/* Run a shell command; its stdout (or stderr with `2>&1 >/dev/null`) goes to *out. */
+static int run(const char *cmd, char **out)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "popen %s", cmd);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    cr_assert_not_null(buf);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            cr_assert_not_null(buf);
+        }
+    }
+    buf[n] = '\0';
+    int st = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+Test(cli, check_shipped_files_ok)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' check scenarios/*.json profiles/gpus/*.json profiles/*/*.json",
+             SRC, EXE);
+    char *out = NULL;
+    int rc = run(cmd, &out);
+    cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+    cr_assert(strstr(out, "scenarios/example.json: ok: scenario example") != NULL, "%s", out);
+    cr_assert(strstr(out, "profiles/gpus/a100-80gb.json: ok: gpu a100-80gb") != NULL);
+    free(out);
+}
+
+Test(cli, check_corpus_exit_codes_and_paths)
+{
+    char manifest[600];
+    snprintf(manifest, sizeof manifest, "%s/tests/core/bad/MANIFEST.tsv", SRC);
+    FILE *f = fopen(manifest, "r");
+    cr_assert_not_null(f);
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        char *file = strtok(line, "\t"), *code = strtok(NULL, "\t"), *want = strtok(NULL, "\t");
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "cd '%s/tests/core/bad' && '%s' check '%s' 2>&1 >/dev/null",
+                 SRC, EXE, file);
+        char *err = NULL;
+        int rc = run(cmd, &err);
+        cr_expect_eq(rc, atoi(code), "%s: exit %d, want %s: %s", file, rc, code, err);
+        cr_expect(strstr(err, want) != NULL, "%s: stderr lacks \"%s\": %s", file, want, err);
+        cr_expect(strstr(err, file) != NULL, "%s: stderr does not name the file: %s", file, err);
+        free(err);
+        n++;
+    }
+    fclose(f);
+    cr_assert_geq(n, 40);
+}
+
+Test(cli, check_missing_file_and_worst_code)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' check no-such-file.json 2>&1", SRC, EXE);
+    char *out = NULL;
+    cr_assert_eq(run(cmd, &out), 66);
+    cr_assert(strstr(out, "no-such-file.json") != NULL);
+    free(out);
+    /* Mixed: good + bad + missing -> the worst (numerically highest) code, 66. */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' check scenarios/example.json tests/core/bad/s-cycle.json nope.json "
+             ">/dev/null 2>&1",
+             SRC, EXE);
+    cr_assert_eq(run(cmd, NULL), 66);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' check scenarios/example.json tests/core/bad/s-cycle.json "
+             ">/dev/null 2>&1",
+             SRC, EXE);
+    cr_assert_eq(run(cmd, NULL), 65);
+}
+
+Test(cli, check_json_output)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' check --json scenarios/example.json tests/core/bad/s-cycle.json "
+             "2>/dev/null",
+             SRC, EXE);
+    char *out = NULL;
+    cr_assert_eq(run(cmd, &out), 65);
+    cJSON *o = cJSON_Parse(out);
+    cr_assert_not_null(o, "not JSON: %s", out);
+    cr_assert_eq(cJSON_GetArraySize(o), 2);
+    cJSON *a = cJSON_GetArrayItem(o, 0), *b = cJSON_GetArrayItem(o, 1);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(a, "ok")));
+    cr_assert_str_eq(cJSON_GetObjectItem(a, "kind")->valuestring, "scenario");
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(b, "ok")));
+    cr_assert_eq(cJSON_GetObjectItem(b, "exit_code")->valueint, 65);
+    cr_assert(strstr(cJSON_GetObjectItem(b, "error")->valuestring, "$.apps[0].edges") != NULL);
+    cJSON_Delete(o);
+    free(out);
+}
+
+Test(cli, usage_errors_and_help)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' check >/dev/null 2>&1", EXE);
+    cr_assert_eq(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "'%s' check --bogus x >/dev/null 2>&1", EXE);
+    cr_assert_eq(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "'%s' show a b >/dev/null 2>&1", EXE);
+    cr_assert_eq(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "'%s' import nope x >/dev/null 2>&1", EXE);
+    cr_assert_eq(run(cmd, NULL), 2);
+    static const char *const cmds[] = {"check", "show", "import"};
+    for (int i = 0; i < 3; i++) {
+        char *out = NULL;
+        snprintf(cmd, sizeof cmd, "'%s' %s --help", EXE, cmds[i]);
+        cr_assert_eq(run(cmd, &out), 0);
+        cr_assert(strstr(out, "usage: jigsaw") != NULL);
+        free(out);
+    }
+}
+
+Test(cli, show_example)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' show scenarios/example.json", SRC, EXE);
+    char *out = NULL;
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    cr_assert(strstr(out, "classify -> verify") != NULL, "%s", out);
+    cr_assert(strstr(out, "normalised 1.000") != NULL);
+    cr_assert(strstr(out, "resnet152 2.2") != NULL);
+    cr_assert(strstr(out, "4 x a100-80gb") != NULL);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' show --json scenarios/example.json", SRC, EXE);
+    cr_assert_eq(run(cmd, &out), 0);
+    cJSON *o = cJSON_Parse(out);
+    cr_assert_not_null(o, "not JSON: %s", out);
+    cJSON *app = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "apps"), 0);
+    cJSON *paths = cJSON_GetObjectItem(app, "paths");
+    cr_assert_eq(cJSON_GetArraySize(paths), 1);
+    cJSON *tasks = cJSON_GetObjectItem(app, "tasks");
+    cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(tasks, 1), "items_per_request")->valuedouble,
+                 2.0);
+    cJSON_Delete(o);
+    free(out);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' show tests/core/bad/s-cycle.json 2>&1", SRC, EXE);
+    cr_assert_eq(run(cmd, &out), 65);
+    cr_assert(strstr(out, "$.apps[0].edges") != NULL);
+    free(out);
+}
+
+Test(cli, import_fixture)
+{
+    char dir[] = "/tmp/jigsaw-cli-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "'%s' import parvagpu '%s/tests/core/fixtures/parvagpu-mini' -o '%s/p' "
+             "--scenarios-dir '%s/s' --json",
+             EXE, SRC, dir, dir);
+    char *out = NULL;
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    cJSON *o = cJSON_Parse(out);
+    cr_assert_not_null(o);
+    cr_assert_eq(cJSON_GetObjectItem(o, "profiles")->valueint, 2);
+    cr_assert_eq(cJSON_GetObjectItem(o, "scenarios")->valueint, 2);
+    cJSON_Delete(o);
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s/p/a100-80gb/net9.json' >/dev/null", EXE, dir);
+    cr_assert_eq(run(cmd, NULL), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}

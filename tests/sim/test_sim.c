@@ -1,0 +1,455 @@
+/* Simulator against queueing theory, plus invariants on every run.
+ *
+ * Long fixed-seed runs. Tolerances are 2% and sit at >= 3 standard errors of the
+ * estimator (asymptotic variance of the mean waiting time of M/M/1, Daley 1968:
+ * rho (2 + 5 rho - 4 rho^2 + rho^3) / (mu^2 (1 - rho)^4); e.g. rho = 0.7 with 2e6
+ * customers gives a standard error of 0.55% of Wq and 0.4% of the sojourn). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jigsaw/sim.h"
+#include "jigsaw/trace.h"
+#include "fixtures.h"
+
+/* Invariants checked on every run: conservation and Little's law. */
+static void check_invariants(const js_sim_result *r)
+{
+    cr_assert_eq(r->total.requests, r->total.completed + r->total.dropped + r->total.in_flight,
+                 "conservation: %llu != %llu + %llu + %llu",
+                 (unsigned long long)r->total.requests, (unsigned long long)r->total.completed,
+                 (unsigned long long)r->total.dropped, (unsigned long long)r->total.in_flight);
+    uint64_t sum = 0;
+    for (int a = 0; a < r->napps; a++) {
+        const js_app_metrics *m = &r->apps[a];
+        cr_assert_eq(m->requests, m->completed + m->dropped + m->in_flight);
+        sum += m->requests;
+    }
+    cr_assert_eq(sum, r->total.requests);
+    if (r->total.in_flight == 0 && r->total.requests > 0) {
+        /* L = lambda W over a drained run (time average vs per-request average). */
+        double lw = r->arrival_rate * r->mean_sojourn_s;
+        cr_assert(fabs(r->mean_in_system - lw) <= 1e-9 * (1 + lw),
+                  "Little: L = %.12g, lambda W = %.12g", r->mean_in_system, lw);
+    }
+}
+
+typedef struct run_opts {
+    double rate, duration;
+    uint64_t seed;
+    js_sim_config cfg;
+} run_opts;
+
+static void opts_init(run_opts *o, double rate, double duration)
+{
+    memset(o, 0, sizeof *o);
+    o->rate = rate;
+    o->duration = duration;
+    o->seed = 42;
+    js_sim_config_init(&o->cfg);
+    o->cfg.early_drop = false;
+    o->cfg.seed = 7;
+}
+
+static void run(const js_scenario *s, const js_plan *p, run_opts *o, js_sim_result *r)
+{
+    js_diag d;
+    js_diag_init(&d);
+    js_arrivals *arr[4] = {NULL, NULL, NULL, NULL};
+    for (int a = 0; a < s->napps; a++) {
+        js_arrival_spec sp;
+        js_arrival_spec_init(&sp);
+        sp.kind = JS_ARR_POISSON;
+        sp.rate = o->rate;
+        sp.seed = o->seed + (uint64_t)a;
+        cr_assert_eq(js_arrivals_open(&sp, &arr[a], &d), 0, "%s", d.msg);
+    }
+    o->cfg.duration_s = o->duration;
+    js_sim *sim = NULL;
+    cr_assert_eq(js_sim_create(s, p, &o->cfg, arr, &sim, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_result_get(sim, r), 0, "conservation check failed inside the sim");
+    js_sim_destroy(sim);
+    for (int a = 0; a < s->napps; a++)
+        js_arrivals_close(arr[a]);
+    check_invariants(r);
+}
+
+static void assert_rel(double got, double want, double tol, const char *what)
+{
+    cr_log_info("%s: got %.6g, theory %.6g (%+.3f%%)", what, got, want,
+                100 * (got - want) / want);
+    cr_assert(fabs(got - want) <= tol * want, "%s: got %.6g, theory %.6g (%.2f%% off, tol %.1f%%)",
+              what, got, want, 100 * (got - want) / want, 100 * tol);
+}
+
+Test(queueing, mm1_mean_sojourn)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1, 10.0, NAN); /* one server, mean 10 ms */
+    run_opts o;
+    opts_init(&o, 70.0, 2e6 / 70.0);            /* rho = 0.7, 2e6 requests */
+    o.cfg.service = JS_SERVICE_EXPONENTIAL;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    double mu = 100, lam = 70;
+    assert_rel(r.total.latency_ms.mean, 1e3 / (mu - lam), 0.02, "M/M/1 mean sojourn (ms)");
+    assert_rel(r.tasks[0].utilisation, lam / mu, 0.01, "M/M/1 utilisation");
+    cr_assert_eq(r.total.dropped, 0);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(queueing, md1_mean_wait_pollaczek_khinchine)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1, 10.0, NAN);
+    run_opts o;
+    opts_init(&o, 70.0, 2e6 / 70.0);
+    o.cfg.service = JS_SERVICE_DETERMINISTIC;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    double rho = 0.7, D = 10.0;
+    assert_rel(r.tasks[0].queue_ms_mean, rho * D / (2 * (1 - rho)), 0.02, "M/D/1 mean wait (ms)");
+    assert_rel(r.total.latency_ms.mean, rho * D / (2 * (1 - rho)) + D, 0.02,
+               "M/D/1 mean sojourn (ms)");
+    /* deterministic service: the minimum latency is exactly D */
+    cr_assert(fabs(r.total.latency_ms.p50 - 0) > 0);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+static double erlang_c(int c, double a)
+{
+    double term = 1, sum = 0;
+    for (int k = 0; k < c; k++) {
+        sum += term;
+        term *= a / (k + 1);
+    }
+    double last = term * c / (c - a);
+    return last / (sum + last);
+}
+
+Test(queueing, mmc_mean_wait_erlang_c)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 2, 4, 1, 1, 10.0, NAN); /* one instance, 4 workers: 4 servers */
+    run_opts o;
+    double lam = 300, mu = 100;
+    int c = 4;
+    opts_init(&o, lam, 4e6 / lam);              /* rho = 0.75 per server, 4e6 requests */
+    o.cfg.service = JS_SERVICE_EXPONENTIAL;
+    o.cfg.dispatch = JS_DISPATCH_SHARED;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    double wq = erlang_c(c, lam / mu) / (c * mu - lam) * 1e3;
+    assert_rel(r.tasks[0].queue_ms_mean, wq, 0.02, "M/M/4 mean wait (ms)");
+    assert_rel(r.total.latency_ms.mean, wq + 1e3 / mu, 0.02, "M/M/4 mean sojourn (ms)");
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(queueing, jsed_beats_round_robin_and_keeps_invariants)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 4, 10.0, NAN);
+    run_opts o;
+    opts_init(&o, 300, 2e5 / 300);
+    o.cfg.service = JS_SERVICE_EXPONENTIAL;
+    js_sim_result jsed, rr;
+    run(s, &p, &o, &jsed);
+    o.cfg.dispatch = JS_DISPATCH_RR;
+    run(s, &p, &o, &rr);
+    /* RR over 4 M/M/1 queues at rho 0.75 is worse than JSED; Erlang C is the floor. */
+    double floor_ms = erlang_c(4, 3.0) / 100.0 * 1e3 + 10;
+    cr_assert(jsed.total.latency_ms.mean < rr.total.latency_ms.mean);
+    cr_assert(jsed.total.latency_ms.mean > 0.98 * floor_ms);
+    js_sim_result_free(&jsed);
+    js_sim_result_free(&rr);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(fanout, poisson_means_reproduced_per_variant)
+{
+    double fo[2] = {2.5, 0.6};
+    js_scenario *s = fx_scenario(3, 2, fo, 1e9);
+    /* Variant 1 of task 0 finds more objects: 4.0 per item. */
+    s->apps[0].edges[0].fanout_by_variant[1] = 4.0;
+    for (int v = 0; v < 2; v++) {
+        js_plan p;
+        fx_plan(&p, s);
+        fx_seg(&p, 0, 0, v, 7, 1, 1, 4, 1.0, 1.2);
+        fx_seg(&p, 0, 1, 0, 7, 1, 4, 8, 1.0, 1.2);
+        fx_seg(&p, 0, 2, 0, 7, 1, 4, 8, 1.0, 1.2);
+        run_opts o;
+        opts_init(&o, 200, 1000);
+        js_sim_result r;
+        run(s, &p, &o, &r);
+        double n = (double)r.total.requests, f0 = v == 0 ? 2.5 : 4.0;
+        cr_assert_eq(r.tasks[0].items, r.total.requests);
+        assert_rel((double)r.tasks[1].items / n, f0, 0.01, "items per request at task 1");
+        assert_rel((double)r.tasks[2].items / n, f0 * 0.6, 0.01, "items per request at task 2");
+        assert_rel(r.total.accuracy, v == 0 ? 1.0 : 0.9, 1e-9, "served PAS");
+        js_sim_result_free(&r);
+        js_plan_free(&p);
+    }
+    fx_scenario_free(s);
+}
+
+Test(fanout, parallel_entry_tasks_each_get_one_item)
+{
+    js_scenario *s = fx_scenario(2, 1, NULL, 1e9);
+    s->apps[0].nedges = 0; /* two independent branches fed by the same request */
+    s->apps[0].nsources = 2;
+    s->apps[0].sources[1] = 1;
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 2, 5.0, 6.0);
+    fx_seg(&p, 0, 1, 0, 1, 1, 1, 2, 5.0, 6.0);
+    run_opts o;
+    opts_init(&o, 100, 100);
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    cr_assert_eq(r.tasks[0].items, r.total.requests);
+    cr_assert_eq(r.tasks[1].items, r.total.requests);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+static char *result_json(const js_scenario *s, const js_plan *p, run_opts *o)
+{
+    js_sim_result r;
+    run(s, p, o, &r);
+    cJSON *j = js_sim_result_to_json(&r, s);
+    cr_assert_not_null(j);
+    char *txt = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    js_sim_result_free(&r);
+    return txt;
+}
+
+Test(determinism, same_seed_same_bytes_other_seed_differs)
+{
+    double fo[1] = {3.0};
+    js_scenario *s = fx_scenario(2, 1, fo, 80);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 2, 2, 4, 2, 8.0, 12.0);
+    fx_seg(&p, 0, 1, 0, 1, 2, 8, 4, 6.0, 9.0);
+    run_opts o;
+    opts_init(&o, 150, 200);
+    o.cfg.early_drop = true;
+    char *a = result_json(s, &p, &o);
+    char *b = result_json(s, &p, &o);
+    cr_assert_str_eq(a, b);
+    o.cfg.seed = 8;
+    char *c = result_json(s, &p, &o);
+    cr_assert_str_neq(a, c);
+    cJSON_free(a);
+    cJSON_free(b);
+    cJSON_free(c);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(dropping, overload_drops_and_violations_counted)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 50);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1, 10.0, 12.0);
+    run_opts o;
+    opts_init(&o, 150, 200); /* rho = 1.5 */
+    o.cfg.early_drop = true;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    cr_assert_gt(r.total.dropped, 0);
+    /* The server is saturated: it completes about 100/s, the rest is dropped. */
+    assert_rel((double)r.total.completed / 200.0, 100.0, 0.03, "completions per second");
+    double vr = (double)(r.total.late + r.total.dropped) /
+                (double)(r.total.completed + r.total.dropped);
+    assert_rel(r.total.violation_rate, vr, 1e-12, "violation rate");
+    cr_assert(r.total.latency_ms.max < 50 + 5 * 12, "dropping keeps latency bounded");
+    js_sim_result_free(&r);
+    /* Without dropping nothing is dropped and the backlog grows. */
+    o.cfg.early_drop = false;
+    run(s, &p, &o, &r);
+    cr_assert_eq(r.total.dropped, 0);
+    cr_assert_gt(r.total.late, r.total.completed / 2);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(batching, dynamic_batches_and_timeout)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 8, 1, 20.0, 25.0); /* batch 8 in 20 ms: 400 items/s */
+    run_opts o;
+    opts_init(&o, 380, 200);
+    o.cfg.service = JS_SERVICE_DETERMINISTIC;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    cr_assert(r.tasks[0].batch_mean > 6.0, "heavy load forms large batches (%g)",
+              r.tasks[0].batch_mean);
+    cr_assert(r.tasks[0].batch_mean <= 8.0);
+    js_sim_result_free(&r);
+    /* Light load: without a timeout, batches of ~1; with 30 ms, several items wait. */
+    opts_init(&o, 50, 200);
+    o.cfg.service = JS_SERVICE_DETERMINISTIC;
+    run(s, &p, &o, &r);
+    double b0 = r.tasks[0].batch_mean;
+    js_sim_result_free(&r);
+    o.cfg.batch_timeout_ms = 30;
+    run(s, &p, &o, &r);
+    cr_assert(r.tasks[0].batch_mean > b0 + 0.5, "timeout batches more (%g vs %g)",
+              r.tasks[0].batch_mean, b0);
+    cr_assert(r.tasks[0].queue_ms_mean > 5.0);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+/* A GPU-placed plan: gpu g gets instances of (profile index, start, workers). */
+static void gpu_plan(js_plan *p, const js_scenario *s, int ngpus)
+{
+    fx_plan(p, s);
+    p->ngpus = ngpus;
+    p->gpus = calloc((size_t)ngpus, sizeof *p->gpus);
+}
+
+static void gpu_inst(js_plan *p, int g, int prof, int start, int workers)
+{
+    js_instance *in = &p->gpus[g].inst[p->gpus[g].ninstances++];
+    in->profile = prof;
+    in->start = start;
+    in->app = 0;
+    in->task = 0;
+    in->variant = 0;
+    in->batch = 1;
+    in->workers = workers;
+}
+
+Test(plan_swap, unchanged_gpus_keep_running_changed_ones_go_down)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p1, p2;
+    gpu_plan(&p1, s, 2);
+    gpu_inst(&p1, 0, 4, 0, 1); /* 7g */
+    gpu_inst(&p1, 1, 4, 0, 1); /* 7g */
+    fx_seg(&p1, 0, 0, 0, 7, 1, 1, 2, 10.0, 12.0);
+    gpu_plan(&p2, s, 2);
+    gpu_inst(&p2, 0, 4, 0, 1);               /* unchanged */
+    gpu_inst(&p2, 1, 2, 0, 1);               /* 3g + 3g: layout changed */
+    gpu_inst(&p2, 1, 2, 4, 1);
+    fx_seg(&p2, 0, 0, 0, 7, 1, 1, 1, 10.0, 12.0);
+    fx_seg(&p2, 0, 0, 0, 3, 1, 1, 2, 10.0, 12.0);
+
+    js_diag d;
+    js_diag_init(&d);
+    js_arrival_spec sp;
+    js_arrival_spec_init(&sp);
+    sp.rate = 120;
+    sp.seed = 3;
+    js_arrivals *arr[1];
+    cr_assert_eq(js_arrivals_open(&sp, &arr[0], &d), 0);
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.early_drop = false;
+    cfg.duration_s = 300;
+    cfg.service = JS_SERVICE_DETERMINISTIC;
+    js_sim *sim;
+    cr_assert_eq(js_sim_create(s, &p1, &cfg, arr, &sim, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_run_until(sim, 100, &d), 0, "%s", d.msg);
+    js_sim_result mid;
+    cr_assert_eq(js_sim_result_get(sim, &mid), 0);
+    check_invariants(&mid);
+    cr_assert_eq(mid.tasks[0].workers, 2);
+    cr_assert_eq(js_sim_apply_plan(sim, &p2, 20.0, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_run_until(sim, 110, &d), 0, "%s", d.msg);
+    js_sim_result down;
+    cr_assert_eq(js_sim_result_get(sim, &down), 0);
+    cr_assert_eq(down.tasks[0].workers, 1, "GPU 1 is down, GPU 0 kept running");
+    cr_assert_eq(js_sim_run_until(sim, 130, &d), 0, "%s", d.msg);
+    js_sim_result up;
+    cr_assert_eq(js_sim_result_get(sim, &up), 0);
+    cr_assert_eq(up.tasks[0].workers, 3, "GPU 1 back with two 3g instances");
+    cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+    js_sim_result r;
+    cr_assert_eq(js_sim_result_get(sim, &r), 0);
+    check_invariants(&r);
+    cr_assert_eq(r.total.in_flight, 0, "every request completes (items were re-dispatched)");
+    cr_assert_eq(r.total.completed, r.total.requests);
+    /* slices: 14 for 100 s, then 13 (7 + 3 + 3) */
+    cr_assert(r.slices_avg < 14 && r.slices_avg > 13, "slices_avg %g", r.slices_avg);
+    js_sim_result_free(&mid);
+    js_sim_result_free(&down);
+    js_sim_result_free(&up);
+    js_sim_result_free(&r);
+    js_sim_destroy(sim);
+    js_arrivals_close(arr[0]);
+    js_plan_free(&p1);
+    js_plan_free(&p2);
+    fx_scenario_free(s);
+}
+
+Test(timeline, rows_per_interval_sum_to_totals)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 30);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1, 10.0, 15.0);
+    char path[] = "/tmp/js_sim_tl_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    run_opts o;
+    opts_init(&o, 60, 600);
+    o.cfg.early_drop = true;
+    o.cfg.timeline_interval_s = 60;
+    o.cfg.timeline_path = path;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[512];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_assert(strncmp(line, "t_start_s,t_end_s,app,arrivals,completed", 40) == 0, "%s", line);
+    unsigned long long arr_sum = 0, comp_sum = 0;
+    int rows = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char name[64];
+        double t0, t1;
+        unsigned long long ar, co;
+        cr_assert_eq(sscanf(line, "%lf,%lf,%63[^,],%llu,%llu", &t0, &t1, name, &ar, &co), 5);
+        if (strcmp(name, "all") == 0) {
+            arr_sum += ar;
+            comp_sum += co;
+            rows++;
+        }
+    }
+    fclose(f);
+    unlink(path);
+    cr_assert(rows >= 10 && rows <= 11, "rows %d", rows);
+    cr_assert_eq(arr_sum, r.total.requests);
+    cr_assert_eq(comp_sum, r.total.completed);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
