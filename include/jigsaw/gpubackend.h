@@ -226,6 +226,8 @@ typedef struct js_validate_config {
     bool poisson_fanout;         /* Poisson(mean) children, else the rounded mean */
     uint64_t seed;
     double drain_timeout_s;      /* after the last arrival, wait this long for completions */
+    double duration_s;           /* simulator: arrivals stop here (0 = stream end); the
+                                  * real-time run takes the arrival array as given */
     int device_index;
     bool use_mps_shares;         /* set CUDA_MPS_ACTIVE_THREAD_PERCENTAGE = mig/7 */
 } js_validate_config;

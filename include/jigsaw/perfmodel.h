@@ -2,14 +2,18 @@
  * with MPS co-location, its cross-validation, and the generation of modelled profiles.
  *
  * Model (version JS_PM_VERSION). For a model variant with F real GFLOPs per item,
- * P million parameters (fp32 weights, 4 bytes each) and D framework operator
- * dispatches per forward pass, on a MIG instance with s SMs, a fraction m of the
- * GPU's memory bandwidth B (GB/s), SM clock f (MHz), batch b and k MPS workers:
+ * A million activation elements per item, P million parameters (fp32 weights, 4 bytes
+ * each) and D framework operator dispatches per forward pass, on a MIG instance with
+ * s SMs, a fraction m of the GPU's memory bandwidth B (GB/s), SM clock f (MHz), batch b
+ * and k MPS workers:
  *
  *   T_cpu  = t0 + c_op * D                                   launch floor (ms); does not
  *                                                            shrink with more slices
  *   t_item = (a_flop * F + a_op * D) * (S_ref / s)^gamma * (f_ref / f)
- *                                                            compute per item (ms)
+ *                                                            math and per-kernel work,
+ *                                                            scales with SMs and clock
+ *          + a_act * A * (B_ref / (B m))^gamma               elementwise traffic, scales
+ *                                                            with memory bandwidth
  *   T_w    = omega * 4 P / (B m)                             weight read per batch (ms)
  *   T_gpu  = (b + h) * t_item + T_w                          one batch alone on the GPU;
  *                                                            saturates at large b
@@ -18,10 +22,10 @@
  *   X      = 1000 b / T                                      per-worker items/s
  *
  * Memory: a configuration is available only when
- *   k * (m0 + 4 P / 1000 + b * (alpha_op * D * r^2 + alpha_flop * F)) <= instance GiB,
- * r = input side / 224 (activations retained per item, weights, CUDA context).
+ *   k * (m0 + 4 P / 1024 + b * (alpha_act * A + alpha_flop * F)) <= instance GiB
+ * (CUDA context and allocator slack, weights, activations retained per item).
  *
- * The first group (t0, c_op, a_flop, a_op, gamma, h, omega, mu, p) is fitted with
+ * The first group (t0, c_op, a_flop, a_act, a_op, gamma, h, omega, mu, p) is fitted with
  * gsl_multifit_nlinear to log throughput; the memory group is fitted to the measured
  * availability boundary. p95 = mean * exp(1.6449 sigma - sigma^2 / 2) (profile.h).
  */
@@ -37,12 +41,13 @@
 
 #define JS_PM_VERSION "pm-1"
 #define JS_PM_MAX_MODELS 64
-#define JS_PM_NPARAMS 9
+#define JS_PM_NPARAMS 10
 #define JS_PM_NMEM 3
 
 /* Reference GPU for t_item: A100 (SXM4) full GPU, 98 SMs usable by MIG 7g, 1410 MHz. */
 #define JS_PM_SREF 98.0
 #define JS_PM_FREF_MHZ 1410.0
+#define JS_PM_BREF_GBS 2039.0
 
 /* Facts of one model variant, from profiles/models.json. */
 typedef struct js_pm_facts {
@@ -52,6 +57,7 @@ typedef struct js_pm_facts {
     double gflops;                 /* real FLOPs (2 x MAC) per item at the profiled input */
     double params_m;               /* million parameters */
     double ops;                    /* framework operator dispatches per forward pass */
+    double act_m;                  /* million activation elements per item */
     int input_px;                  /* input side (pixels) or 0 where not an image */
     double accuracy;               /* published accuracy in `metric` units */
     char metric[JS_NAME_MAX];
@@ -70,8 +76,8 @@ const js_pm_facts *js_pm_catalogue_find(const js_pm_catalogue *c, const char *na
 
 /* Fitted parameters (natural units, see the equations above). */
 typedef struct js_pm_params {
-    double t0, c_op, a_flop, a_op, gamma, h, omega, mu, p;
-    double mem_m0, mem_alpha_op, mem_alpha_flop; /* GiB, GiB per op*item, GiB per GFLOP*item */
+    double t0, c_op, a_flop, a_act, a_op, gamma, h, omega, mu, p;
+    double mem_m0, mem_alpha_act, mem_alpha_flop; /* GiB, GiB per M activations, per GFLOP */
 } js_pm_params;
 
 /* The hardware of one MIG instance as the model sees it. */

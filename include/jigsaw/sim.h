@@ -72,6 +72,11 @@ typedef struct js_sim_result {
     double arrival_rate;       /* requests / sim_time_s */
     double mean_in_system;     /* time-average requests in flight (Little's L) */
     double mean_sojourn_s;     /* mean time from arrival to completion or drop (W) */
+    /* `events` counts every event handled: those through the event queue (request
+     * arrivals, batch completions, batching timers, GPUs coming back, timeline ticks) plus
+     * the zero-delay arrivals of child items at their task, which are handled inline
+     * without the queue. heap_events counts the former only. */
+    uint64_t heap_events;
 } js_sim_result;
 
 typedef struct js_sim js_sim; /* opaque */

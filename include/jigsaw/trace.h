@@ -24,6 +24,10 @@ typedef struct js_arrival_spec {
     double target_peak;     /* trace: rescale so its peak interval rate is this (0 = off) */
     double start_s, duration_s; /* window of the trace (duration 0 = whole) */
     uint64_t seed;
+    /* Addition: average count/rate traces over consecutive bins of smooth_s trace seconds
+     * (aligned to the window start) before use, e.g. 60 for the NASA trace, whose
+     * single-second spikes become unrealistic bursts once multiplied by ~300 (0 = off). */
+    double smooth_s;
 } js_arrival_spec;
 
 /* Additions (trace module owner):

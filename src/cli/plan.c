@@ -1,12 +1,468 @@
-/* PLACEHOLDER: replaced by the module that implements 'jigsaw plan'. */
+/* jigsaw plan: minimum-slices plan or maximum serviceable demand for one system. */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "jigsaw/cli.h"
+#include "jigsaw/dag.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/jsonio.h"
+#include "jigsaw/plan.h"
+#include "jigsaw/planner.h"
+#include "jigsaw/scenario.h"
+
+#define GPUS_PER_NODE 8
+
+static void plan_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: jigsaw plan SCENARIO [--system NAME] [--rate R [--app NAME] | --scale X]\n"
+        "                   [--gpus N] [--gpu TYPE] [--time-limit S] [--max-demand]\n"
+        "                   [--latency-factor F] [--json] [--format FMT] [-o FILE]\n"
+        "\n"
+        "Plan every application of SCENARIO on its cluster with the exact MILP (GLPK): for\n"
+        "each task a model variant and segments (MIG size, MPS workers, batch, count), placed\n"
+        "GPU by GPU by the MIG placement rules, meeting every latency rule and accuracy SLO.\n"
+        "Default: the minimum-slices plan (tie-breaks: higher PAS, then fewer GPUs).\n"
+        "\n"
+        "  -s, --system NAME     unopt, A, S, T, A+T, S+T, A+S, A+S+T; jigsaw = A+S+T,\n"
+        "                        loki = A+T (default A+S+T)\n"
+        "      --rate R          demand of one application in requests/s (with --app NAME\n"
+        "                        when the scenario has several)\n"
+        "      --app NAME        the application --rate applies to\n"
+        "      --scale X         multiply every application's demand by X (default 1)\n"
+        "      --gpus N          cluster size (default: the scenario's)\n"
+        "      --gpu TYPE        GPU type (profiles re-resolved for it)\n"
+        "      --max-demand      find the largest common demand scale the cluster serves\n"
+        "                        (within 0.5%% of the model's optimum) and its plan\n"
+        "      --time-limit S    stop the solver after S seconds with the best plan found\n"
+        "                        and its gap (default: solve to proven optimality)\n"
+        "      --latency-factor F  multiply every configuration's latency statistic by F\n"
+        "      --json            same as --format json\n"
+        "      --format FMT      table (default), json, mig-parted (an nvidia-mig-parted\n"
+        "                        config: one config per node of %d GPUs), csv (deployment\n"
+        "                        map: node,gpu,task,variant,mig_start,mig_size,batch,\n"
+        "                        mps_workers,app; node = plan GPU index / %d, gpu = index\n"
+        "                        within the node)\n"
+        "  -o, --output FILE     write the result to FILE (atomically) instead of stdout\n"
+        "      --stats           print solver statistics (time, nodes, size) to stderr\n"
+        "  -v, --verbose         show GLPK's progress\n"
+        "  -h, --help            this help\n"
+        "\n"
+        "exit: 0 planned, 2 usage, 3 infeasible (the reason says which app and SLO and by\n"
+        "how much), 65/66 bad or missing input, 73 output not writable\n",
+        GPUS_PER_NODE, GPUS_PER_NODE);
+}
+
+typedef enum { FMT_TABLE, FMT_JSON, FMT_MIGPARTED, FMT_CSV } out_format;
+
+typedef struct plan_opts {
+    const char *scenario;
+    const char *gpu;
+    const char *app;
+    const char *output;
+    bool max_demand, stats, have_rate, have_scale;
+    double rate;
+    out_format fmt;
+    js_plan_request req;
+} plan_opts;
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, plan_opts *o)
+{
+    enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_JSON, O_FMT,
+           O_STATS };
+    static const struct option longopts[] = {
+        {"system", required_argument, NULL, 's'},
+        {"rate", required_argument, NULL, O_RATE},
+        {"app", required_argument, NULL, O_APP},
+        {"scale", required_argument, NULL, O_SCALE},
+        {"gpus", required_argument, NULL, O_GPUS},
+        {"gpu", required_argument, NULL, O_GPU},
+        {"max-demand", no_argument, NULL, O_MAXD},
+        {"time-limit", required_argument, NULL, O_TL},
+        {"latency-factor", required_argument, NULL, O_LF},
+        {"json", no_argument, NULL, O_JSON},
+        {"format", required_argument, NULL, O_FMT},
+        {"output", required_argument, NULL, 'o'},
+        {"stats", no_argument, NULL, O_STATS},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    js_plan_request_init(&o->req);
+    optind = 1;
+    opterr = 0;
+    int c;
+    double x;
+    while ((c = getopt_long(argc, argv, "s:o:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (js_system_parse(optarg, &o->req.features) != 0) {
+                fprintf(stderr, "jigsaw plan: unknown system '%s' (unopt, A, S, T, A+T, S+T, "
+                                "A+S, A+S+T, jigsaw, loki)\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case O_RATE:
+            if (parse_double(optarg, &o->rate) != 0 || o->rate < 0) {
+                fprintf(stderr, "jigsaw plan: --rate must be a number >= 0, got '%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->have_rate = true;
+            break;
+        case O_APP: o->app = optarg; break;
+        case O_SCALE:
+            if (parse_double(optarg, &x) != 0 || x < 0) {
+                fprintf(stderr, "jigsaw plan: --scale must be a number >= 0, got '%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->req.demand_scale = x;
+            o->have_scale = true;
+            break;
+        case O_GPUS:
+            if (parse_double(optarg, &x) != 0 || x < 1 || x > 100000 || x != floor(x)) {
+                fprintf(stderr, "jigsaw plan: --gpus must be an integer in 1..100000, got '%s'\n",
+                        optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->req.gpus = (int)x;
+            break;
+        case O_GPU: o->gpu = optarg; break;
+        case O_MAXD: o->max_demand = true; break;
+        case O_TL:
+            if (parse_double(optarg, &x) != 0 || x <= 0) {
+                fprintf(stderr, "jigsaw plan: --time-limit must be seconds > 0, got '%s'\n",
+                        optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->req.time_limit_s = x;
+            break;
+        case O_LF:
+            if (parse_double(optarg, &x) != 0 || x <= 0) {
+                fprintf(stderr, "jigsaw plan: --latency-factor must be > 0, got '%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->req.latency_factor = x;
+            break;
+        case O_JSON: o->fmt = FMT_JSON; break;
+        case O_FMT:
+            if (strcmp(optarg, "table") == 0) o->fmt = FMT_TABLE;
+            else if (strcmp(optarg, "json") == 0) o->fmt = FMT_JSON;
+            else if (strcmp(optarg, "mig-parted") == 0) o->fmt = FMT_MIGPARTED;
+            else if (strcmp(optarg, "csv") == 0) o->fmt = FMT_CSV;
+            else {
+                fprintf(stderr, "jigsaw plan: --format must be table, json, mig-parted or csv\n");
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case 'o': o->output = optarg; break;
+        case O_STATS: o->stats = true; break;
+        case 'v': o->req.verbose = 1; break;
+        case 'h': plan_usage(stdout); return -1;
+        default:
+            fprintf(stderr, "jigsaw plan: unknown or incomplete option '%s'\n", argv[optind - 1]);
+            plan_usage(stderr);
+            return JS_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "jigsaw plan: expected exactly one SCENARIO file\n");
+        plan_usage(stderr);
+        return JS_EXIT_USAGE;
+    }
+    o->scenario = argv[optind];
+    if (o->have_rate && o->have_scale) {
+        fprintf(stderr, "jigsaw plan: give --rate or --scale, not both\n");
+        return JS_EXIT_USAGE;
+    }
+    if (o->app && !o->have_rate) {
+        fprintf(stderr, "jigsaw plan: --app selects the application --rate applies to\n");
+        return JS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static const char *stat_word(const js_app *a)
+{
+    return a->rule.stat == JS_LAT_MEAN ? "mean" : "p95";
+}
+
+static void table_app(FILE *f, const js_scenario *s, const js_plan *p, int i)
+{
+    const js_app_plan *ap = &p->apps[i];
+    const js_app *a = &s->apps[ap->app];
+    const js_gpu_type *g = &s->cluster.gpu;
+    fprintf(f, "\napp %s: %.6g req/s, PAS %.4f (SLO >= %g), latency SLO %g ms (rule: sum of %s "
+               "<= %g x SLO = %g ms)\n", a->name, ap->rate, ap->pas, a->accuracy_slo,
+            a->latency_slo_ms, stat_word(a), a->rule.slo_fraction,
+            a->rule.slo_fraction * a->latency_slo_ms);
+    js_path paths[JS_MAX_PATHS];
+    int np = js_dag_paths(a, paths, JS_MAX_PATHS);
+    for (int k = 0; k < np && k < ap->npaths; k++) {
+        fprintf(f, "  path ");
+        for (int j = 0; j < paths[k].len; j++)
+            fprintf(f, "%s%s", j ? " -> " : "", a->tasks[paths[k].tasks[j]].name);
+        fprintf(f, ": %.2f ms\n", ap->path_latency_ms[k]);
+    }
+    fprintf(f, "  %-16s %-20s %12s %10s  %s\n", "task", "variant", "items/s", "stat ms",
+            "segments (count x MIG, batch, MPS workers: items/s each)");
+    for (int t = 0; t < ap->ntasks; t++) {
+        const js_task_plan *tp = &ap->tasks[t];
+        const js_task *task = &a->tasks[tp->task];
+        fprintf(f, "  %-16s %-20s %12.2f %10.2f ", task->name, task->variants[tp->variant].name,
+                tp->demand, tp->latency_budget_ms);
+        if (tp->nsegments == 0)
+            fprintf(f, " (none: no demand)");
+        for (int k = 0; k < tp->nsegments; k++) {
+            const js_segment *sg = &tp->segments[k];
+            int prof = js_gpu_profile_by_slices(g, sg->mig);
+            fprintf(f, "%s%d x %s b%d w%d: %.1f", k ? "; " : " ", sg->count,
+                    prof >= 0 ? g->profiles[prof].name : "?", sg->batch, sg->workers,
+                    sg->throughput);
+        }
+        fprintf(f, "\n");
+    }
+}
+
+static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool max_demand)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    fprintf(f, "scenario %s, system %s, cluster %d x %s\n", s->name, p->system, p->gpus_total,
+            g->name);
+    if (max_demand) {
+        fprintf(f, "maximum demand scale %.6g (proven bound %.6g, gap %.3f%%, %s)", p->demand_scale,
+                p->demand_scale_bound, 100.0 * p->gap, p->status);
+        if (s->napps == 1)
+            fprintf(f, " = %.6g req/s for %s", p->apps[0].rate, s->apps[0].name);
+        fprintf(f, "\n");
+    } else {
+        fprintf(f, "status %s (bound %g, gap %.3f%%), demand scale %g\n", p->status, p->bound,
+                100.0 * p->gap, p->demand_scale);
+    }
+    fprintf(f, "slices used %d of %d, GPUs used %d of %d\n", p->slices_used,
+            p->gpus_total * g->compute_slices, p->gpus_used, p->gpus_total);
+    for (int i = 0; i < p->napps; i++)
+        table_app(f, s, p, i);
+    fprintf(f, "\nGPU layouts ([start] profile app/task/variant batch workers):\n");
+    for (int gi = 0; gi < p->ngpus; gi++) {
+        fprintf(f, "  gpu %3d:", gi);
+        for (int k = 0; k < p->gpus[gi].ninstances; k++) {
+            const js_instance *in = &p->gpus[gi].inst[k];
+            const js_app *a = &s->apps[in->app];
+            fprintf(f, "%s[%d] %s %s%s%s/%s b%d w%d", k ? " |" : " ", in->start,
+                    g->profiles[in->profile].name, s->napps > 1 ? a->name : "",
+                    s->napps > 1 ? "/" : "", a->tasks[in->task].name,
+                    a->tasks[in->task].variants[in->variant].name, in->batch, in->workers);
+        }
+        fprintf(f, "\n");
+    }
+}
+
+/* Per node, group GPUs by their multiset of MIG profiles (mig-parted sets counts; the
+ * driver chooses positions, which for these counts always has a valid placement). */
+static void write_migparted(FILE *f, const js_scenario *s, const js_plan *p)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    fprintf(f, "# nvidia-mig-parted configuration written by jigsaw plan\n"
+               "# scenario %s, system %s: %d GPUs used of %d (%d GPUs per node; apply config\n"
+               "# jigsaw-node-N on node N: nvidia-mig-parted apply -f FILE -c jigsaw-node-N)\n"
+               "version: v1\nmig-configs:\n  all-disabled:\n    - devices: all\n"
+               "      mig-enabled: false\n", s->name, p->system, p->gpus_used, p->gpus_total,
+            GPUS_PER_NODE);
+    int nodes = (p->ngpus + GPUS_PER_NODE - 1) / GPUS_PER_NODE;
+    for (int n = 0; n < nodes; n++) {
+        fprintf(f, "  jigsaw-node-%d:\n", n);
+        bool done[GPUS_PER_NODE] = {false};
+        for (int i = n * GPUS_PER_NODE; i < p->ngpus && i < (n + 1) * GPUS_PER_NODE; i++) {
+            if (done[i % GPUS_PER_NODE])
+                continue;
+            int cnt_i[JS_MAX_MIG_PROFILES] = {0};
+            for (int k = 0; k < p->gpus[i].ninstances; k++)
+                cnt_i[p->gpus[i].inst[k].profile]++;
+            fprintf(f, "    - devices: [");
+            bool first = true;
+            for (int j = i; j < p->ngpus && j < (n + 1) * GPUS_PER_NODE; j++) {
+                int cnt_j[JS_MAX_MIG_PROFILES] = {0};
+                for (int k = 0; k < p->gpus[j].ninstances; k++)
+                    cnt_j[p->gpus[j].inst[k].profile]++;
+                if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
+                    continue;
+                done[j % GPUS_PER_NODE] = true;
+                fprintf(f, "%s%d", first ? "" : ", ", j % GPUS_PER_NODE);
+                first = false;
+            }
+            fprintf(f, "]\n      mig-enabled: true\n      mig-devices:\n");
+            for (int q = 0; q < g->nprofiles; q++)
+                if (cnt_i[q])
+                    fprintf(f, "        \"%s\": %d\n", g->profiles[q].name, cnt_i[q]);
+        }
+    }
+}
+
+static void write_csv(FILE *f, const js_scenario *s, const js_plan *p)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    fprintf(f, "node,gpu,task,variant,mig_start,mig_size,batch,mps_workers,app\n");
+    for (int gi = 0; gi < p->ngpus; gi++)
+        for (int k = 0; k < p->gpus[gi].ninstances; k++) {
+            const js_instance *in = &p->gpus[gi].inst[k];
+            const js_app *a = &s->apps[in->app];
+            fprintf(f, "%d,%d,%s,%s,%d,%s,%d,%d,%s\n", gi / GPUS_PER_NODE, gi % GPUS_PER_NODE,
+                    a->tasks[in->task].name, a->tasks[in->task].variants[in->variant].name,
+                    in->start, g->profiles[in->profile].name, in->batch, in->workers, a->name);
+        }
+}
+
+static int emit(const plan_opts *o, const char *text, size_t len)
+{
+    js_diag d;
+    js_diag_init(&d);
+    if (o->output) {
+        if (js_write_file_atomic(o->output, text, len, &d) != 0) {
+            js_diag_print(&d);
+            return d.code;
+        }
+        return 0;
+    }
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+        fprintf(stderr, "jigsaw plan: cannot write to stdout\n");
+        return JS_EXIT_CANTCREAT;
+    }
+    return 0;
+}
+
+static int write_result(const plan_opts *o, const js_scenario *s, const js_plan *p)
+{
+    if (o->fmt == FMT_JSON) {
+        cJSON *root = js_plan_to_json(p, s);
+        char *txt = root ? cJSON_Print(root) : NULL;
+        cJSON_Delete(root);
+        if (!txt) {
+            fprintf(stderr, "jigsaw plan: out of memory\n");
+            return JS_EXIT_INTERNAL;
+        }
+        size_t n = strlen(txt);
+        char *full = malloc(n + 2);
+        if (!full) {
+            cJSON_free(txt);
+            return JS_EXIT_INTERNAL;
+        }
+        memcpy(full, txt, n);
+        full[n] = '\n';
+        full[n + 1] = '\0';
+        cJSON_free(txt);
+        int rc = emit(o, full, n + 1);
+        free(full);
+        return rc;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        fprintf(stderr, "jigsaw plan: out of memory\n");
+        return JS_EXIT_INTERNAL;
+    }
+    if (o->fmt == FMT_MIGPARTED)
+        write_migparted(f, s, p);
+    else if (o->fmt == FMT_CSV)
+        write_csv(f, s, p);
+    else
+        write_table(f, s, p, o->max_demand);
+    if (fclose(f) != 0) {
+        free(buf);
+        return JS_EXIT_INTERNAL;
+    }
+    int rc = emit(o, buf, len);
+    free(buf);
+    return rc;
+}
+
+static void print_stats(const js_plan *p)
+{
+    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s, %ld nodes, %d solves, MILP %d rows x %d "
+                    "cols (%d integer), %d of %d configurations after pruning\n",
+            p->system, p->status, p->stats.seconds, p->stats.nodes, p->stats.solves,
+            p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
+            p->stats.configs_raw);
+}
+
+static int infeasible_json(const plan_opts *o, const js_diag *d)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return JS_EXIT_INTERNAL;
+    cJSON_AddStringToObject(root, "kind", "plan");
+    cJSON_AddStringToObject(root, "system", js_system_name(o->req.features));
+    cJSON_AddBoolToObject(root, "feasible", false);
+    cJSON_AddStringToObject(root, "status", "infeasible");
+    cJSON_AddStringToObject(root, "reason", d->msg);
+    char *txt = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!txt)
+        return JS_EXIT_INTERNAL;
+    printf("%s\n", txt);
+    cJSON_free(txt);
+    return 0;
+}
 
 int js_cmd_plan(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "jigsaw plan: not implemented yet\n");
-    return JS_EXIT_NOTAVAIL;
+    plan_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? JS_EXIT_OK : rc;
+    js_diag d;
+    js_diag_init(&d);
+    js_scenario s;
+    rc = o.gpu ? js_scenario_load_gpu(o.scenario, o.gpu, &s, &d)
+               : js_scenario_load(o.scenario, &s, &d);
+    if (rc != 0) {
+        js_diag_print(&d);
+        return rc;
+    }
+    if (o.have_rate) {
+        int ai = -1;
+        for (int i = 0; i < s.napps; i++)
+            if (o.app ? strcmp(s.apps[i].name, o.app) == 0 : s.napps == 1)
+                ai = i;
+        if (ai < 0) {
+            fprintf(stderr, o.app ? "jigsaw plan: no application named '%s'\n"
+                                  : "jigsaw plan: --rate needs --app NAME: the scenario has "
+                                    "several applications%s\n", o.app ? o.app : "");
+            js_scenario_free(&s);
+            return JS_EXIT_USAGE;
+        }
+        o.req.rate_app = ai;
+        o.req.rate_override = o.rate;
+    }
+    js_plan p;
+    rc = o.max_demand ? js_plan_max_demand(&s, &o.req, &p, &d)
+                      : js_plan_min_slices(&s, &o.req, &p, &d);
+    if (rc == 0) {
+        if (o.stats)
+            print_stats(&p);
+        rc = write_result(&o, &s, &p);
+    } else {
+        if (rc == JS_EXIT_INFEASIBLE && o.fmt == FMT_JSON && !o.output)
+            infeasible_json(&o, &d);
+        js_diag_print(&d);
+    }
+    js_plan_free(&p);
+    js_scenario_free(&s);
+    return rc;
 }

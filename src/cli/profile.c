@@ -148,11 +148,12 @@ static void print_cv(const js_pm_cv *cv, const js_pm_catalogue *cat)
     const js_pm_params *p = &cv->full;
     printf("jigsaw performance model %s, fitted to %d measured A100-80GB tables\n",
            JS_PM_VERSION, cv->nmodels);
-    printf("parameters: t0 %.4g ms, c_op %.4g ms/op, a_flop %.4g ms/GFLOP, a_op %.4g ms/op,\n"
-           "            gamma %.4g, h %.4g items, omega %.4g, mu %.4g, p %.4g,\n"
-           "            memory m0 %.4g GiB, alpha_op %.4g GiB, alpha_flop %.4g GiB\n",
-           p->t0, p->c_op, p->a_flop, p->a_op, p->gamma, p->h, p->omega, p->mu, p->p,
-           p->mem_m0, p->mem_alpha_op, p->mem_alpha_flop);
+    printf("parameters: t0 %.4g ms, c_op %.4g ms/op, a_flop %.4g ms/GFLOP,\n"
+           "            a_act %.4g ms/M activations, gamma %.4g, h %.4g items, omega %.4g,\n"
+           "            mu %.4g, p %.4g, memory m0 %.4g GiB, alpha_act %.4g GiB/M,\n"
+           "            alpha_flop %.4g GiB/GFLOP, a_op %.4g ms/op\n",
+           p->t0, p->c_op, p->a_flop, p->a_act, p->gamma, p->h, p->omega, p->mu, p->p,
+           p->mem_m0, p->mem_alpha_act, p->mem_alpha_flop, p->a_op);
     printf("\nleave-one-model-out (absolute percentage error, %%; avail = configurations whose\n"
            "availability the memory model predicts, %%)\n");
     printf("  %-14s %6s %9s %9s %9s %9s %8s\n", "held out", "points", "thr med", "thr p90",

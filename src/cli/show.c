@@ -40,6 +40,14 @@ static int available_entries(const js_profile *p)
     return n;
 }
 
+static bool is_source(const js_app *a, int t)
+{
+    for (int i = 0; i < a->nsources; i++)
+        if (a->sources[i] == t)
+            return true;
+    return t == a->source;
+}
+
 static void print_path(const js_app *a, const js_path *p)
 {
     for (int k = 0; k < p->len; k++)
@@ -66,7 +74,7 @@ static int print_app(const js_app *a)
     for (int k = 0; k < a->ntasks; k++) {
         const js_task *t = &a->tasks[order[k]];
         printf("    %s%s: %g items per request, longest path through it %d task%s\n", t->name,
-               order[k] == a->source ? " (source)" : "", items[order[k]], through[order[k]],
+               is_source(a, order[k]) ? " (source)" : "", items[order[k]], through[order[k]],
                through[order[k]] == 1 ? "" : "s");
         for (int v = 0; v < t->nvariants; v++) {
             const js_variant *var = &t->variants[v];
@@ -138,7 +146,7 @@ static cJSON *task_json(const js_app *a, int t, const double *items, const int *
     cJSON *o = cJSON_CreateObject();
     cJSON *vs = o ? cJSON_AddArrayToObject(o, "variants") : NULL;
     bool ok = vs != NULL && cJSON_AddStringToObject(o, "name", task->name) &&
-              cJSON_AddBoolToObject(o, "source", t == a->source) &&
+              cJSON_AddBoolToObject(o, "source", is_source(a, t)) &&
               add_num(o, "items_per_request", items[t]) &&
               add_num(o, "longest_path_through", through[t]);
     for (int v = 0; v < task->nvariants && ok; v++) {

@@ -32,7 +32,8 @@ int js_read_file(const char *path, size_t max_bytes, char **out, size_t *len, js
         return js_diag_set(d, JS_EXIT_DATAERR, "%s: file is larger than %zu bytes", path,
                            max_bytes);
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    /* One spare byte beyond the expected size shows EOF without growing the buffer. */
+    size_t cap = (size_t)st.st_size + 2, n = 0;
     char *buf = malloc(cap);
     if (buf == NULL) {
         fclose(f);
@@ -41,13 +42,13 @@ int js_read_file(const char *path, size_t max_bytes, char **out, size_t *len, js
     /* Read until EOF rather than trusting st_size: the file may change under us. */
     for (;;) {
         if (n + 1 >= cap) {
-            if (cap > max_bytes) {
+            size_t ncap = cap * 2 > max_bytes + 2 ? max_bytes + 2 : cap * 2;
+            if (n > max_bytes || ncap <= cap) {
                 free(buf);
                 fclose(f);
                 return js_diag_set(d, JS_EXIT_DATAERR, "%s: file is larger than %zu bytes",
                                    path, max_bytes);
             }
-            size_t ncap = cap * 2 > max_bytes + 2 ? max_bytes + 2 : cap * 2;
             char *nb = realloc(buf, ncap);
             if (nb == NULL) {
                 free(buf);

@@ -438,7 +438,7 @@ extern "C" int js_cuda_probe(int device_index, js_gpu_probe *io, js_diag *d)
     io->cc_major = prop.major;
     io->cc_minor = prop.minor;
     if (!io->name[0])
-        snprintf(io->name, sizeof io->name, "%s", prop.name);
+        snprintf(io->name, sizeof io->name, "%.127s", prop.name);
     if (!(io->memory_gib > 0))
         io->memory_gib = (double)prop.totalGlobalMem / (1024.0 * 1024.0 * 1024.0);
     int rt = 0, drv = 0;

@@ -110,6 +110,7 @@ int js_validate_simulate(const js_scenario *s, const js_plan *p, const js_arriva
     js_sim_config sc;
     js_sim_config_init(&sc);
     sc.seed = c->seed;
+    sc.duration_s = c->duration_s;
     sc.dispatch = c->dispatch;
     sc.service = JS_SERVICE_LOGNORMAL;
     sc.batch_timeout_ms = c->batch_timeout_ms;

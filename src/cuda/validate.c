@@ -147,6 +147,9 @@ static void finish_item(vstate *s, int r, double now)
     s->lat_ms[s->nlat++] = ms;
 }
 
+static int try_start(vstate *s, int wi, double now, js_diag *d);
+
+/* As in the simulator, an idle worker starts at once on what it was just given. */
 static int dispatch(vstate *s, int r, int task, double now, js_diag *d)
 {
     if (s->task_nw[task] == 0)
@@ -162,6 +165,9 @@ static int dispatch(vstate *s, int r, int task, double now, js_diag *d)
         vitem it = {r, task, now};
         if (q_push(&s->task_q[task], it) != 0)
             return js_diag_set(d, JS_EXIT_INTERNAL, "validate: out of memory");
+        for (int i = s->task_first[task]; i < s->task_first[task] + s->task_nw[task]; i++)
+            if (s->w[i].ninflight == 0)
+                return try_start(s, i, now, d);
         return 0;
     }
     const js_sched_worker *tw = &s->sw[s->task_first[task]];
@@ -176,7 +182,7 @@ static int dispatch(vstate *s, int r, int task, double now, js_diag *d)
     if (q_push(s->w[wi].q, it) != 0)
         return js_diag_set(d, JS_EXIT_INTERNAL, "validate: out of memory");
     s->sw[wi].queued++;
-    return 0;
+    return s->w[wi].ninflight == 0 ? try_start(s, wi, now, d) : 0;
 }
 
 /* Form and submit a batch on an idle worker, if its queue and the batching rule allow. */

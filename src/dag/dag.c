@@ -84,7 +84,12 @@ int js_dag_paths(const js_app *a, js_path *paths, int max_paths)
     w.a = a;
     w.paths = paths;
     w.max_paths = max_paths;
-    return walk(&w, a->source) ? w.n : -1;
+    /* Apps built in memory may leave nsources 0: then `source` is the only entry task. */
+    int nsrc = a->nsources > 0 ? a->nsources : 1;
+    for (int i = 0; i < nsrc; i++)
+        if (!walk(&w, a->nsources > 0 ? a->sources[i] : a->source))
+            return -1;
+    return w.n;
 }
 
 void js_dag_items_per_request(const js_app *a, const int *variant_of_task, double *items)
@@ -97,7 +102,11 @@ void js_dag_items_per_request(const js_app *a, const int *variant_of_task, doubl
             items[t] = NAN;
         return;
     }
-    items[a->source] = 1.0;
+    if (a->nsources > 0)
+        for (int i = 0; i < a->nsources; i++)
+            items[a->sources[i]] = 1.0;
+    else
+        items[a->source] = 1.0;
     for (int k = 0; k < a->ntasks; k++) {
         int t = order[k];
         for (int e = 0; e < a->nedges; e++) {

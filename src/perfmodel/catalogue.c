@@ -8,10 +8,11 @@
 static int load_one(js_jctx *c, const cJSON *o, js_pm_facts *f)
 {
     static const char *const required[] = {"name", "family", "arch", "gflops", "params_m",
-                                           "ops", "input_px", "accuracy", "metric",
+                                           "ops", "act_m", "input_px", "accuracy", "metric",
                                            "accuracy_source", "measured_a100", NULL};
     static const char *const allowed[] = {"task", "compute_published", "compute_unit",
-                                          "facts_source", "notes", "ops_derivation", NULL};
+                                          "facts_source", "notes", "ops_derivation",
+                                          "act_source", NULL};
     memset(f, 0, sizeof *f);
     int rc = js_json_check_keys(c, o, allowed, required);
     if (rc == 0)
@@ -32,6 +33,10 @@ static int load_one(js_jctx *c, const cJSON *o, js_pm_facts *f)
         rc = js_json_get_number(c, o, "ops", true, &f->ops);
     if (rc == 0 && !(f->ops >= 1))
         rc = js_json_err(c, "ops", "must be >= 1, got %g", f->ops);
+    if (rc == 0)
+        rc = js_json_get_number(c, o, "act_m", true, &f->act_m);
+    if (rc == 0 && !(f->act_m > 0))
+        rc = js_json_err(c, "act_m", "must be > 0, got %g", f->act_m);
     if (rc == 0)
         rc = js_json_get_int(c, o, "input_px", true, &f->input_px);
     if (rc == 0 && (f->input_px < 0 || f->input_px > 4096))

@@ -20,12 +20,13 @@ static void x_to_params(const gsl_vector *x, js_pm_params *p)
     p->t0 = exp(gsl_vector_get(x, 0));
     p->c_op = exp(gsl_vector_get(x, 1));
     p->a_flop = exp(gsl_vector_get(x, 2));
-    p->a_op = exp(gsl_vector_get(x, 3));
+    p->a_act = exp(gsl_vector_get(x, 3));
     p->gamma = exp(gsl_vector_get(x, 4));
     p->h = exp(gsl_vector_get(x, 5));
     p->omega = exp(gsl_vector_get(x, 6));
     p->mu = exp(gsl_vector_get(x, 7));
     p->p = 1.0 + exp(gsl_vector_get(x, 8));
+    p->a_op = exp(gsl_vector_get(x, 9));
 }
 
 static void params_to_x(const js_pm_params *p, gsl_vector *x)
@@ -33,12 +34,13 @@ static void params_to_x(const js_pm_params *p, gsl_vector *x)
     gsl_vector_set(x, 0, log(p->t0));
     gsl_vector_set(x, 1, log(p->c_op));
     gsl_vector_set(x, 2, log(p->a_flop));
-    gsl_vector_set(x, 3, log(p->a_op));
+    gsl_vector_set(x, 3, log(p->a_act));
     gsl_vector_set(x, 4, log(p->gamma));
     gsl_vector_set(x, 5, log(p->h));
     gsl_vector_set(x, 6, log(p->omega));
     gsl_vector_set(x, 7, log(p->mu));
     gsl_vector_set(x, 8, log(p->p - 1.0));
+    gsl_vector_set(x, 9, log(p->a_op));
 }
 
 /* Starting point: orders of magnitude read off the measured tables (a ~30 us dispatch
@@ -48,14 +50,15 @@ static void initial_params(js_pm_params *p)
     p->t0 = 0.5;
     p->c_op = 0.025;
     p->a_flop = 0.015;
-    p->a_op = 0.0012;
+    p->a_act = 0.005;
+    p->a_op = 0.0008;
     p->gamma = 0.9;
     p->h = 1.0;
     p->omega = 1.0;
     p->mu = 0.05;
     p->p = 3.0;
     p->mem_m0 = 1.0;
-    p->mem_alpha_op = 1e-3;
+    p->mem_alpha_act = 0.01;
     p->mem_alpha_flop = 0.0;
 }
 
@@ -75,7 +78,7 @@ static int resid_f(const gsl_vector *x, void *vdata, gsl_vector *f)
     js_pm_params p = fd->base;
     x_to_params(x, &p);
     p.mem_m0 = 0.0;
-    p.mem_alpha_op = 0.0;
+    p.mem_alpha_act = 0.0;
     p.mem_alpha_flop = 0.0;
     for (size_t i = 0; i < fd->n; i++) {
         const js_pm_obs *o = &fd->obs[fd->idx[i]];
@@ -135,7 +138,7 @@ static int fit_timing(const js_pm_catalogue *c, const js_pm_obs *obs, const int 
     return 0;
 }
 
-/* Memory boundary: exhaustive search over a log grid for the (m0, alpha_op, alpha_flop)
+/* Memory boundary: exhaustive search over a log grid for the (m0, alpha_act, alpha_flop)
  * that classifies the most configurations correctly as available or not (ties: the
  * smallest footprint, i.e. the most permissive model). Deterministic. */
 static void fit_memory(const js_pm_catalogue *c, const js_pm_obs *obs, const int *idx,
@@ -146,7 +149,7 @@ static void fit_memory(const js_pm_catalogue *c, const js_pm_obs *obs, const int
     for (int i0 = 0; i0 <= 12; i0++) {
         p.mem_m0 = 0.25 * i0;
         for (int i1 = 0; i1 <= 40; i1++) {
-            p.mem_alpha_op = i1 == 0 ? 0.0 : 1e-6 * pow(10.0, (i1 - 1) * 0.1);
+            p.mem_alpha_act = i1 == 0 ? 0.0 : 1e-4 * pow(10.0, (i1 - 1) * 0.1);
             for (int i2 = 0; i2 <= 30; i2++) {
                 p.mem_alpha_flop = i2 == 0 ? 0.0 : 1e-5 * pow(10.0, (i2 - 1) * 0.1);
                 long ok = 0;
@@ -159,7 +162,7 @@ static void fit_memory(const js_pm_catalogue *c, const js_pm_obs *obs, const int
                 if (ok > best) {
                     best = ok;
                     io->mem_m0 = p.mem_m0;
-                    io->mem_alpha_op = p.mem_alpha_op;
+                    io->mem_alpha_act = p.mem_alpha_act;
                     io->mem_alpha_flop = p.mem_alpha_flop;
                 }
             }

@@ -70,24 +70,25 @@ int js_pm_training_load(const js_pm_catalogue *c, const char *gpu_dir, const js_
 /* ------------------------------------------------------------------ fit file */
 
 static const char *const param_names[] = {"t0_ms", "c_op_ms", "a_flop_ms_per_gflop",
-                                          "a_op_ms", "gamma", "h_items", "omega",
-                                          "mu", "p", "mem_m0_gib", "mem_alpha_op_gib",
-                                          "mem_alpha_flop_gib", NULL};
+                                          "a_act_ms_per_mact", "gamma", "h_items", "omega",
+                                          "mu", "p", "mem_m0_gib", "mem_alpha_act_gib",
+                                          "mem_alpha_flop_gib", "a_op_ms", NULL};
 
 static void params_get(const js_pm_params *p, double *v)
 {
     v[0] = p->t0;
     v[1] = p->c_op;
     v[2] = p->a_flop;
-    v[3] = p->a_op;
+    v[3] = p->a_act;
     v[4] = p->gamma;
     v[5] = p->h;
     v[6] = p->omega;
     v[7] = p->mu;
     v[8] = p->p;
     v[9] = p->mem_m0;
-    v[10] = p->mem_alpha_op;
+    v[10] = p->mem_alpha_act;
     v[11] = p->mem_alpha_flop;
+    v[12] = p->a_op;
 }
 
 static void params_set(js_pm_params *p, const double *v)
@@ -95,15 +96,16 @@ static void params_set(js_pm_params *p, const double *v)
     p->t0 = v[0];
     p->c_op = v[1];
     p->a_flop = v[2];
-    p->a_op = v[3];
+    p->a_act = v[3];
     p->gamma = v[4];
     p->h = v[5];
     p->omega = v[6];
     p->mu = v[7];
     p->p = v[8];
     p->mem_m0 = v[9];
-    p->mem_alpha_op = v[10];
+    p->mem_alpha_act = v[10];
     p->mem_alpha_flop = v[11];
+    p->a_op = v[12];
 }
 
 static cJSON *err_json(const js_pm_err *e)
@@ -243,8 +245,9 @@ int js_pm_generate(const js_pm_params *p, const js_pm_facts *f, const js_gpu_typ
     snprintf(out->prov.source, sizeof out->prov.source,
              "jigsaw performance model %s fitted to ParvaGPU's measured A100-80GB tables "
              "(profiles/perfmodel-fit.json); inputs from profiles/models.json (%.4g GFLOP, "
-             "%.4g M params, %.0f ops per item); p95 from a lognormal with sigma %.3g.",
-             JS_PM_VERSION, f->gflops, f->params_m, f->ops, sigma);
+             "%.4g M activations, %.4g M params, %.0f ops per item); p95 from a lognormal "
+             "with sigma %.3g.",
+             JS_PM_VERSION, f->gflops, f->act_m, f->params_m, f->ops, sigma);
     snprintf(out->prov.model_version, sizeof out->prov.model_version, "%s", JS_PM_VERSION);
     out->prov.heldout_mape_throughput = heldout_thr;
     out->prov.heldout_mape_latency = heldout_lat;

@@ -19,18 +19,17 @@ int js_pm_hw_of(const js_gpu_type *g, int compute_slices, js_pm_hw *out)
 }
 
 /* Activations retained per item (GiB). The measured tables were taken without
- * torch.no_grad(), so every intermediate tensor of the forward pass stays alive;
- * their total grows with the operator count and the input area, and with compute. */
+ * torch.no_grad(), so intermediate tensors of the forward pass stay alive; their total
+ * grows with the activation count (and, for some architectures, with compute). */
 static double act_gib_per_item(const js_pm_params *p, const js_pm_facts *f)
 {
-    double r = f->input_px > 0 ? (double)f->input_px / 224.0 : 1.0;
-    return p->mem_alpha_op * f->ops * r * r + p->mem_alpha_flop * f->gflops;
+    return p->mem_alpha_act * f->act_m + p->mem_alpha_flop * f->gflops;
 }
 
 bool js_pm_fits_memory(const js_pm_params *p, const js_pm_facts *f, const js_pm_hw *hw,
                        int batch, int workers)
 {
-    double per_worker = p->mem_m0 + 4.0 * f->params_m / 1000.0 * (1000.0 / 1024.0) +
+    double per_worker = p->mem_m0 + 4.0 * f->params_m / 1024.0 +
                         (double)batch * act_gib_per_item(p, f);
     return (double)workers * per_worker <= hw->mem_gib;
 }
@@ -47,9 +46,10 @@ bool js_pm_predict(const js_pm_params *p, const js_pm_facts *f, const js_pm_hw *
         return false;
     double b = (double)batch, k = (double)workers;
     double t_cpu = p->t0 + p->c_op * f->ops;
-    double t_item = (p->a_flop * f->gflops + p->a_op * f->ops) *
-                    pow(JS_PM_SREF / (double)hw->sms, p->gamma) *
-                    (JS_PM_FREF_MHZ / hw->clock_mhz);
+    double t_item =
+        (p->a_flop * f->gflops + p->a_op * f->ops) * pow(JS_PM_SREF / (double)hw->sms, p->gamma) *
+            (JS_PM_FREF_MHZ / hw->clock_mhz) +
+        p->a_act * f->act_m * pow(JS_PM_BREF_GBS / (hw->bw_gbs * hw->mem_frac), p->gamma);
     double t_w = p->omega * 4.0 * f->params_m / (hw->bw_gbs * hw->mem_frac);
     double t_gpu = (b + p->h) * t_item + t_w;
     double t_k = k * (1.0 + p->mu * (k - 1.0)) * t_gpu;

@@ -366,34 +366,96 @@ static int load_edges(js_jctx *c, const cJSON *o, js_app *a)
     return rc;
 }
 
-/* Exactly one source, everything reachable from it, no cycle. */
-static int check_graph(js_jctx *c, js_app *a)
+/* The declared entry tasks ("sources": [names]); absent leaves nsources 0. */
+static int load_sources(js_jctx *c, const cJSON *o, js_app *a)
+{
+    const cJSON *arr = NULL;
+    int rc = js_json_get_array(c, o, "sources", false, &arr);
+    if (rc != 0 || arr == NULL)
+        return rc;
+    int n = cJSON_GetArraySize(arr);
+    if (n < 1 || n > a->ntasks)
+        return js_json_err(c, "sources", "must list 1 to %d entry tasks, got %d", a->ntasks, n);
+    size_t s0 = js_jctx_push_key(c, "sources");
+    int i = 0;
+    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
+        size_t s1 = js_jctx_push_index(c, i);
+        int t = cJSON_IsString(e) ? js_app_task_by_name(a, e->valuestring) : -1;
+        if (!cJSON_IsString(e))
+            rc = js_json_err(c, NULL, "must be a task name (a string)");
+        else if (t < 0)
+            rc = js_json_err(c, NULL, "no task named \"%.64s\"", e->valuestring);
+        for (int j = 0; j < i && rc == 0; j++)
+            if (a->sources[j] == t)
+                rc = js_json_err(c, NULL, "task \"%s\" listed twice", a->tasks[t].name);
+        if (rc == 0)
+            a->sources[i] = t;
+        js_jctx_pop(c, s1);
+    }
+    js_jctx_pop(c, s0);
+    if (rc == 0)
+        a->nsources = n;
+    return rc;
+}
+
+/* The entry tasks are exactly the parentless ones (one unless "sources" lists several),
+ * everything is reachable from them, and there is no cycle. */
+static int check_graph(js_jctx *c, const cJSON *o, js_app *a)
 {
     bool has_parent[JS_MAX_TASKS] = {false};
     for (int e = 0; e < a->nedges; e++)
         has_parent[a->edges[e].to] = true;
-    int nsrc = 0, first = -1, second = -1;
+    int nsrc = 0, src[JS_MAX_TASKS];
     for (int t = 0; t < a->ntasks; t++)
-        if (!has_parent[t]) {
-            if (nsrc == 0)
-                first = t;
-            else if (nsrc == 1)
-                second = t;
-            nsrc++;
-        }
+        if (!has_parent[t])
+            src[nsrc++] = t;
+    int rc = load_sources(c, o, a);
+    if (rc != 0)
+        return rc;
     if (nsrc == 0)
         return js_json_err(c, "edges",
                            "no source task: every task has a parent, so the graph has a cycle");
-    if (nsrc > 1)
-        return js_json_err(c, "edges",
-                           "more than one source task (\"%s\" and \"%s\" have no parent); an "
-                           "application needs exactly one",
-                           a->tasks[first].name, a->tasks[second].name);
-    a->source = first;
+    if (a->nsources == 0) {
+        if (nsrc > 1)
+            return js_json_err(c, "edges",
+                               "more than one source task (\"%s\" and \"%s\" have no parent); "
+                               "an application needs exactly one, or must list its parallel "
+                               "entry tasks in \"sources\"",
+                               a->tasks[src[0]].name, a->tasks[src[1]].name);
+        a->nsources = 1;
+        a->sources[0] = src[0];
+    } else {
+        for (int i = 0; i < a->nsources; i++)
+            if (has_parent[a->sources[i]]) {
+                size_t s0 = js_jctx_push_key(c, "sources");
+                size_t s1 = js_jctx_push_index(c, i);
+                rc = js_json_err(c, NULL, "task \"%s\" has a parent, so it is no entry task",
+                                 a->tasks[a->sources[i]].name);
+                js_jctx_pop(c, s1);
+                js_jctx_pop(c, s0);
+                return rc;
+            }
+        if (nsrc != a->nsources) {
+            int stray = -1;
+            for (int k = 0; k < nsrc && stray < 0; k++) {
+                bool listed = false;
+                for (int i = 0; i < a->nsources; i++)
+                    listed = listed || a->sources[i] == src[k];
+                if (!listed)
+                    stray = src[k];
+            }
+            return js_json_err(c, "sources",
+                               "task \"%s\" has no parent but is not listed: no single source",
+                               a->tasks[stray].name);
+        }
+    }
+    a->source = a->sources[0];
     bool seen[JS_MAX_TASKS] = {false};
     int stack[JS_MAX_TASKS], sp = 0;
-    stack[sp++] = first;
-    seen[first] = true;
+    for (int i = 0; i < a->nsources; i++) {
+        stack[sp++] = a->sources[i];
+        seen[a->sources[i]] = true;
+    }
     while (sp > 0) {
         int t = stack[--sp];
         for (int e = 0; e < a->nedges; e++)
@@ -406,8 +468,8 @@ static int check_graph(js_jctx *c, js_app *a)
         if (!seen[t]) {
             size_t s0 = js_jctx_push_key(c, "tasks");
             size_t s1 = js_jctx_push_index(c, t);
-            int rc = js_json_err(c, NULL, "task \"%s\" is unreachable from the source \"%s\"",
-                                 a->tasks[t].name, a->tasks[first].name);
+            rc = js_json_err(c, NULL, "task \"%s\" is unreachable from the source \"%s\"",
+                             a->tasks[t].name, a->tasks[a->source].name);
             js_jctx_pop(c, s1);
             js_jctx_pop(c, s0);
             return rc;
@@ -562,7 +624,7 @@ static void warn_unmeetable(js_jctx *c, const js_app *a, const js_cluster *cl)
 static int load_app(js_jctx *c, const cJSON *o, js_scenario *s, const char *scen_dir, js_app *a)
 {
     static const char *const required[] = {"name", "tasks", "slo", "demand", NULL};
-    static const char *const allowed[] = {"description", "edges", NULL};
+    static const char *const allowed[] = {"description", "edges", "sources", NULL};
     int rc = js_json_check_keys(c, o, allowed, required);
     if (rc == 0)
         rc = js_json_get_name(c, o, "name", true, a->name, sizeof a->name);
@@ -574,7 +636,7 @@ static int load_app(js_jctx *c, const cJSON *o, js_scenario *s, const char *scen
     if (rc == 0)
         rc = load_edges(c, o, a);
     if (rc == 0)
-        rc = check_graph(c, a);
+        rc = check_graph(c, o, a);
     if (rc == 0) {
         js_path *paths = malloc(JS_MAX_PATHS * sizeof *paths);
         if (paths == NULL)
@@ -769,6 +831,16 @@ static cJSON *app_to_json(const js_app *a)
         ok = eo != NULL && cJSON_AddItemToArray(edges, eo);
         if (!ok)
             cJSON_Delete(eo);
+    }
+    if (ok && a->nsources > 1) {
+        cJSON *src = cJSON_AddArrayToObject(o, "sources");
+        ok = src != NULL;
+        for (int i = 0; i < a->nsources && ok; i++) {
+            cJSON *nm = cJSON_CreateString(a->tasks[a->sources[i]].name);
+            ok = nm != NULL && cJSON_AddItemToArray(src, nm);
+            if (!ok)
+                cJSON_Delete(nm);
+        }
     }
     cJSON *slo = ok ? cJSON_AddObjectToObject(o, "slo") : NULL;
     cJSON *rule = slo ? cJSON_AddObjectToObject(slo, "rule") : NULL;

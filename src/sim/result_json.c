@@ -55,6 +55,7 @@ cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s)
     bad |= add_num(root, "slices_avg", r->slices_avg);
     bad |= add_num(root, "gpus_avg", r->gpus_avg);
     bad |= add_num(root, "events", (double)r->events);
+    bad |= add_num(root, "heap_events", (double)r->heap_events);
     bad |= add_num(root, "items", (double)r->items);
     bad |= add_num(root, "sim_time_s", r->sim_time_s);
     bad |= add_num(root, "arrival_rate", r->arrival_rate);

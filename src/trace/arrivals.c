@@ -30,6 +30,8 @@ typedef struct src {
     double t0_frac;
     double last;            /* timestamps: previous value (monotonicity check) */
     long last_line;
+    bool pend_valid;        /* smoothing: part of a raw interval not yet used */
+    double pend_st, pend_len, pend_rate;
 } src;
 
 struct js_arrivals {
@@ -104,6 +106,7 @@ static int src_open(src *s, const char *path, js_diag *d)
     s->t0_frac = 0;
     s->last = 0;
     s->last_line = 0;
+    s->pend_valid = false;
     int rc = js_rd_open(&s->rd, path, d);
     if (rc != 0)
         return rc;
@@ -341,6 +344,79 @@ static int clip(const js_arrivals *a, double *start, double *len)
     return *len > 0 ? 1 : 0;
 }
 
+/* Next raw interval clipped to the window: 1 = got one, 0 = end, else error. */
+static int next_clipped(src *s, const js_arrivals *a, double *st, double *len, double *rate,
+                        js_diag *d)
+{
+    if (s->pend_valid) {
+        s->pend_valid = false;
+        *st = s->pend_st;
+        *len = s->pend_len;
+        *rate = s->pend_rate;
+        return 1;
+    }
+    for (;;) {
+        int rc = src_next_interval(s, st, len, rate, d);
+        if (rc != 1)
+            return rc;
+        int w = clip(a, st, len);
+        if (w < 0)
+            return 0;
+        if (w > 0)
+            return 1;
+    }
+}
+
+/* Next interval after smoothing (average rate over bins of smooth_s trace seconds). */
+static int next_interval(src *s, const js_arrivals *a, double *st, double *len, double *rate,
+                         js_diag *d)
+{
+    double S = a->spec.smooth_s;
+    if (!(S > 0))
+        return next_clipped(s, a, st, len, rate, d);
+    double b1 = 0, first = 0, end = 0, sum = 0;
+    bool started = false;
+    for (;;) {
+        double ist, ilen, irate;
+        int rc = next_clipped(s, a, &ist, &ilen, &irate, d);
+        if (rc == 0)
+            break;
+        if (rc != 1)
+            return rc;
+        if (!started) {
+            double k = floor((ist - a->win_start) / S);
+            b1 = a->win_start + (k + 1) * S;
+            first = ist;
+            started = true;
+        }
+        if (ist >= b1) { /* belongs to a later bin */
+            s->pend_valid = true;
+            s->pend_st = ist;
+            s->pend_len = ilen;
+            s->pend_rate = irate;
+            break;
+        }
+        if (ist + ilen > b1) { /* straddles the bin's end: split it */
+            double part = b1 - ist;
+            sum += irate * part;
+            end = b1;
+            s->pend_valid = true;
+            s->pend_st = b1;
+            s->pend_len = ilen - part;
+            s->pend_rate = irate;
+            break;
+        }
+        sum += irate * ilen;
+        end = ist + ilen;
+    }
+    if (!started || !(end > first))
+        return 0;
+    *st = first;
+    *len = end - first;
+    *rate = sum / *len;
+    return 1;
+}
+
 /* First pass over the window: mean and peak rate (trace units). */
 static int trace_stats(js_arrivals *a, double *mean, double *peak, js_diag *d)
 {
@@ -349,12 +425,7 @@ static int trace_stats(js_arrivals *a, double *mean, double *peak, js_diag *d)
     double sum = 0, dur = 0, pk = 0;
     if (rc == 0 && (s.fmt == FMT_COUNTS || s.fmt == FMT_RATES)) {
         double st, len, rate;
-        while ((rc = src_next_interval(&s, &st, &len, &rate, d)) == 1) {
-            int w = clip(a, &st, &len);
-            if (w < 0)
-                break;
-            if (w == 0)
-                continue;
+        while ((rc = next_interval(&s, a, &st, &len, &rate, d)) == 1) {
             sum += rate * len;
             dur += len;
             if (rate > pk)
@@ -404,9 +475,10 @@ static int open_trace(js_arrivals *a, js_diag *d)
     if (!(sp->time_compression > 0) || !isfinite(sp->time_compression))
         return js_diag_set(d, JS_EXIT_USAGE, "trace time compression must be > 0, got %g",
                            sp->time_compression);
-    if (sp->start_s < 0 || sp->duration_s < 0 || sp->target_mean < 0 || sp->target_peak < 0)
+    if (sp->start_s < 0 || sp->duration_s < 0 || sp->target_mean < 0 || sp->target_peak < 0 ||
+        sp->smooth_s < 0 || !isfinite(sp->smooth_s))
         return js_diag_set(d, JS_EXIT_USAGE,
-                           "trace window and rescaling targets must be >= 0");
+                           "trace window, smoothing and rescaling targets must be >= 0");
     if (sp->target_mean > 0 && sp->target_peak > 0)
         return js_diag_set(d, JS_EXIT_USAGE,
                            "rescale a trace to a target mean or to a target peak, not both");
@@ -460,16 +532,11 @@ static int next_modulated(js_arrivals *a, double *t, js_diag *d)
             a->seg_valid = false;
         }
         double st, len, rate;
-        int rc = src_next_interval(&a->s, &st, &len, &rate, d);
+        int rc = next_interval(&a->s, a, &st, &len, &rate, d);
         if (rc == 0)
             return 1;
         if (rc != 1)
             return rc;
-        int w = clip(a, &st, &len);
-        if (w < 0)
-            return 1;
-        if (w == 0)
-            continue;
         /* Simulated time of the interval; intervals are contiguous in the formats read. */
         a->t = (st - a->win_start) / a->c;
         a->seg_end = (st + len - a->win_start) / a->c;

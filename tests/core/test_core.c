@@ -833,8 +833,10 @@ static js_app *make_app(int n, const int (*edges)[2], const double *fanouts, int
     }
     a->nedges = ne;
     for (int t = 0; t < n; t++)
-        if (!has_parent[t])
+        if (!has_parent[t]) {
             a->source = t;
+            a->sources[a->nsources++] = t;
+        }
     return a;
 }
 
@@ -911,6 +913,42 @@ Test(dag, uneven_branches_and_variant_fanout)
     cr_assert_eq(sinks[0], 0);
     cr_assert_eq(sinks[1], 3);
     free(a);
+}
+
+Test(dag, two_entry_tasks)
+{
+    /* Parallel branches fed by one request: 0 -> 2 (x2), 1 -> 2 (x3), 2 -> 3 (x1). */
+    static const int ed[][2] = {{0, 2}, {1, 2}, {2, 3}};
+    static const double f[] = {2, 3, 1};
+    js_app *a = make_app(4, ed, f, 3);
+    cr_assert_eq(a->nsources, 2);
+    js_path paths[8];
+    cr_assert_eq(js_dag_paths(a, paths, 8), 2);
+    cr_assert_eq(paths[0].tasks[0], 0);
+    cr_assert_eq(paths[1].tasks[0], 1);
+    double items[JS_MAX_TASKS];
+    js_dag_items_per_request(a, NULL, items);
+    cr_assert_float_eq(items[0], 1, 0);
+    cr_assert_float_eq(items[1], 1, 0);
+    cr_assert_float_eq(items[2], 5, 0);
+    cr_assert_float_eq(items[3], 5, 0);
+    int through[JS_MAX_TASKS];
+    js_dag_longest_path_through(a, through);
+    for (int t = 0; t < 4; t++)
+        cr_assert_eq(through[t], 3);
+    free(a);
+}
+
+Test(scenario, declared_parallel_sources)
+{
+    js_diag *d = new_diag();
+    const char *app =
+        "{\"name\":\"a\",\"sources\":[\"x\",\"y\"],\"tasks\":["
+        "{\"name\":\"x\",\"variants\":[{\"name\":\"resnet50\",\"profile\":\"resnet50\"}]},"
+        "{\"name\":\"y\",\"variants\":[{\"name\":\"vgg16\",\"profile\":\"vgg16\"}]}],"
+        "\"slo\":{\"latency_ms\":500,\"accuracy\":1},\"demand\":{\"rate\":5}}";
+    cr_assert_eq(load_tmp_scenario(app, d), 0, "%s", d->msg);
+    free(d);
 }
 
 Test(dag, cycle_detected)

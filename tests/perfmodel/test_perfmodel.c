@@ -35,15 +35,16 @@ static js_pm_facts toy_facts(void)
     f.gflops = 10.0;
     f.params_m = 25.0;
     f.ops = 100.0;
+    f.act_m = 20.0;
     f.input_px = 224;
     return f;
 }
 
 static js_pm_params toy_params(void)
 {
-    js_pm_params p = {.t0 = 1.0, .c_op = 0.02, .a_flop = 0.01, .a_op = 0.001,
+    js_pm_params p = {.t0 = 1.0, .c_op = 0.02, .a_flop = 0.01, .a_act = 0.005, .a_op = 0.0,
                       .gamma = 1.0, .h = 1.0, .omega = 1.0, .mu = 0.1, .p = 1.0,
-                      .mem_m0 = 1.0, .mem_alpha_op = 0.0, .mem_alpha_flop = 0.01};
+                      .mem_m0 = 1.0, .mem_alpha_act = 0.0, .mem_alpha_flop = 0.01};
     return p;
 }
 
@@ -52,13 +53,13 @@ Test(perfmodel, known_answer_additive)
     /* p = 1: latency = T_cpu + T_k, computed by hand. */
     js_pm_facts f = toy_facts();
     js_pm_params p = toy_params();
-    js_pm_hw hw = {.sms = 49, .mem_frac = 0.5, .mem_gib = 40, .bw_gbs = 2000,
+    js_pm_hw hw = {.sms = 49, .mem_frac = 0.5, .mem_gib = 40, .bw_gbs = JS_PM_BREF_GBS,
                    .clock_mhz = JS_PM_FREF_MHZ};
     double lat, thr;
     cr_assert(js_pm_predict(&p, &f, &hw, 4, 2, &lat, &thr));
-    double t_cpu = 1.0 + 0.02 * 100;                       /* 3 ms */
-    double t_item = (0.01 * 10 + 0.001 * 100) * (98.0 / 49); /* 0.4 ms */
-    double t_w = 4.0 * 25 / (2000 * 0.5);                  /* 0.1 ms */
+    double t_cpu = 1.0 + 0.02 * 100;                    /* 3 ms */
+    double t_item = 0.01 * 10 * 2.0 + 0.005 * 20 * 2.0; /* 0.4 ms */
+    double t_w = 4.0 * 25 / (JS_PM_BREF_GBS * 0.5);
     double t_gpu = (4 + 1) * t_item + t_w;                  /* 2.1 ms */
     double t_k = 2 * (1 + 0.1) * t_gpu;
     cr_assert_float_eq(lat, t_cpu + t_k, 1e-9);
@@ -169,7 +170,7 @@ Test(perfmodel, refit_is_deterministic_and_matches_shipped)
     cr_assert_eq(js_pm_fit_load(ROOT "/perfmodel-fit.json", &shipped, &ht, &hl, &d), 0);
     cr_assert_float_eq(a.c_op, shipped.c_op, 1e-6 * shipped.c_op);
     cr_assert_float_eq(a.a_flop, shipped.a_flop, 1e-6 * shipped.a_flop);
-    cr_assert_float_eq(a.mem_alpha_op, shipped.mem_alpha_op, 1e-9);
+    cr_assert_float_eq(a.mem_alpha_act, shipped.mem_alpha_act, 1e-9);
     free(obs);
 }
 
@@ -383,7 +384,7 @@ Test(perfmodel, catalogue_rejects_bad_facts)
 {
     const char *bad = "{\"kind\":\"model-facts\",\"format_version\":1,\"description\":\"x\","
                       "\"models\":[{\"name\":\"m\",\"family\":\"f\",\"arch\":\"cnn\","
-                      "\"gflops\":-1,\"params_m\":1,\"ops\":10,\"input_px\":224,"
+                      "\"gflops\":-1,\"params_m\":1,\"ops\":10,\"act_m\":1,\"input_px\":224,"
                       "\"accuracy\":1,\"metric\":\"x\",\"accuracy_source\":\"s\","
                       "\"measured_a100\":false}]}";
     char path[] = "/tmp/js-pm-cat-XXXXXX";

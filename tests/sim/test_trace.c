@@ -179,6 +179,35 @@ Test(own_formats, rates_file_counts_match_expectation)
     unlink(path);
 }
 
+Test(own_formats, smoothing_averages_bins_before_peak_rescaling)
+{
+    char path[] = "/tmp/js_trace_smooth_XXXXXX";
+    close(mkstemp(path));
+    FILE *f = fopen(path, "w");
+    fputs("duration_s,rate\n", f);
+    for (int i = 0; i < 100; i++)
+        fputs(i % 2 == 0 ? "1,100\n" : "1,0\n", f);
+    fclose(f);
+    js_diag d;
+    js_diag_init(&d);
+    js_arrival_spec sp = trace_spec(path);
+    sp.target_peak = 50;
+    stats raw = drain(&sp, UINT64_MAX, &d); /* peak 100 -> x0.5: expectation 2500 */
+    cr_assert_eq(raw.rc, 1, "%s", d.msg);
+    cr_assert(fabs((double)raw.n - 2500) < 200, "n = %llu", (unsigned long long)raw.n);
+    sp.smooth_s = 2;                        /* bins average to 50 -> x1: expectation 5000 */
+    stats sm = drain(&sp, UINT64_MAX, &d);
+    cr_assert_eq(sm.rc, 1, "%s", d.msg);
+    cr_assert(fabs((double)sm.n - 5000) < 300, "n = %llu", (unsigned long long)sm.n);
+    /* bins that straddle rows: 3 s bins over 1 s rows keep the total */
+    sp.target_peak = 0;
+    sp.smooth_s = 3;
+    sm = drain(&sp, UINT64_MAX, &d);
+    cr_assert(fabs((double)sm.n - 5000) < 300, "n = %llu", (unsigned long long)sm.n);
+    cr_assert(sm.last <= 100);
+    unlink(path);
+}
+
 static void expect_error(const char *text, int code, const char *needle1, const char *needle2)
 {
     char path[] = "/tmp/js_trace_bad_XXXXXX";

@@ -1,0 +1,166 @@
+/* jigsaw-bench-sim: simulator throughput against the bare event-queue ceiling.
+ *
+ *   jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED]]]
+ *
+ * Runs the plan with Poisson arrivals scaled so that its busiest task is at LOAD (default
+ * 0.8) of its planned capacity, for about REQUESTS requests (default 2e6), and then a bare
+ * "hold" loop (pop the earliest event, push one later event) over the same 4-ary heap
+ * implementation with as many pending events as the simulation keeps (workers + arrival
+ * streams + 1). Times are CPU time of this process (one core), so other load on the
+ * machine does not distort them. Prints key=value lines. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "jigsaw/plan.h"
+#include "jigsaw/scenario.h"
+#include "jigsaw/sim.h"
+#include "jigsaw/trace.h"
+#include "evq.h"
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Largest demand/capacity over the plan's tasks, and the number of workers. */
+static double plan_load(const js_plan *p, int *workers)
+{
+    double load = 0;
+    int w = 0;
+    for (int a = 0; a < p->napps; a++)
+        for (int k = 0; k < p->apps[a].ntasks; k++) {
+            const js_task_plan *t = &p->apps[a].tasks[k];
+            double cap = 0;
+            for (int i = 0; i < t->nsegments; i++) {
+                cap += t->segments[i].throughput * t->segments[i].count;
+                w += t->segments[i].workers * t->segments[i].count;
+            }
+            if (cap > 0 && t->demand / cap > load)
+                load = t->demand / cap;
+        }
+    *workers = w;
+    return load;
+}
+
+static double bare_loop(size_t heap_size, uint64_t ops, double *checksum)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    enum { NINC = 4096 };
+    static double inc[NINC];
+    for (int i = 0; i < NINC; i++)
+        inc[i] = gsl_ran_exponential(r, 1.0);
+    js_evq q;
+    if (r == NULL || js_evq_init(&q, heap_size) != 0) {
+        fprintf(stderr, "jigsaw-bench-sim: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < heap_size; i++)
+        js_evq_push(&q, inc[i % NINC], (uint32_t)i);
+    double sum = 0, t0 = cpu_now();
+    for (uint64_t i = 0; i < ops; i++) {
+        js_ev e = js_evq_pop(&q);
+        sum += (double)js_ev_payload(&e);
+        js_evq_push(&q, e.t + inc[i & (NINC - 1)], js_ev_payload(&e));
+    }
+    double dt = cpu_now() - t0;
+    *checksum = sum;
+    js_evq_free(&q);
+    gsl_rng_free(r);
+    return dt;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED]]]\n");
+        return 2;
+    }
+    double target = argc > 3 ? atof(argv[3]) : 0.8;
+    double nreq = argc > 4 ? atof(argv[4]) : 2e6;
+    uint64_t seed = argc > 5 ? (uint64_t)atoll(argv[5]) : 1;
+    js_diag d;
+    js_diag_init(&d);
+    js_scenario s;
+    js_plan p;
+    js_plan_init(&p);
+    if (js_scenario_load(argv[1], &s, &d) != 0 || js_plan_load(argv[2], &s, &p, &d) != 0) {
+        js_diag_print(&d);
+        return d.code;
+    }
+    int workers = 0;
+    double load = plan_load(&p, &workers);
+    if (!(load > 0)) {
+        fprintf(stderr, "jigsaw-bench-sim: the plan has no demand\n");
+        return 65;
+    }
+    js_arrivals **arr = calloc((size_t)s.napps, sizeof *arr);
+    double total_rate = 0;
+    for (int a = 0; a < s.napps && arr != NULL; a++) {
+        double planned = 0;
+        for (int i = 0; i < p.napps; i++)
+            if (p.apps[i].app == a)
+                planned = p.apps[i].rate;
+        if (!(planned > 0))
+            continue;
+        js_arrival_spec sp;
+        js_arrival_spec_init(&sp);
+        sp.rate = planned * target / load;
+        sp.seed = seed + 1 + (uint64_t)a;
+        total_rate += sp.rate;
+        if (js_arrivals_open(&sp, &arr[a], &d) != 0) {
+            js_diag_print(&d);
+            return d.code;
+        }
+    }
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.seed = seed;
+    cfg.duration_s = nreq / total_rate;
+    js_sim *sim = NULL;
+    js_sim_result r;
+    double c0 = cpu_now();
+    if (js_sim_create(&s, &p, &cfg, arr, &sim, &d) != 0 || js_sim_run(sim, &d) != 0 ||
+        js_sim_result_get(sim, &r) != 0) {
+        js_diag_print(&d);
+        return d.code ? d.code : 1;
+    }
+    double sim_cpu = cpu_now() - c0;
+    size_t heap = (size_t)workers + (size_t)s.napps + 1;
+    double chk = 0;
+    uint64_t ops = r.heap_events > 20000000 ? r.heap_events : 20000000;
+    double bare_cpu = bare_loop(heap, ops, &chk);
+    double ev_rate = (double)r.events / sim_cpu, heap_rate = (double)r.heap_events / sim_cpu;
+    double bare_rate = (double)ops / bare_cpu;
+    printf("scenario=%s\nplan=%s\n", argv[1], argv[2]);
+    printf("planned_load=%.4f target_load=%.2f arrival_rate=%.2f workers=%d\n", load, target,
+           total_rate, workers);
+    printf("requests=%llu items=%llu events=%llu heap_events=%llu\n",
+           (unsigned long long)r.total.requests, (unsigned long long)r.items,
+           (unsigned long long)r.events, (unsigned long long)r.heap_events);
+    printf("violation_rate=%.5f p99_ms=%.2f sim_time_s=%.1f\n", r.total.violation_rate,
+           r.total.latency_ms.p99, r.sim_time_s);
+    printf("sim_cpu_s=%.3f events_per_s=%.0f heap_events_per_s=%.0f requests_per_s=%.0f "
+           "items_per_s=%.0f\n",
+           sim_cpu, ev_rate, heap_rate, (double)r.total.requests / sim_cpu,
+           (double)r.items / sim_cpu);
+    printf("bare_heap_size=%zu bare_ops=%llu bare_cpu_s=%.3f bare_events_per_s=%.0f "
+           "(checksum %.0f)\n",
+           heap, (unsigned long long)ops, bare_cpu, bare_rate, chk);
+    printf("ratio_events_to_bare=%.3f ratio_heap_events_to_bare=%.3f\n", ev_rate / bare_rate,
+           heap_rate / bare_rate);
+    js_sim_result_free(&r);
+    js_sim_destroy(sim);
+    for (int a = 0; a < s.napps; a++)
+        js_arrivals_close(arr[a]);
+    free(arr);
+    js_plan_free(&p);
+    js_scenario_free(&s);
+    return 0;
+}
