@@ -283,6 +283,9 @@ cJSON *js_validate_compare_json(const js_validate_metrics *measured,
 char *js_validate_compare_markdown(const js_validate_metrics *measured,
                                    const js_validate_metrics *simulated, const js_app *a,
                                    const char *device_desc);
+/* Entry-by-entry comparison of profile a (e.g. measured) with b (e.g. modelled) at equal
+ * (mig, batch, workers): relative errors and the median absolute percentage errors. */
+cJSON *js_profile_compare_json(const js_profile *a, const js_profile *b);
 /* (measured - simulated) / simulated; NAN when simulated is 0 and measured is not. */
 double js_rel_error(double measured, double simulated);
 

@@ -22,7 +22,8 @@
 typedef struct js_variant {
     char name[JS_NAME_MAX];
     char profile_name[JS_NAME_MAX]; /* profile file stem */
-    double accuracy;                /* as published, in `metric`'s unit (> 0) */
+    double accuracy;                /* as published, in `metric`'s unit (> 0); NAN when
+                                     * omitted (allowed only for a task's single variant) */
     double accuracy_norm;           /* accuracy / best accuracy in the task, in (0, 1] */
     char metric[JS_NAME_MAX];       /* e.g. "ImageNet top-1 (%)" */
     char accuracy_source[256];
@@ -37,7 +38,8 @@ typedef struct js_task {
 
 typedef struct js_edge {
     int from, to;       /* task indices */
-    double fanout;      /* mean child items per parent item (>= 0) */
+    double fanout;      /* mean child items per parent item (>= 0); when the file gives
+                         * only fanout_by_variant, their maximum (never underestimates) */
     /* Per parent variant fan-out, or all NAN to use `fanout` for every variant. */
     double fanout_by_variant[JS_MAX_VARIANTS];
 } js_edge;

@@ -10,20 +10,22 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/gpu.h"
 #include "jigsaw/jsonio.h"
+#include "jigsaw/plan.h"
 #include "jigsaw/profile.h"
 #include "jigsaw/scenario.h"
 
 static void check_usage(FILE *out)
 {
     fprintf(out,
-            "usage: jigsaw check [--json] FILE...\n"
+            "usage: jigsaw check [--json] [--scenario SCENARIO] FILE...\n"
             "\n"
-            "Validate each FILE (a scenario, profile or GPU type; the top-level \"kind\" says\n"
-            "which) and print one summary line per file. Errors and warnings go to stderr and\n"
-            "name the file, the JSON path and the problem.\n"
+            "Validate each FILE (a scenario, profile, GPU type or plan; the top-level \"kind\"\n"
+            "says which) and print one summary line per file. Errors and warnings go to\n"
+            "stderr and name the file, the JSON path and the problem.\n"
             "\n"
-            "  --json       print a JSON array with one object per file instead\n"
-            "  -h, --help   this help\n"
+            "  --json                print a JSON array with one object per file instead\n"
+            "  --scenario SCENARIO   the scenario plans are checked against (needed for plans)\n"
+            "  -h, --help            this help\n"
             "\n"
             "exit status: 0 when every file is valid, else the highest code met\n"
             "(65 invalid data, 66 missing or unreadable file).\n");
@@ -105,7 +107,23 @@ static int check_scenario(const char *path, js_diag *d, check_result *r)
     return 0;
 }
 
-static int check_one(const char *path, js_diag *d, check_result *r)
+static int check_plan(const char *path, const js_scenario *s, js_diag *d, check_result *r)
+{
+    if (s == NULL)
+        return js_diag_set(d, JS_EXIT_USAGE, "%s: checking a plan needs --scenario SCENARIO",
+                           path);
+    js_plan p;
+    js_plan_init(&p);
+    int rc = js_plan_load(path, s, &p, d);
+    if (rc == 0)
+        snprintf(r->summary, sizeof r->summary,
+                 "plan for scenario %s: system %s, %s, %d slices on %d GPUs", s->name, p.system,
+                 p.feasible ? "feasible" : "infeasible", p.slices_used, p.gpus_used);
+    js_plan_free(&p);
+    return rc;
+}
+
+static int check_one(const char *path, const js_scenario *scen, js_diag *d, check_result *r)
 {
     cJSON *root = NULL;
     r->kind = NULL;
@@ -119,7 +137,8 @@ static int check_one(const char *path, js_diag *d, check_result *r)
     if (kind == NULL) {
         rc = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "kind") == NULL
                  ? js_json_err(&c, "kind",
-                               "missing required field (\"gpu\", \"profile\" or \"scenario\")")
+                               "missing required field (\"gpu\", \"profile\", \"scenario\" or "
+                               "\"plan\")")
                  : js_json_check_kind(&c, root, "scenario");
     } else if (strcmp(kind, "gpu") == 0) {
         r->kind = "gpu";
@@ -130,9 +149,13 @@ static int check_one(const char *path, js_diag *d, check_result *r)
     } else if (strcmp(kind, "scenario") == 0) {
         r->kind = "scenario";
         rc = check_scenario(path, d, r);
+    } else if (strcmp(kind, "plan") == 0) {
+        r->kind = "plan";
+        rc = check_plan(path, scen, d, r);
     } else {
         rc = js_json_err(&c, "kind",
-                         "\"%s\" is not a kind this command checks (gpu, profile, scenario)",
+                         "\"%s\" is not a kind this command checks (gpu, profile, scenario, "
+                         "plan)",
                          kind);
     }
     cJSON_Delete(root);
@@ -173,14 +196,17 @@ int js_cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"scenario", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, ch;
+    const char *scen_path = NULL;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = 1; break;
+        case 's': scen_path = optarg; break;
         case 'h': check_usage(stdout); return JS_EXIT_OK;
         default: check_usage(stderr); return JS_EXIT_USAGE;
         }
@@ -190,19 +216,29 @@ int js_cmd_check(int argc, char **argv)
         check_usage(stderr);
         return JS_EXIT_USAGE;
     }
-    cJSON *all = json ? cJSON_CreateArray() : NULL;
-    if (json && all == NULL)
-        return JS_EXIT_INTERNAL;
     int worst = 0;
     js_diag *d = malloc(sizeof *d);
-    if (d == NULL) {
-        cJSON_Delete(all);
+    js_scenario *scen = NULL;
+    if (d == NULL)
         return JS_EXIT_INTERNAL;
+    if (scen_path != NULL) {
+        scen = malloc(sizeof *scen);
+        js_diag_init(d);
+        int rc = scen ? js_scenario_load(scen_path, scen, d) : JS_EXIT_INTERNAL;
+        if (rc != 0) {
+            js_diag_print(d);
+            free(scen);
+            free(d);
+            return rc;
+        }
     }
+    cJSON *all = json ? cJSON_CreateArray() : NULL;
+    if (json && all == NULL)
+        worst = JS_EXIT_INTERNAL;
     for (int i = optind; i < argc; i++) {
         js_diag_init(d);
         check_result r;
-        int rc = check_one(argv[i], d, &r);
+        int rc = check_one(argv[i], scen, d, &r);
         if (rc > worst)
             worst = rc;
         js_diag_print(d);
@@ -220,7 +256,11 @@ int js_cmd_check(int argc, char **argv)
         }
     }
     free(d);
-    if (json) {
+    if (scen != NULL) {
+        js_scenario_free(scen);
+        free(scen);
+    }
+    if (json && all != NULL) {
         char *text = cJSON_Print(all);
         cJSON_Delete(all);
         if (text == NULL)

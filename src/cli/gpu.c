@@ -829,16 +829,90 @@ static int cmd_validate(int argc, char **argv)
     return rc ? finish(&d) : 0;
 }
 
+/* ------------------------------------------------------------------ diff */
+
+static int cmd_diff(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = true;
+        else if (c == 'h') {
+            printf("usage: jigsaw gpu diff MEASURED.json REFERENCE.json [--json]\n\n"
+                   "Compare two profiles of one model entry by entry at equal (MIG size, "
+                   "batch, workers),\ne.g. a measured table with our modelled H100 one: "
+                   "relative error of throughput and\nmean latency, and their median "
+                   "absolute percentage errors. Needs no GPU.\n");
+            return 0;
+        } else
+            return usage_error("diff", "unknown option");
+    }
+    if (optind + 2 != argc)
+        return usage_error("diff", "give two profile files");
+    js_diag d;
+    js_diag_init(&d);
+    js_profile a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (js_profile_load(argv[optind], &a, &d) != 0)
+        return finish(&d);
+    if (js_profile_load(argv[optind + 1], &b, &d) != 0) {
+        js_profile_free(&a);
+        return finish(&d);
+    }
+    cJSON *o = js_profile_compare_json(&a, &b);
+    int rc = o ? 0 : JS_EXIT_INTERNAL;
+    if (o && json) {
+        char *t = cJSON_Print(o);
+        if (t)
+            printf("%s\n", t);
+        free(t);
+    } else if (o) {
+        printf("%s: %s vs %s\n%4s %5s %7s %12s %12s %8s %10s %10s %8s\n", a.model, a.gpu, b.gpu,
+               "mig", "batch", "workers", "items/s", "ref items/s", "err", "lat ms",
+               "ref lat ms", "err");
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "entries"))
+        {
+            printf("%4d %5d %7d %12.1f %12.1f %+7.1f%% %10.3f %10.3f %+7.1f%%\n",
+                   cJSON_GetObjectItem(e, "mig")->valueint,
+                   cJSON_GetObjectItem(e, "batch")->valueint,
+                   cJSON_GetObjectItem(e, "workers")->valueint,
+                   cJSON_GetObjectItem(e, "throughput")->valuedouble,
+                   cJSON_GetObjectItem(e, "ref_throughput")->valuedouble,
+                   100 * cJSON_GetObjectItem(e, "throughput_rel_error")->valuedouble,
+                   cJSON_GetObjectItem(e, "lat_mean_ms")->valuedouble,
+                   cJSON_GetObjectItem(e, "ref_lat_mean_ms")->valuedouble,
+                   100 * cJSON_GetObjectItem(e, "latency_rel_error")->valuedouble);
+        }
+        const cJSON *mt = cJSON_GetObjectItem(o, "median_ape_throughput_pct");
+        const cJSON *ml = cJSON_GetObjectItem(o, "median_ape_latency_pct");
+        printf("matched %d entries; median APE throughput %.1f%%, latency %.1f%%\n",
+               cJSON_GetObjectItem(o, "matched")->valueint,
+               cJSON_IsNumber(mt) ? mt->valuedouble : NAN,
+               cJSON_IsNumber(ml) ? ml->valuedouble : NAN);
+    }
+    cJSON_Delete(o);
+    js_profile_free(&a);
+    js_profile_free(&b);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ dispatcher */
 
 static void gpu_usage(FILE *out)
 {
     fprintf(out,
-            "usage: jigsaw gpu <probe|models|profile|validate> [options]\n\n"
+            "usage: jigsaw gpu <probe|models|profile|validate|diff> [options]\n\n"
             "  probe     the NVIDIA GPU: SMs, memory, MIG mode and instances, MPS\n"
             "  models    the proxy workloads' layer tables vs the published FLOPs/params\n"
             "  profile   measure profiles of proxies over MPS shares/MIG, workers, batches\n"
-            "  validate  run a plan on the GPU in real time and compare with the simulator\n\n"
+            "  validate  run a plan on the GPU in real time and compare with the simulator\n"
+            "  diff      compare two profiles of a model (e.g. measured vs modelled H100)\n\n"
             "probe, profile and validate need a build with -Dcuda=enabled and a GPU; "
             "otherwise\nthey exit with code 4 (not available). This build: CUDA backend %s.\n",
             js_cuda_built() ? "built in" : "not built in");
@@ -863,6 +937,8 @@ int js_cmd_gpu(int argc, char **argv)
         return cmd_profile(argc - 1, argv + 1);
     if (strcmp(sub, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(sub, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
     fprintf(stderr, "jigsaw gpu: unknown subcommand '%s'\n", sub);
     gpu_usage(stderr);
     return JS_EXIT_USAGE;

@@ -430,7 +430,7 @@ static void build_git(builder *b, js_proxy_model *m, int large)
  * producing `seconds` of audio (hop 256, upsampling 8, 8, 2, 2). Transposed convolutions
  * (upsampling by r with kernel 2r) are executed as stride-1 convolutions of kernel 2 on the
  * upsampled length: the same MACs. Tier sizes follow Piper's training configurations
- * [recalled, unconfirmed]: x_low 96 hidden / 256 generator channels / resblock type 2;
+ * [recalled, unconfirmed]: x-low 96 hidden / 256 generator channels / resblock type 2;
  * low, medium 192 / 256 / type 2 and type 1; high 192 / 512 / type 1. */
 static void build_vits(builder *b, js_proxy_model *m, const char *tier)
 {
@@ -439,7 +439,7 @@ static void build_vits(builder *b, js_proxy_model *m, const char *tier)
         int hidden, ch, rate, reskern[3], resconvs;
         double params;
     } cfg[] = {
-        {"x_low", 96, 256, 16000, {3, 5, 7}, 2, 6},
+        {"x-low", 96, 256, 16000, {3, 5, 7}, 2, 6},
         {"low", 192, 256, 16000, {3, 5, 7}, 2, 17.5},
         {"medium", 192, 256, 22050, {3, 7, 11}, 6, 17.5},
         {"high", 192, 512, 22050, {3, 7, 11}, 6, 30},
@@ -454,7 +454,7 @@ static void build_vits(builder *b, js_proxy_model *m, const char *tier)
     int hidden = cfg[ci].hidden;
     int frames = (int)(seconds * cfg[ci].rate / hop);
     char name[32];
-    snprintf(name, sizeof name, "vits-%s", tier);
+    snprintf(name, sizeof name, "tts-piper-%s", tier);
     begin(b, m, name, "vits", 1, frames, hidden);
     transformer_layer(b, phonemes, hidden, 2, 4 * hidden, phonemes, 6);
     gemm(b, phonemes, hidden, 2 * hidden, 1);            /* prior mean / log-scale */
@@ -512,7 +512,7 @@ static const char *const proxy_names[] = {
     "efficientnet-b4", "efficientnet-b5", "efficientnet-b6", "efficientnet-b7",
     "yolov5n", "yolov5s", "yolov5m", "yolov5l", "yolov5x",
     "git-base", "git-large",
-    "vits-x_low", "vits-low", "vits-medium", "vits-high",
+    "tts-piper-x-low", "tts-piper-low", "tts-piper-medium", "tts-piper-high",
 };
 #define NPROXIES ((int)(sizeof proxy_names / sizeof proxy_names[0]))
 
@@ -543,10 +543,10 @@ int js_proxy_build(const char *name, js_proxy_model *out, js_diag *d)
         build_yolov5(&b, out, name[6]);
     else if (strcmp(name, "git-base") == 0 || strcmp(name, "git-large") == 0)
         build_git(&b, out, strcmp(name, "git-large") == 0);
-    else if (strncmp(name, "vits-", 5) == 0 &&
-             (strcmp(name + 5, "x_low") == 0 || strcmp(name + 5, "low") == 0 ||
-              strcmp(name + 5, "medium") == 0 || strcmp(name + 5, "high") == 0))
-        build_vits(&b, out, name + 5);
+    else if (strncmp(name, "tts-piper-", 10) == 0 &&
+             (strcmp(name + 10, "x-low") == 0 || strcmp(name + 10, "low") == 0 ||
+              strcmp(name + 10, "medium") == 0 || strcmp(name + 10, "high") == 0))
+        build_vits(&b, out, name + 10);
     else
         return js_diag_set(d, JS_EXIT_DATAERR,
                            "proxy model '%s': unknown (see 'jigsaw gpu models')", name);

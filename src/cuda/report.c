@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "jigsaw/gpubackend.h"
 #include "jigsaw/jsonio.h"
 
@@ -281,4 +284,68 @@ char *js_validate_compare_markdown(const js_validate_metrics *me,
         return NULL;
     }
     return b.s;
+}
+
+/* ------------------------------------------------------------------ profile comparison */
+
+static double median_of(double *v, int n)
+{
+    if (n <= 0)
+        return NAN;
+    gsl_sort(v, 1, (size_t)n);
+    return gsl_stats_median_from_sorted_data(v, 1, (size_t)n);
+}
+
+cJSON *js_profile_compare_json(const js_profile *a, const js_profile *b)
+{
+    cJSON *root = cJSON_CreateObject();
+    double *ea = malloc(sizeof *ea * (size_t)(a->nentries + 1));
+    double *el = malloc(sizeof *el * (size_t)(a->nentries + 1));
+    cJSON *rows = root ? cJSON_AddArrayToObject(root, "entries") : NULL;
+    if (!root || !ea || !el || !rows) {
+        cJSON_Delete(root);
+        free(ea);
+        free(el);
+        return NULL;
+    }
+    int n = 0;
+    for (int i = 0; i < a->nentries; i++) {
+        const js_profile_entry *x = &a->entries[i];
+        const js_profile_entry *y = NULL;
+        for (int j = 0; j < b->nentries && !y; j++)
+            if (b->entries[j].available && b->entries[j].mig == x->mig &&
+                b->entries[j].batch == x->batch && b->entries[j].workers == x->workers)
+                y = &b->entries[j];
+        if (!x->available || !y)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        cJSON_AddNumberToObject(o, "mig", x->mig);
+        cJSON_AddNumberToObject(o, "batch", x->batch);
+        cJSON_AddNumberToObject(o, "workers", x->workers);
+        add_num(o, "throughput", x->throughput);
+        add_num(o, "ref_throughput", y->throughput);
+        add_num(o, "lat_mean_ms", x->lat_mean_ms);
+        add_num(o, "ref_lat_mean_ms", y->lat_mean_ms);
+        double et = js_rel_error(x->throughput, y->throughput);
+        double elat = js_rel_error(x->lat_mean_ms, y->lat_mean_ms);
+        add_num(o, "throughput_rel_error", et);
+        add_num(o, "latency_rel_error", elat);
+        cJSON_AddItemToArray(rows, o);
+        if (isfinite(et) && isfinite(elat)) {
+            ea[n] = fabs(et) * 100.0;
+            el[n] = fabs(elat) * 100.0;
+            n++;
+        }
+    }
+    cJSON_AddStringToObject(root, "model", a->model);
+    cJSON_AddStringToObject(root, "gpu", a->gpu);
+    cJSON_AddStringToObject(root, "reference_gpu", b->gpu);
+    cJSON_AddNumberToObject(root, "matched", n);
+    add_num(root, "median_ape_throughput_pct", median_of(ea, n));
+    add_num(root, "median_ape_latency_pct", median_of(el, n));
+    free(ea);
+    free(el);
+    return root;
 }

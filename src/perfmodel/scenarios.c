@@ -93,11 +93,13 @@ static const app_def apps[] = {
      "on). TTS accuracy is a documented quality proxy, sqrt(sample rate / 22050) x "
      "(params / 28.5M)^0.1 (no comparable MOS exists for Piper tiers; see "
      "profiles/models.json). Latency SLO 500 ms: twice Loki's 250 ms because the path "
-     "holds three models including an autoregressive captioner and a vocoder; under the "
-     "paper's rule (2 x sum of p95) 250 ms leaves only batch-1 configurations of the "
-     "smallest variants. Accuracy SLO 0.80: excludes YOLOv5n/s and the 16 kHz voices with "
-     "GIT base, so all three tasks trade accuracy for cost. Rate per GPU 12.5 req/s (an "
-     "assumption).",
+     "holds three models including an autoregressive captioner and a vocoder: under the "
+     "paper's rule (2 x sum of p95) the fastest chain that meets the accuracy SLO needs "
+     "about 241 ms on our profiles (GIT base alone sits at an ~80 ms launch floor), so "
+     "250 ms would leave no room for batching, partitioning or GIT large. Accuracy SLO "
+     "0.80: excludes YOLOv5n/s and the x_low voice, and allows the low voice only with "
+     "YOLOv5x and GIT large, so all three tasks trade accuracy for cost. Rate per GPU "
+     "12.5 req/s (an assumption).",
      3,
      {{"detect", {"yolov5n", "yolov5s", "yolov5m", "yolov5l", "yolov5x", NULL}},
       {"caption", {"git-base", "git-large", NULL}},

@@ -43,6 +43,7 @@ typedef struct pl_task {
     int ncfg_raw;          /* before pruning */
     pl_cfg *cfg;
     double items_max;      /* items per request reaching the task, max over variants */
+    double items_min;      /* ... min over variants (equal: demand fixed by the rate) */
     bool var_fanout;       /* some out-edge's fan-out differs between allowed variants */
     bool need_u;           /* latency constraints may bind: per-config indicators */
     int col_z[JS_MAX_VARIANTS];

@@ -108,7 +108,113 @@ static int row_end(lp_build *b, int n, int type, double lb, double ub)
             return -1;                                                                     \
     } while (0)
 
-static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t)
+/* Fewest compute slices whose instances of one variant's configurations reach `demand`
+ * items/s: an unbounded knapsack over slices (exact). Returns 0 when out of range. */
+static int knapsack_min_slices(const pl_task *pt, int variant, double demand, int max_slices)
+{
+    if (!(demand > 0.0) || max_slices <= 0 || max_slices > 20000)
+        return 0;
+    double *best = calloc((size_t)max_slices + 1, sizeof *best);
+    if (!best)
+        return 0;
+    int res = 0;
+    for (int s = 1; s <= max_slices && res == 0; s++) {
+        best[s] = best[s - 1];
+        for (int c = 0; c < pt->ncfg; c++) {
+            const pl_cfg *cf = &pt->cfg[c];
+            if (cf->variant == variant && cf->slices <= s && best[s - cf->slices] + cf->thr > best[s])
+                best[s] = best[s - cf->slices] + cf->thr;
+        }
+        if (best[s] >= demand * (1.0 - 1e-9))
+            res = s;
+    }
+    free(best);
+    return res;
+}
+
+/* A valid lower bound on the task's slices when its demand does not depend on variant
+ * choices: the cheapest variant's knapsack optimum. Tightens the LP relaxation a lot. */
+static int task_slices_cut(const pl_model *m, const pl_app *pa, int t)
+{
+    const pl_task *pt = &pa->t[t];
+    if (pt->items_min != pt->items_max)
+        return 0;
+    double dem = pl_task_demand_max(m, pa, t);
+    int lb = -1;
+    for (int v = 0; v < pa->a->tasks[t].nvariants; v++) {
+        if (!pt->allowed[v])
+            continue;
+        int k = knapsack_min_slices(pt, v, dem, m->gpus * m->g->compute_slices);
+        if (k == 0)
+            return 0; /* unreachable or out of range: no cut */
+        if (lb < 0 || k < lb)
+            lb = k;
+    }
+    return lb < 0 ? 0 : lb;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The task's latency statistic L as a monotone staircase over its distinct
+ * configuration statistics lev_1 < ... < lev_K: binary b_k = "L >= lev_k" with
+ * b_k >= b_{k+1}, L >= sum_k (lev_k - lev_{k-1}) b_k, and instances of configurations
+ * with statistic >= lev_k only when b_k = 1 (their capacity <= cap * b_k). */
+static int build_levels(lp_build *b, pl_task *pt, double cap)
+{
+    double *lev = malloc(((size_t)pt->ncfg + 1) * sizeof *lev);
+    int *col = malloc(((size_t)pt->ncfg + 1) * sizeof *col);
+    if (!lev || !col) {
+        free(lev);
+        free(col);
+        return -1;
+    }
+    int nl = 0, n;
+    for (int c = 0; c < pt->ncfg; c++)
+        lev[nl++] = pt->cfg[c].stat;
+    qsort(lev, (size_t)nl, sizeof *lev, cmp_double);
+    int k = 0;
+    for (int i = 0; i < nl; i++)
+        if (k == 0 || lev[i] != lev[k - 1])
+            lev[k++] = lev[i];
+    nl = k;
+    int rc = 0;
+    for (int i = 0; i < nl; i++)
+        col[i] = add_col(b->lp, GLP_BV, 0.0, 1.0);
+    for (int i = 0; i + 1 < nl && rc == 0; i++) {
+        n = row_begin(b);
+        if ((n = row_term(b, n, col[i + 1], 1.0)) < 0 || (n = row_term(b, n, col[i], -1.0)) < 0)
+            rc = -1;
+        else
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+    }
+    n = row_begin(b);
+    if (rc == 0 && (n = row_term(b, n, pt->col_l, 1.0)) < 0)
+        rc = -1;
+    for (int i = 0; i < nl && rc == 0; i++)
+        if ((n = row_term(b, n, col[i], -(lev[i] - (i ? lev[i - 1] : 0.0)))) < 0)
+            rc = -1;
+    if (rc == 0)
+        row_end(b, n, GLP_LO, 0.0, 0.0);
+    for (int i = 0; i < nl && rc == 0; i++) {
+        n = row_begin(b);
+        for (int c = 0; c < pt->ncfg && n >= 0; c++)
+            if (pt->cfg[c].stat >= lev[i])
+                n = row_term(b, n, pt->cfg[c].col_n, pt->cfg[c].thr);
+        if (n < 0 || (n = row_term(b, n, col[i], -cap)) < 0)
+            rc = -1;
+        else
+            row_end(b, n, GLP_UP, 0.0, 0.0);
+    }
+    free(lev);
+    free(col);
+    return rc;
+}
+
+static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t, bool max_demand)
 {
     const js_app *a = pa->a;
     pl_task *pt = &pa->t[t];
@@ -151,39 +257,41 @@ static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t)
     }
     pt->col_l = pt->need_u ? add_col(lp, GLP_CV, 0.0, pt->budget_ms) : 0;
     pt->col_e = pt->need_u ? add_col(lp, GLP_CV, 0.0, pa->bound_ms) : 0;
-    int cover = 0;
+    double thrmax = 0.0;
     for (int c = 0; c < pt->ncfg; c++) {
         pl_cfg *cf = &pt->cfg[c];
         cf->col_n = add_col(lp, GLP_IV, 0.0, (double)cf->maxn);
         cf->col_u = 0;
-        if (pt->need_u) {
-            cf->col_u = add_col(lp, GLP_BV, 0.0, cf->maxn > 0 ? 1.0 : 0.0);
+        thrmax = fmax(thrmax, cf->thr);
+    }
+    /* In a plan with no redundant instance (every optimum of every stage), the capacity
+     * of any subset of a task's instances is below demand + one instance. */
+    double cap = dmax + thrmax;
+    if (pt->nallowed > 1)
+        for (int v = 0; v < a->tasks[t].nvariants; v++) {
+            if (!pt->col_z[v])
+                continue;
             n = row_begin(b);
-            TERM(cf->col_n, 1.0);
-            TERM(cf->col_u, -(double)cf->maxn);
-            row_end(b, n, GLP_UP, 0.0, 0.0);
-            n = row_begin(b);
-            TERM(cf->col_u, 1.0);
-            TERM(pt->col_z[cf->variant], -1.0);
-            row_end(b, n, GLP_UP, 0.0, 0.0);
-            n = row_begin(b);
-            TERM(pt->col_l, 1.0);
-            TERM(cf->col_u, -cf->stat);
-            row_end(b, n, GLP_LO, 0.0, 0.0);
-        } else if (pt->nallowed > 1) {
-            n = row_begin(b);
-            TERM(cf->col_n, 1.0);
-            TERM(pt->col_z[cf->variant], -(double)cf->maxn);
+            for (int c = 0; c < pt->ncfg; c++)
+                if (pt->cfg[c].variant == v)
+                    TERM(pt->cfg[c].col_n, pt->cfg[c].thr);
+            TERM(pt->col_z[v], -cap);
             row_end(b, n, GLP_UP, 0.0, 0.0);
         }
-        cover++;
-    }
+    if (pt->need_u && build_levels(b, pt, cap) != 0)
+        return -1;
     n = row_begin(b);
     for (int c = 0; c < pt->ncfg; c++)
         TERM(pt->cfg[c].col_n, pt->cfg[c].thr);
     TERM(pt->col_d, -1.0);
     row_end(b, n, GLP_LO, 0.0, 0.0);
-    (void)cover;
+    int cut = max_demand ? 0 : task_slices_cut(m, pa, t);
+    if (cut > 0) {
+        n = row_begin(b);
+        for (int c = 0; c < pt->ncfg; c++)
+            TERM(pt->cfg[c].col_n, (double)pt->cfg[c].slices);
+        row_end(b, n, GLP_LO, (double)cut, 0.0);
+    }
     return 0;
 }
 
@@ -309,7 +417,7 @@ static int build_lp(pl_model *m, lp_build *b, bool max_demand)
         b->col_lambda = add_col(b->lp, GLP_CV, 0.0, m->scale);
     for (int i = 0; i < m->napps; i++)
         for (int t = 0; t < m->apps[i].a->ntasks; t++)
-            if (build_task_cols(m, b, &m->apps[i], t) != 0)
+            if (build_task_cols(m, b, &m->apps[i], t, max_demand) != 0)
                 return -1;
     for (int i = 0; i < m->napps; i++)
         if (build_app_rows(m, b, &m->apps[i], max_demand) != 0)
@@ -361,6 +469,18 @@ static void solve(lp_build *b, const js_plan_request *r, double deadline, double
     parm.br_tech = GLP_BR_PCH;
     parm.bt_tech = GLP_BT_BLB;
     parm.mip_gap = mip_gap;
+    const char *dbg = getenv("JS_GLPK_DEBUG");
+    if (dbg) {
+        parm.gmi_cuts = strchr(dbg, 'g') ? GLP_ON : GLP_OFF;
+        parm.mir_cuts = strchr(dbg, 'm') ? GLP_ON : GLP_OFF;
+        parm.cov_cuts = strchr(dbg, 'c') ? GLP_ON : GLP_OFF;
+        parm.clq_cuts = strchr(dbg, 'q') ? GLP_ON : GLP_OFF;
+        parm.br_tech = strchr(dbg, 'D') ? GLP_BR_DTH : strchr(dbg, 'M') ? GLP_BR_MFV : GLP_BR_PCH;
+        parm.bt_tech = strchr(dbg, 'F') ? GLP_BT_DFS : strchr(dbg, 'P') ? GLP_BT_BPH : GLP_BT_BLB;
+        parm.fp_heur = strchr(dbg, 'f') ? GLP_ON : GLP_OFF;
+        parm.ps_heur = strchr(dbg, 'p') ? GLP_ON : GLP_OFF;
+        parm.presolve = strchr(dbg, 'n') ? GLP_OFF : GLP_ON;
+    }
     parm.cb_func = ios_callback;
     parm.cb_info = &cb;
     double t0 = now_s();

@@ -38,23 +38,29 @@ static bool substitutable(const js_gpu_type *g, int small, int big)
 
 /* c' dominates c: never worse in slices, throughput or latency, placeable wherever c
  * is; exact duplicates keep the lower index. */
-static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cfg *c, int ic)
+static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cfg *c, int ic,
+                      bool use_stat)
 {
     if (b->variant != c->variant || b->slices > c->slices || b->thr < c->thr ||
-        b->stat > c->stat || !substitutable(g, b->prof, c->prof))
+        (use_stat && b->stat > c->stat) || !substitutable(g, b->prof, c->prof))
         return false;
-    bool equal = b->slices == c->slices && b->thr == c->thr && b->stat == c->stat;
+    bool equal = b->slices == c->slices && b->thr == c->thr &&
+                 (!use_stat || b->stat == c->stat);
+    if (equal && !use_stat && b->stat != c->stat)
+        return b->stat < c->stat; /* same cost and throughput: keep the faster */
     return !equal || ib < ic;
 }
 
-static int prune_dominated(const js_gpu_type *g, pl_task *pt)
+/* Drop dominated configurations. With use_stat false (the latency rule cannot bind for
+ * this task: every configuration left fits any combination) latency is no criterion. */
+static int prune_dominated(const js_gpu_type *g, pl_task *pt, bool use_stat)
 {
     bool *dead = calloc((size_t)pt->ncfg + 1, sizeof *dead);
     if (!dead)
         return -1;
     for (int i = 0; i < pt->ncfg; i++)
         for (int j = 0; j < pt->ncfg && !dead[i]; j++)
-            if (j != i && !dead[j] && dominates(g, &pt->cfg[j], j, &pt->cfg[i], i))
+            if (j != i && !dead[j] && dominates(g, &pt->cfg[j], j, &pt->cfg[i], i, use_stat))
                 dead[i] = true;
     int k = 0;
     for (int i = 0; i < pt->ncfg; i++)
@@ -140,7 +146,7 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
         }
     }
     pt->ncfg_raw = pt->ncfg;
-    return prune_dominated(g, pt);
+    return prune_dominated(g, pt, true);
 }
 
 static double task_min_stat(const pl_task *pt)
@@ -268,18 +274,21 @@ static void demand_structure(pl_app *pa)
         }
     }
     for (int t = 0; t < a->ntasks; t++)
-        pa->t[t].items_max = pl_is_source(a, t) ? 1.0 : 0.0;
+        pa->t[t].items_max = pa->t[t].items_min = pl_is_source(a, t) ? 1.0 : 0.0;
     for (int k = 0; k < a->ntasks; k++) {
         int t = pa->order[k];
         for (int e = 0; e < a->nedges; e++) {
             if (a->edges[e].to != t)
                 continue;
             int p = a->edges[e].from;
-            double fmaxv = 0.0;
+            double fmaxv = 0.0, fminv = INFINITY;
             for (int v = 0; v < a->tasks[p].nvariants; v++)
-                if (pa->t[p].allowed[v])
+                if (pa->t[p].allowed[v]) {
                     fmaxv = fmax(fmaxv, js_edge_fanout(&a->edges[e], v));
+                    fminv = fmin(fminv, js_edge_fanout(&a->edges[e], v));
+                }
             pa->t[t].items_max += pa->t[p].items_max * fmaxv;
+            pa->t[t].items_min += pa->t[p].items_min * (isinf(fminv) ? 0.0 : fminv);
         }
     }
 }
@@ -325,6 +334,9 @@ static int build_app(pl_model *m, pl_app *pa, const js_app *a, double rate, js_d
     }
     if (m->feat & JS_FEAT_T)
         tighten_joint(pa);
+    for (int t = 0; t < a->ntasks; t++)
+        if (!pa->t[t].need_u && prune_dominated(m->g, &pa->t[t], false) != 0)
+            return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     demand_structure(pa);
     return 0;
 }

@@ -133,6 +133,16 @@ Test(cli, usage_errors_and_help)
     cr_assert_eq(run(cmd, NULL), 2);
     snprintf(cmd, sizeof cmd, "'%s' import nope x >/dev/null 2>&1", EXE);
     cr_assert_eq(run(cmd, NULL), 2);
+    /* A plan can only be checked against its scenario. */
+    char dir[] = "/tmp/jigsaw-cli-plan-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "echo '{\"kind\": \"plan\", \"format_version\": 1}' > '%s/p.json' && '%s' check "
+             "'%s/p.json' >/dev/null 2>&1",
+             dir, EXE, dir);
+    cr_assert_eq(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
     static const char *const cmds[] = {"check", "show", "import"};
     for (int i = 0; i < 3; i++) {
         char *out = NULL;

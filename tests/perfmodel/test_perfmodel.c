@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -415,4 +416,122 @@ Test(perfmodel, catalogue_facts_are_consistent)
     for (int i = 0; i < cat.n; i++)
         measured += cat.m[i].measured_a100;
     cr_assert_eq(measured, 11);
+}
+
+Test(perfmodel, h100_never_slower_than_a100_for_the_same_slice)
+{
+    /* More SMs per instance, a higher clock and more bandwidth, same memory: every
+     * available A100 configuration is available on H100 and at least as fast. */
+    for (int i = 0; i < cat.n; i++) {
+        if (cat.m[i].measured_a100)
+            continue;
+        char pa[1024], ph[1024];
+        snprintf(pa, sizeof pa, ROOT "/a100-80gb/%s.json", cat.m[i].name);
+        snprintf(ph, sizeof ph, ROOT "/h100-80gb/%s.json", cat.m[i].name);
+        js_diag d;
+        js_diag_init(&d);
+        js_profile a, h;
+        cr_assert_eq(js_profile_load(pa, &a, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_profile_load(ph, &h, &d), 0, "%s", d.msg);
+        for (int j = 0; j < a.nentries; j++) {
+            const js_profile_entry *e = &a.entries[j];
+            if (!e->available)
+                continue;
+            const js_profile_entry *x = js_profile_find(&h, e->mig, e->batch, e->workers);
+            cr_assert_not_null(x, "%s: %dg b%d k%d missing on H100", cat.m[i].name, e->mig,
+                               e->batch, e->workers);
+            cr_assert_geq(x->throughput, e->throughput * (1 - 1e-12));
+        }
+        js_profile_free(&a);
+        js_profile_free(&h);
+    }
+}
+
+Test(perfmodel, shipped_crossvalidation_is_reproduced)
+{
+    int n = 0;
+    js_pm_obs *obs = training(&n);
+    js_pm_cv *cv = calloc(1, sizeof *cv);
+    cr_assert_not_null(cv);
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_pm_crossvalidate(&cat, obs, n, cv, &d), 0, "%s", d.msg);
+    cr_assert_eq(cv->nmodels, 11);
+    cJSON *root = NULL;
+    cr_assert_eq(js_json_load_file(ROOT "/perfmodel-fit.json", &root, &d), 0);
+    cr_assert_float_eq(cv->overall.thr_med,
+                       json_num(root, "heldout_error", "throughput_ape_median"), 1e-6);
+    cr_assert_float_eq(cv->overall.lat_med,
+                       json_num(root, "heldout_error", "latency_ape_median"), 1e-6);
+    /* The target: held-out median error <= 15% on throughput and latency. */
+    cr_assert_leq(cv->overall.thr_med, 15.0);
+    cr_assert_leq(cv->overall.lat_med, 15.0);
+    /* Every held-out model is predicted from data that excludes it. */
+    for (int i = 0; i < cv->nmodels; i++)
+        cr_assert_gt(cv->heldout[i].n, 100);
+    cJSON_Delete(root);
+    free(cv);
+    free(obs);
+}
+
+/* ------------------------------------------------------------------ command line */
+
+static int run_cli(const char *args, char *out, size_t outsz)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>/dev/null", JS_SOURCE_ROOT, JS_JIGSAW_EXE,
+             args);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(out, 1, outsz - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(perfmodel, cli_show_json_and_errors)
+{
+    static char out[1 << 20];
+    cr_assert_eq(run_cli("profile show yolov5m --gpu h100-80gb --json", out, sizeof out), 0);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j);
+    js_diag d;
+    js_diag_init(&d);
+    js_jctx c;
+    js_jctx_init(&c, "stdout", &d);
+    js_profile p;
+    cr_assert_eq(js_profile_from_json(&c, j, &p), 0, "%s", d.msg);
+    cr_assert_eq(p.prov.kind, JS_PROV_MODELLED);
+    js_profile_free(&p);
+    cJSON_Delete(j);
+    cr_assert_eq(run_cli("profile show resnet50 --workers 1", out, sizeof out), 0);
+    cr_assert(strstr(out, "measured") != NULL);
+    cr_assert_eq(run_cli("profile show no-such-model", out, sizeof out), JS_EXIT_NOINPUT);
+    cr_assert_eq(run_cli("profile frobnicate", out, sizeof out), JS_EXIT_USAGE);
+    cr_assert_eq(run_cli("profile generate --sigma -1", out, sizeof out), JS_EXIT_USAGE);
+    cr_assert_eq(run_cli("profile --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "jigsaw profile fit") != NULL);
+}
+
+Test(perfmodel, cli_fit_json_writes_file)
+{
+    static char out[1 << 20];
+    char path[] = "/tmp/js-pm-clifit-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char args[256];
+    snprintf(args, sizeof args, "profile fit --json -o '%s'", path);
+    cr_assert_eq(run_cli(args, out, sizeof out), 0);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "model_version")->valuestring, JS_PM_VERSION);
+    js_diag d;
+    js_diag_init(&d);
+    js_pm_params p;
+    double ht, hl;
+    cr_assert_eq(js_pm_fit_load(path, &p, &ht, &hl, &d), 0, "%s", d.msg);
+    cr_assert_float_eq(ht, json_num(j, "heldout_error", "throughput_ape_median"), 1e-9);
+    cJSON_Delete(j);
+    unlink(path);
 }

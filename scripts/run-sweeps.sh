@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Regenerate results/sweeps/: run every sweep in scripts/sweeps/ and plot it.
+#
+#   scripts/run-sweeps.sh [NAME...]        (default: every scripts/sweeps/*.json)
+#
+# Environment: JIGSAW  the jigsaw executable (default: build/src/cli/jigsaw)
+#              JOBS    local worker processes (default: all cores)
+#              MPI_NP  run each sweep under `mpirun -np $MPI_NP` instead (MPI builds)
+# Sweeps are resumable: after an interruption, run this again and finished points are
+# kept (results/sweeps/NAME.csv.journal). A finished CSV is not recomputed unless its
+# sweep file is newer; delete the CSV to force it.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+jigsaw=${JIGSAW:-$root/build/src/cli/jigsaw}
+jobs=${JOBS:-$(nproc)}
+outdir=$root/results/sweeps
+mkdir -p "$outdir"
+
+if [ ! -x "$jigsaw" ]; then
+    echo "run-sweeps.sh: no jigsaw executable at $jigsaw (build first, or set JIGSAW)" >&2
+    exit 66
+fi
+
+if [ $# -gt 0 ]; then
+    files=()
+    for name in "$@"; do files+=("$root/scripts/sweeps/${name%.json}.json"); done
+else
+    files=("$root"/scripts/sweeps/*.json)
+fi
+
+for sweep in "${files[@]}"; do
+    name=$(basename "$sweep" .json)
+    csv=$outdir/$name.csv
+    if [ -f "$csv" ] && [ "$csv" -nt "$sweep" ]; then
+        echo "== $name: up to date"
+    else
+        echo "== $name"
+        start=$(date +%s)
+        if [ -n "${MPI_NP:-}" ]; then
+            mpirun -np "$MPI_NP" --oversubscribe ${MPI_ARGS:-} "$jigsaw" sweep "$sweep" -o "$csv"
+        else
+            "$jigsaw" sweep "$sweep" -o "$csv" -j "$jobs"
+        fi
+        echo "   $(( $(date +%s) - start )) s"
+    fi
+    # The systems in row order (the first repeat ends the list) and the plot kind.
+    systems=$(awk -F, 'NR > 1 { if ($2 in seen) exit; seen[$2] = 1; printf "%s ", $2 }' "$csv")
+    case "$name" in
+        gain-latency-*) kind=latency ;;
+        gain-accuracy-*) kind=accuracy ;;
+        capacity-gpus-*) kind=gpus ;;
+        *) echo "   (no plot for $name)"; continue ;;
+    esac
+    scenario=$(sed -n 's/^ *"scenario": *"\([^"]*\)".*/\1/p' "$sweep")
+    gnuplot -e "in='$csv'; out='$outdir/$name.png'; kind='$kind'; systems='${systems% }'; \
+title='$name ($(basename "$scenario"))'" "$root/scripts/sweeps.gnuplot"
+    echo "   $outdir/$name.png"
+done

@@ -1,0 +1,51 @@
+# Plot one sweep CSV of `jigsaw sweep` (columns documented in `jigsaw sweep --help`).
+# Rows are in point order with the systems innermost, so system k of n is every n-th row
+# starting at row k -- `every n::k` selects one system's line without filtering.
+#
+#   gnuplot -e "in='x.csv'; out='x.png'; kind='latency'; systems='unopt A+T A+S+T'; \
+#               title='...'" scripts/sweeps.gnuplot
+# kind: latency  -> vs the latency SLO (column 5): capacity, and gain over Unopt
+#       accuracy -> vs the accuracy SLO (column 6): capacity, and gain over Unopt
+#       gpus     -> maximum serviceable rate vs cluster size (column 4)
+# Capacity is column 10 (rate_rps; 0 = infeasible, not drawn on the log axis); gain is
+# column 14 (gain_vs_unopt; empty where Unopt serves nothing).
+if (!exists("in") || !exists("out") || !exists("kind") || !exists("systems")) {
+    print "sweeps.gnuplot: set in, out, kind and systems with -e"
+    exit status 2
+}
+if (!exists("title")) title = in
+n = words(systems)
+set datafile separator ","
+set datafile missing ""
+set grid
+set pointsize 1.2
+set key outside right top noenhanced
+
+if (kind eq "gpus") {
+    set terminal pngcairo size 900,560 enhanced font "sans,11"
+    set output out
+    set title title noenhanced
+    set xlabel "cluster size (GPUs)"
+    set ylabel "maximum serviceable rate (requests/s)"
+    set logscale xy
+    plot for [k=1:n] in skip 1 every n::(k-1) using 4:($10 > 0 ? $10 : NaN) \
+         with linespoints lw 2 lc k title word(systems, k)
+    exit
+}
+
+col = (kind eq "latency") ? 5 : 6
+xl = (kind eq "latency") ? "end-to-end latency SLO (ms)" : "accuracy SLO (PAS floor)"
+set terminal pngcairo size 1300,520 enhanced font "sans,11"
+set output out
+set multiplot layout 1,2 title title noenhanced
+set xlabel xl
+set ylabel "maximum serviceable rate (requests/s)"
+set logscale y
+plot for [k=1:n] in skip 1 every n::(k-1) using col:($10 > 0 ? $10 : NaN) \
+     with linespoints lw 2 lc k title word(systems, k)
+unset logscale y
+set ylabel "maximum serviceable demand / Unopt's"
+set yrange [0:*]
+plot for [k=2:n] in skip 1 every n::(k-1) using col:14 with linespoints lw 2 lc k \
+     title word(systems, k)
+unset multiplot
