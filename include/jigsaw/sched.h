@@ -27,6 +27,23 @@ static inline double js_sched_expected_delay(const js_sched_worker *w, double no
  * queue length weighted by throughput), lowest index on ties; -1 if none is up. */
 int js_sched_pick_jsed(const js_sched_worker *w, int n, double now);
 
+/* The same rule, inlined for hot loops (the simulator dispatches every item with it). */
+static inline int js_sched_pick_jsed_inline(const js_sched_worker *w, int n, double now)
+{
+    int best = -1;
+    double best_delay = 0;
+    for (int i = 0; i < n; i++) {
+        if (!w[i].up)
+            continue;
+        double dl = js_sched_expected_delay(&w[i], now);
+        if (best < 0 || dl < best_delay) {
+            best = i;
+            best_delay = dl;
+        }
+    }
+    return best;
+}
+
 /* Round-robin over the up workers starting at *cursor (advanced); -1 if none is up. */
 int js_sched_pick_rr(const js_sched_worker *w, int n, int *cursor);
 

@@ -49,7 +49,8 @@ static int check_gpu(const char *path, const cJSON *root, js_diag *d, check_resu
     rc = js_gpu_enumerate_layouts(&g, 1, &layouts, &n);
     free(layouts);
     if (rc != 0)
-        return js_diag_set(d, rc, "%s: cannot enumerate MIG layouts", path);
+        return js_diag_set(d, rc, "%s: $.mig_profiles: cannot enumerate the MIG layouts (%s)",
+                           path, rc == JS_EXIT_DATAERR ? "too many combinations" : "out of memory");
     char names[256] = "";
     size_t len = 0;
     for (int i = 0; i < g.nprofiles; i++) {

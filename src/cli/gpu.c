@@ -198,8 +198,8 @@ static int cmd_models(int argc, char **argv)
             printf("%s\n", s);
         free(s);
     } else {
-        printf("%-16s %-10s %6s %9s %9s %6s %9s %9s %6s %s\n", "model", "input", "layers",
-               "GMAC", "pub GMAC", "ratio", "params M", "pub M", "ratio", "scope");
+        printf("%-16s %-10s %6s %9s %9s %6s %9s %9s %6s %8s %s\n", "model", "input", "layers",
+               "GMAC", "pub GMAC", "ratio", "params M", "pub M", "ratio", "act MiB", "scope");
         const cJSON *o;
         cJSON_ArrayForEach(o, t)
         {
@@ -216,14 +216,18 @@ static int cmd_models(int argc, char **argv)
                 snprintf(b3, sizeof b3, "%.2f", pp->valuedouble);
             if (cJSON_IsNumber(rp))
                 snprintf(b4, sizeof b4, "%.3f", rp->valuedouble);
-            printf("%-16s %-10s %6d %9.3f %9s %6s %9.2f %9s %6s %s\n",
+            printf("%-16s %-10s %6d %9.3f %9s %6s %9.2f %9s %6s %8.1f %s\n",
                    cJSON_GetObjectItem(o, "model")->valuestring,
                    cJSON_GetObjectItem(o, "input")->valuestring,
                    cJSON_GetObjectItem(o, "layers")->valueint,
                    cJSON_GetObjectItem(o, "gmacs")->valuedouble, b1, b2,
                    cJSON_GetObjectItem(o, "params_m")->valuedouble, b3, b4,
+                   cJSON_GetObjectItem(o, "activation_mib_per_item_fp16")->valuedouble,
                    cJSON_GetObjectItem(o, "published_scope")->valuestring);
         }
+        printf("\nGMAC and params: the whole proxy per item; ratios: proxy / published over "
+               "the layers\nthe published figure covers (scope). act MiB: FP16 activations "
+               "read + written per item.\n");
     }
     cJSON_Delete(t);
     return 0;
@@ -496,10 +500,17 @@ static int cmd_profile(int argc, char **argv)
                 free(po);
                 return finish(&d);
             }
-            po->cfg.nmig = p.nmig;
+            /* one instance per size: a profile has one entry per (mig, batch, workers) */
+            po->cfg.nmig = 0;
             for (int i = 0; i < p.nmig; i++) {
-                snprintf(po->cfg.mig_uuid[i], sizeof po->cfg.mig_uuid[i], "%s", p.mig_uuid[i]);
-                po->cfg.mig_slices[i] = p.mig_slices[i];
+                bool seen = p.mig_slices[i] < 1 || p.mig_slices[i] > 7;
+                for (int j = 0; j < po->cfg.nmig; j++)
+                    seen |= po->cfg.mig_slices[j] == p.mig_slices[i];
+                if (seen)
+                    continue;
+                int k = po->cfg.nmig++;
+                snprintf(po->cfg.mig_uuid[k], sizeof po->cfg.mig_uuid[k], "%s", p.mig_uuid[i]);
+                po->cfg.mig_slices[k] = p.mig_slices[i];
             }
         } else if (!p.mps_running) {
             fprintf(stderr, "jigsaw gpu profile: warning: no MPS daemon is running (%s); "
@@ -525,7 +536,7 @@ static int cmd_profile(int argc, char **argv)
 
 typedef struct validate_opts {
     const char *plan, *scenario, *trace, *out_dir, *name, *sim_json;
-    double rate, duration, compression;
+    double rate, duration, compression, mean_rate;
     bool emulate, json;
     js_validate_config cfg;
 } validate_opts;
@@ -546,6 +557,7 @@ static int validate_help(void)
            "  --rate R             or Poisson arrivals at R requests/s\n"
            "  --duration S         seconds of arrivals (default 60; trace window length)\n"
            "  --time-compression X trace seconds per real second (default 1)\n"
+           "  --mean-rate R        rescale the trace to R requests/s on average\n"
            "  --app N              application index (default 0)\n"
            "  --dispatch P         jsed (default), rr or shared\n"
            "  --batch-timeout MS   batching timeout (default 0: dynamic batching)\n"
@@ -568,6 +580,7 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
         {"scenario", required_argument, NULL, 's'}, {"trace", required_argument, NULL, 't'},
         {"rate", required_argument, NULL, 'r'},     {"duration", required_argument, NULL, 'D'},
         {"time-compression", required_argument, NULL, 'C'},
+        {"mean-rate", required_argument, NULL, 'M'},
         {"app", required_argument, NULL, 'a'},      {"dispatch", required_argument, NULL, 'p'},
         {"batch-timeout", required_argument, NULL, 'B'},
         {"no-early-drop", no_argument, NULL, 'E'},  {"mean-fanout", no_argument, NULL, 'F'},
@@ -582,13 +595,14 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
     vo->out_dir = "results/gpu";
     int o;
     optind = 1;
-    while ((o = getopt_long(argc, argv, "s:t:r:D:C:a:p:B:EFS:x:o:n:ejh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "s:t:r:D:C:M:a:p:B:EFS:x:o:n:ejh", opts, NULL)) != -1) {
         switch (o) {
         case 's': vo->scenario = optarg; break;
         case 't': vo->trace = optarg; break;
         case 'r': vo->rate = atof(optarg); break;
         case 'D': vo->duration = atof(optarg); break;
         case 'C': vo->compression = atof(optarg); break;
+        case 'M': vo->mean_rate = atof(optarg); break;
         case 'a': vo->cfg.app = atoi(optarg); break;
         case 'p':
             if (strcmp(optarg, "jsed") == 0)
@@ -746,6 +760,7 @@ static int run_validate(validate_opts *vo, js_scenario *s, js_diag *d)
         spec.kind = JS_ARR_TRACE;
         snprintf(spec.path, sizeof spec.path, "%s", vo->trace);
         spec.time_compression = vo->compression;
+        spec.target_mean = vo->mean_rate > 0 ? vo->mean_rate : 0;
         spec.duration_s = vo->duration * vo->compression; /* window in trace seconds */
     } else {
         spec.kind = JS_ARR_POISSON;

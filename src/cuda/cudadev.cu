@@ -39,7 +39,9 @@ struct conv_plan {
     cudnnTensorDescriptor_t x = nullptr, y = nullptr;
     cudnnFilterDescriptor_t w = nullptr;
     cudnnConvolutionDescriptor_t conv = nullptr;
-    cudnnConvolutionFwdAlgo_t algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+    /* cuDNN's heuristic ranking (within the workspace); the first that executes is kept */
+    cudnnConvolutionFwdAlgo_t algos[8] = {};
+    int nalgos = 0, cur = 0;
 };
 
 struct cuda_ctx {
@@ -183,11 +185,11 @@ int build_conv_plan(cuda_ctx *c, int li, int batch, conv_plan *p, js_diag *d)
                                                     &returned, perf)) !=
         CUDNN_STATUS_SUCCESS)
         return dnn_fail(d, name, li, "algorithm heuristics", s);
-    for (int i = 0; i < returned; i++)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kWorkspaceLimit) {
-            p->algo = perf[i].algo;
-            return 0;
-        }
+    for (int i = 0; i < returned && p->nalgos < 8; i++)
+        if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kWorkspaceLimit)
+            p->algos[p->nalgos++] = perf[i].algo;
+    if (p->nalgos > 0)
+        return 0;
     return js_diag_set(d, JS_EXIT_INTERNAL,
                        "cuDNN: %s layer %d: no forward algorithm within %zu MiB of workspace",
                        name, li, kWorkspaceLimit >> 20);
@@ -218,10 +220,16 @@ int run_layer(cuda_ctx *c, int li, int batch, int *flip, js_diag *d)
         __half *wt = c->weights + c->woff[li] + (size_t)(r % c->wsets[li]) * c->wstride[li];
         __half *x = c->act[*flip], *y = c->act[1 - *flip];
         if (l->kind == JS_LAYER_CONV || l->kind == JS_LAYER_DWCONV) {
-            const conv_plan *p = &c->plans[batch][li];
-            cudnnStatus_t s = cudnnConvolutionForward(c->dnn, &one, p->x, x, p->w, wt, p->conv,
-                                                      p->algo, c->workspace, kWorkspaceLimit,
-                                                      &zero, p->y, y);
+            conv_plan *p = &c->plans[batch][li];
+            cudnnStatus_t s;
+            /* An algorithm the heuristics offered may still refuse this shape: try the
+             * next one (the choice sticks, so this happens during warm-up). */
+            while ((s = cudnnConvolutionForward(c->dnn, &one, p->x, x, p->w, wt, p->conv,
+                                                p->algos[p->cur], c->workspace,
+                                                kWorkspaceLimit, &zero, p->y, y)) ==
+                       CUDNN_STATUS_NOT_SUPPORTED &&
+                   p->cur + 1 < p->nalgos)
+                p->cur++;
             if (s != CUDNN_STATUS_SUCCESS)
                 return dnn_fail(d, c->model->name, li, "forward", s);
         } else if (l->kind == JS_LAYER_GEMM) {
@@ -399,6 +407,11 @@ int cuda_open(const js_device_factory *f, const js_worker_spec *spec, js_gpu_dev
     }
     if (rc == 0)
         rc = alloc_buffers(c, d);
+    /* Warm every batch size the worker may form (cuDNN plans, cuBLAS heuristics, lazy
+     * module loading), so that no request of a validation run pays for it. */
+    double ms = 0;
+    for (int b = 1; rc == 0 && b <= c->max_batch && b <= 64; b++)
+        rc = cuda_run_batch(dev, b, &ms, d);
     if (rc != 0) {
         cuda_close(dev);
         return rc;

@@ -695,6 +695,8 @@ cJSON *js_proxy_table_to_json(js_diag *d)
         add_num_or_null(o, "params_ratio", st.pub_scope_params_m / m->pub_params_m);
         cJSON_AddStringToObject(o, "published_scope",
                                 m->pub_layers ? "image encoder" : "whole model");
+        cJSON_AddNumberToObject(o, "scope_gmacs", st.pub_scope_gmacs);
+        cJSON_AddNumberToObject(o, "scope_params_m", st.pub_scope_params_m);
         cJSON_AddNumberToObject(o, "weight_mib_fp16", st.weight_mib);
         cJSON_AddNumberToObject(o, "activation_mib_per_item_fp16", st.act_mib);
         cJSON_AddStringToObject(o, "published_source", m->pub_source);

@@ -96,12 +96,12 @@ int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out)
         rc = js_json_get_string(c, root, "sources", false, out->sources, sizeof out->sources);
     if (rc == 0)
         rc = js_json_get_int(c, root, "compute_slices", true, &out->compute_slices);
-    if (rc == 0 && (out->compute_slices < 1 || out->compute_slices > 64))
-        rc = js_json_err(c, "compute_slices", "must be in [1, 64], got %d", out->compute_slices);
+    if (rc == 0 && (out->compute_slices < 1 || out->compute_slices > 32))
+        rc = js_json_err(c, "compute_slices", "must be in [1, 32], got %d", out->compute_slices);
     if (rc == 0)
         rc = js_json_get_int(c, root, "memory_slices", true, &out->memory_slices);
-    if (rc == 0 && (out->memory_slices < 1 || out->memory_slices > 64))
-        rc = js_json_err(c, "memory_slices", "must be in [1, 64], got %d", out->memory_slices);
+    if (rc == 0 && (out->memory_slices < 1 || out->memory_slices > 32))
+        rc = js_json_err(c, "memory_slices", "must be in [1, 32], got %d", out->memory_slices);
     if (rc == 0)
         rc = js_json_get_int(c, root, "max_mps_workers", true, &out->max_mps_workers);
     if (rc == 0 && (out->max_mps_workers < 1 || out->max_mps_workers > 64))
@@ -288,7 +288,10 @@ typedef struct layout_acc {
     js_gpu_layout *items;
     int n, cap;
     int failed;
+    long budget; /* search nodes left: a pathological GPU type must not hang the caller */
 } layout_acc;
+
+#define JS_LAYOUT_SEARCH_BUDGET 200000L
 
 /* Can an instance of profile p be placed at `start` given the used memory mask and compute? */
 static bool fits(const js_gpu_type *g, int p, int start, unsigned long long used, int compute)
@@ -337,6 +340,10 @@ static void enumerate(layout_acc *acc, js_gpu_layout *cur, unsigned long long us
     const js_gpu_type *g = acc->g;
     if (acc->failed)
         return;
+    if (--acc->budget < 0) {
+        acc->failed = 2;
+        return;
+    }
     if (cur->ninstances > 0 &&
         (!acc->maximal_only || is_maximal(g, used, cur->compute_used, cur->ninstances)))
         record(acc, cur);
@@ -377,15 +384,15 @@ int js_gpu_enumerate_layouts(const js_gpu_type *g, int maximal_only, js_gpu_layo
 {
     *out = NULL;
     *n = 0;
-    if (g->memory_slices > 63 || g->nprofiles < 1)
+    if (g->memory_slices > 63 || g->nprofiles < 1 || g->nprofiles > JS_MAX_MIG_PROFILES)
         return JS_EXIT_INTERNAL;
-    layout_acc acc = {.g = g, .maximal_only = maximal_only};
+    layout_acc acc = {.g = g, .maximal_only = maximal_only, .budget = JS_LAYOUT_SEARCH_BUDGET};
     js_gpu_layout cur;
     memset(&cur, 0, sizeof cur);
     enumerate(&acc, &cur, 0, 0);
     if (acc.failed) {
         free(acc.items);
-        return JS_EXIT_INTERNAL;
+        return acc.failed == 2 ? JS_EXIT_DATAERR : JS_EXIT_INTERNAL;
     }
     if (acc.n > 1)
         qsort(acc.items, (size_t)acc.n, sizeof acc.items[0], cmp_layout);

@@ -14,6 +14,7 @@
  * PAS floor: sum z log(acc) >= log(accuracy SLO). Packing: y[L] integer GPUs with
  * full-GPU layout L, sum y <= GPUs, per MIG profile sum_L y count(L,p) >= sum n of p. */
 #include <float.h>
+#include <limits.h>
 #include <glpk.h>
 #include <math.h>
 #include <stdio.h>
@@ -110,10 +111,11 @@ static int row_end(lp_build *b, int n, int type, double lb, double ub)
 
 /* Fewest compute slices whose instances of one variant's configurations reach `demand`
  * items/s: an unbounded knapsack over slices (exact). Returns 0 when out of range. */
-static int knapsack_min_slices(const pl_task *pt, int variant, double demand, int max_slices)
+static int knapsack_min_slices(const pl_task *pt, int variant, double stat_cap, double demand,
+                               int max_slices)
 {
     if (!(demand > 0.0) || max_slices <= 0 || max_slices > 20000)
-        return 0;
+        return 0; /* no cut */
     double *best = calloc((size_t)max_slices + 1, sizeof *best);
     if (!best)
         return 0;
@@ -122,31 +124,32 @@ static int knapsack_min_slices(const pl_task *pt, int variant, double demand, in
         best[s] = best[s - 1];
         for (int c = 0; c < pt->ncfg; c++) {
             const pl_cfg *cf = &pt->cfg[c];
-            if (cf->variant == variant && cf->slices <= s && best[s - cf->slices] + cf->thr > best[s])
+            if (cf->variant == variant && cf->stat <= stat_cap && cf->slices <= s &&
+                best[s - cf->slices] + cf->thr > best[s])
                 best[s] = best[s - cf->slices] + cf->thr;
         }
         if (best[s] >= demand * (1.0 - 1e-9))
             res = s;
     }
     free(best);
-    return res;
+    return res == 0 ? max_slices + 1 : res;
 }
 
-/* A valid lower bound on the task's slices when its demand does not depend on variant
- * choices: the cheapest variant's knapsack optimum. Tightens the LP relaxation a lot. */
-static int task_slices_cut(const pl_model *m, const pl_app *pa, int t)
+/* A valid lower bound on the task's slices over its configurations with statistic
+ * <= stat_cap: the cheapest variant's knapsack optimum at the smallest demand the task
+ * can receive. 0: no bound (out of range); max_slices + 1: unreachable. */
+static int task_slices_bound(const pl_model *m, const pl_app *pa, int t, double stat_cap)
 {
     const pl_task *pt = &pa->t[t];
-    if (pt->items_min != pt->items_max)
-        return 0;
-    double dem = pl_task_demand_max(m, pa, t);
+    double dem = pa->rate * m->scale * pt->items_min;
+    int max_slices = m->gpus * m->g->compute_slices;
     int lb = -1;
     for (int v = 0; v < pa->a->tasks[t].nvariants; v++) {
         if (!pt->allowed[v])
             continue;
-        int k = knapsack_min_slices(pt, v, dem, m->gpus * m->g->compute_slices);
+        int k = knapsack_min_slices(pt, v, stat_cap, dem, max_slices);
         if (k == 0)
-            return 0; /* unreachable or out of range: no cut */
+            return 0;
         if (lb < 0 || k < lb)
             lb = k;
     }
@@ -163,8 +166,10 @@ static int cmp_double(const void *x, const void *y)
  * configuration statistics lev_1 < ... < lev_K: binary b_k = "L >= lev_k" with
  * b_k >= b_{k+1}, L >= sum_k (lev_k - lev_{k-1}) b_k, and instances of configurations
  * with statistic >= lev_k only when b_k = 1 (their capacity <= cap * b_k). */
-static int build_levels(lp_build *b, pl_task *pt, double cap)
+static int build_levels(const pl_model *m, pl_app *pa, int t, lp_build *b, double cap,
+                        bool max_demand)
 {
+    pl_task *pt = &pa->t[t];
     double *lev = malloc(((size_t)pt->ncfg + 1) * sizeof *lev);
     int *col = malloc(((size_t)pt->ncfg + 1) * sizeof *col);
     if (!lev || !col) {
@@ -209,6 +214,26 @@ static int build_levels(lp_build *b, pl_task *pt, double cap)
         else
             row_end(b, n, GLP_UP, 0.0, 0.0);
     }
+    /* Slices of the task >= LB(top level): LB_1 - sum_{k>=2} (LB_{k-1} - LB_k) b_k. */
+    int *lb = max_demand || rc ? NULL : malloc(((size_t)nl + 1) * sizeof *lb);
+    bool ok = lb != NULL;
+    for (int i = 0; i < nl && ok; i++) {
+        lb[i] = task_slices_bound(m, pa, t, lev[i]);
+        ok = lb[i] > 0;
+    }
+    if (ok) {
+        n = row_begin(b);
+        for (int c = 0; c < pt->ncfg && n >= 0; c++)
+            n = row_term(b, n, pt->cfg[c].col_n, (double)pt->cfg[c].slices);
+        for (int i = 1; i < nl && n >= 0; i++)
+            if (lb[i - 1] != lb[i])
+                n = row_term(b, n, col[i], (double)(lb[i - 1] - lb[i]));
+        if (n < 0)
+            rc = -1;
+        else
+            row_end(b, n, GLP_LO, (double)lb[0], 0.0);
+    }
+    free(lb);
     free(lev);
     free(col);
     return rc;
@@ -278,14 +303,14 @@ static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t, bo
             TERM(pt->col_z[v], -cap);
             row_end(b, n, GLP_UP, 0.0, 0.0);
         }
-    if (pt->need_u && build_levels(b, pt, cap) != 0)
+    if (pt->need_u && build_levels(m, pa, t, b, cap, max_demand) != 0)
         return -1;
     n = row_begin(b);
     for (int c = 0; c < pt->ncfg; c++)
         TERM(pt->cfg[c].col_n, pt->cfg[c].thr);
     TERM(pt->col_d, -1.0);
     row_end(b, n, GLP_LO, 0.0, 0.0);
-    int cut = max_demand ? 0 : task_slices_cut(m, pa, t);
+    int cut = max_demand || pt->need_u ? 0 : task_slices_bound(m, pa, t, INFINITY);
     if (cut > 0) {
         n = row_begin(b);
         for (int c = 0; c < pt->ncfg; c++)
@@ -438,6 +463,8 @@ typedef struct cb_data {
     int nodes;
     double bound;
     bool have_bound;
+    const double *x0;   /* known feasible solution (1-based), offered once */
+    bool offered;
 } cb_data;
 
 static void ios_callback(glp_tree *tree, void *info)
@@ -446,6 +473,10 @@ static void ios_callback(glp_tree *tree, void *info)
     int a_cnt, n_cnt, t_cnt;
     glp_ios_tree_size(tree, &a_cnt, &n_cnt, &t_cnt);
     cb->nodes = t_cnt;
+    if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
+        cb->offered = true;
+        glp_ios_heur_sol(tree, cb->x0);
+    }
     int best = glp_ios_best_node(tree);
     if (best > 0) {
         cb->bound = glp_ios_node_bound(tree, best);
@@ -454,11 +485,31 @@ static void ios_callback(glp_tree *tree, void *info)
 }
 
 /* One MILP solve with the objective already set. deadline: absolute time or 0. */
-static void solve(lp_build *b, const js_plan_request *r, double deadline, double mip_gap,
-                  solve_info *si)
+/* Column values of the incumbent (1-based), integer columns rounded: a warm start for
+ * the next stage, which it satisfies by construction. */
+static double *incumbent(glp_prob *lp)
+{
+    int nc = glp_get_num_cols(lp);
+    double *x = malloc(((size_t)nc + 1) * sizeof *x);
+    if (!x)
+        return NULL;
+    x[0] = 0.0;
+    for (int j = 1; j <= nc; j++) {
+        x[j] = glp_mip_col_val(lp, j);
+        if (glp_get_col_kind(lp, j) != GLP_CV)
+            x[j] = round(x[j]);
+    }
+    return x;
+}
+
+/* One MILP solve with the objective already set. deadline: absolute time or 0. x0: a
+ * feasible solution to start from (then GLPK's presolver is off: the incumbent is
+ * offered in the original columns), or NULL. */
+static void solve_from(lp_build *b, const js_plan_request *r, double deadline, double mip_gap,
+                       const double *x0, solve_info *si)
 {
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false};
+    cb_data cb = {0, 0.0, false, x0, false};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -490,16 +541,38 @@ static void solve(lp_build *b, const js_plan_request *r, double deadline, double
     }
     /* GLPK's clique-cut code prints even at GLP_MSG_OFF: silence the terminal. */
     int old_term = glp_term_out(r->verbose ? GLP_ON : GLP_OFF);
-    si->ret = glp_intopt(b->lp, &parm);
+    si->ret = 0;
+    if (x0) {
+        glp_smcp sp;
+        glp_init_smcp(&sp);
+        sp.msg_lev = parm.msg_lev;
+        sp.presolve = GLP_OFF;
+        if (parm.tm_lim < INT_MAX)
+            sp.tm_lim = parm.tm_lim;
+        parm.presolve = GLP_OFF;
+        si->ret = glp_simplex(b->lp, &sp);
+        if (si->ret == 0 && glp_get_status(b->lp) != GLP_OPT)
+            si->ret = GLP_ENOPFS;
+    }
+    if (si->ret == 0)
+        si->ret = glp_intopt(b->lp, &parm);
     glp_term_out(old_term);
     si->seconds = now_s() - t0;
-    si->status = glp_mip_status(b->lp);
+    si->status = si->ret == GLP_ENOPFS || (x0 && si->ret != 0 && si->ret != GLP_ETMLIM)
+                     ? GLP_UNDEF
+                     : glp_mip_status(b->lp);
     si->obj = glp_mip_obj_val(b->lp);
     si->nodes = cb.nodes;
     if (si->status == GLP_OPT && si->ret == 0)
         si->bound = si->obj;
     else
         si->bound = cb.have_bound ? cb.bound : NAN;
+}
+
+static void solve(lp_build *b, const js_plan_request *r, double deadline, double mip_gap,
+                  solve_info *si)
+{
+    solve_from(b, r, deadline, mip_gap, NULL, si);
 }
 
 static void set_objective(lp_build *b, int dir, const int *cols, const double *coefs, int n)
@@ -759,23 +832,32 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
 {
     solve_info si;
     glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0, slices + 0.5);
+    double *x0 = incumbent(b->lp);
+    if (!x0)
+        return;
     if (pas_can_vary(m)) {
         objective_from_row(b, b->row_logpas, GLP_MAX);
-        solve(b, r, deadline, 0.0, &si);
+        solve_from(b, r, deadline, 0.0, x0, &si);
         note_stage(out, &si, 2);
-        if (!has_solution(&si))
-            return;
+        if (!has_solution(&si)) {
+            free(x0);
+            return; /* the stage-1 plan stands */
+        }
         read_solution(m, b, y);
         glp_set_row_bnds(b->lp, b->row_logpas, GLP_LO, si.obj - PL_LOG_EPS, 0.0);
+        free(x0);
+        if (!(x0 = incumbent(b->lp)))
+            return;
     }
     int lb = (int)ceil(slices / m->g->compute_slices - 1e-9);
-    if (sum_ints(y, m->nlayouts) <= lb)
-        return;
-    objective_from_row(b, b->row_gpus, GLP_MIN);
-    solve(b, r, deadline, 0.0, &si);
-    note_stage(out, &si, 3);
-    if (has_solution(&si))
-        read_solution(m, b, y);
+    if (sum_ints(y, m->nlayouts) > lb) {
+        objective_from_row(b, b->row_gpus, GLP_MIN);
+        solve_from(b, r, deadline, 0.0, x0, &si);
+        note_stage(out, &si, 3);
+        if (has_solution(&si))
+            read_solution(m, b, y);
+    }
+    free(x0);
 }
 
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,

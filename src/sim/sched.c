@@ -3,18 +3,7 @@
 
 int js_sched_pick_jsed(const js_sched_worker *w, int n, double now)
 {
-    int best = -1;
-    double best_delay = 0;
-    for (int i = 0; i < n; i++) {
-        if (!w[i].up)
-            continue;
-        double dl = js_sched_expected_delay(&w[i], now);
-        if (best < 0 || dl < best_delay) {
-            best = i;
-            best_delay = dl;
-        }
-    }
-    return best;
+    return js_sched_pick_jsed_inline(w, n, now);
 }
 
 int js_sched_pick_rr(const js_sched_worker *w, int n, int *cursor)

@@ -463,7 +463,7 @@ static int dispatch(js_sim *sim, uint32_t it)
         return 0;
     }
     int k = sim->cfg.dispatch == JS_DISPATCH_RR ? js_sched_pick_rr(t->view, t->nw, &t->rr)
-                                                : js_sched_pick_jsed(t->view, t->nw, sim->now);
+                                                : js_sched_pick_jsed_inline(t->view, t->nw, sim->now);
     if (k < 0) {
         fifo_push(sim, &t->shared, it); /* no worker up: hold until one is */
         return 0;
@@ -493,18 +493,16 @@ static int drain_task_queue(js_sim *sim, taskrt *t)
     fifo held = t->shared;
     fifo_init(&t->shared);
     while (held.len > 0) {
-        uint32_t it = fifo_pop(sim, &held);
-        double t_enq = sim->items[it].t_enq;
-        int rc = dispatch(sim, it);
+        int rc = dispatch(sim, fifo_pop(sim, &held));
         if (rc != 0)
             return rc;
-        (void)t_enq;
     }
     return 0;
 }
 
-static void spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int variant,
-                           uint32_t *list, int *nlist, int cap)
+/* Spawn and dispatch the child items of one finished item of request rid. The parent
+ * item is still outstanding, so the request cannot complete while this runs. */
+static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int variant)
 {
     for (int e = 0; e < t->nchild; e++) {
         double m = t->child[e].mean[variant];
@@ -517,15 +515,20 @@ static void spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int varia
             double fl = floor(m);
             k = (unsigned)fl + (gsl_rng_uniform(sim->rng) < m - fl ? 1u : 0u);
         }
-        for (unsigned j = 0; j < k && *nlist < cap; j++) {
+        sim->inline_events += k;
+        for (unsigned j = 0; j < k; j++) {
             uint32_t it = item_alloc(sim);
             if (it == NIL)
-                return;
+                return oom(sim);
             sim->items[it].req = rid;
             sim->items[it].task = t->child[e].task;
-            list[(*nlist)++] = it;
+            sim->reqs[rid].outstanding++;
+            int rc = dispatch(sim, it);
+            if (rc != 0)
+                return rc;
         }
     }
+    return 0;
 }
 
 static int worker_remove_from_task(js_sim *sim, uint32_t wi)
@@ -574,21 +577,13 @@ static int on_done(js_sim *sim, uint32_t wi)
     uint32_t it = w->bhead;
     w->bhead = NIL;
     w->bn = 0;
-    uint32_t kids[256];
     while (it != NIL) {
         uint32_t next = sim->items[it].next;
         uint32_t rid = sim->items[it].req;
-        request *r = &sim->reqs[rid];
-        if (!r->dropped && t->nchild > 0) {
-            int nk = 0;
-            spawn_children(sim, rid, t, c->variant, kids, &nk, 256);
-            r->outstanding += (uint32_t)nk;
-            sim->inline_events += (uint64_t)nk;
-            for (int k = 0; k < nk; k++) {
-                int rc = dispatch(sim, kids[k]);
-                if (rc != 0)
-                    return rc;
-            }
+        if (!sim->reqs[rid].dropped && t->nchild > 0) {
+            int rc = spawn_children(sim, rid, t, c->variant);
+            if (rc != 0)
+                return rc;
         }
         item_release(sim, it);
         item_finished(sim, rid);
@@ -903,13 +898,10 @@ static void plan_resources(const js_sim *sim, const js_plan *p, double *slices, 
 }
 
 /* Instantiate every instance of plan p; GPUs in `down` (may be NULL) start down. */
-static int build_workers(js_sim *sim, const js_plan *p, const bool *keep_gpu, const bool *down,
-                         js_diag *d)
+static int build_workers(js_sim *sim, const js_plan *p, const bool *down, js_diag *d)
 {
     if (plan_has_instances(p)) {
         for (int g = 0; g < p->ngpus; g++) {
-            if (keep_gpu != NULL && keep_gpu[g])
-                continue;
             for (int i = 0; i < p->gpus[g].ninstances; i++) {
                 const js_instance *in = &p->gpus[g].inst[i];
                 int mig = sim->s->cluster.gpu.profiles[in->profile].compute_slices;
@@ -1206,7 +1198,7 @@ int js_sim_run_until(js_sim *sim, double t, js_diag *d)
             break;
         if (sim->cfg.progress != NULL && (sim->events & 0xffff) == 0)
             sim->cfg.progress(sim->cfg.progress_ctx, sim->now, sim->total.requests,
-                              sim->events);
+                              sim->events + sim->inline_events);
         /* Only the timeline tick left and nothing can change any more: stop ticking. */
         if (sim->q.n == 1 && sim->tick_pending && !arrivals_pending(sim) &&
             js_ev_payload(&sim->q.a[0]) >> EV_TYPE_SHIFT == EV_TICK)
@@ -1320,7 +1312,7 @@ int js_sim_create(const js_scenario *s, const js_plan *p, const js_sim_config *c
     if (rc == 0)
         rc = check_plan_refs(sim, p, d);
     if (rc == 0)
-        rc = build_workers(sim, p, NULL, NULL, d);
+        rc = build_workers(sim, p, NULL, d);
     if (rc == 0) {
         set_plan_meta(sim, p);
         refresh_min_lat(sim);
@@ -1488,7 +1480,7 @@ int js_sim_apply_plan(js_sim *sim, const js_plan *p, double downtime_s, js_diag 
             }
         }
     } else {
-        rc = build_workers(sim, p, NULL, NULL, d);
+        rc = build_workers(sim, p, NULL, d);
     }
     for (int g = 0; g < ng && rc == 0; g++)
         if (down[g])

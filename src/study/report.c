@@ -759,12 +759,27 @@ static void render_plots(const cmp_data *c, js_diag *d)
                         "JIGSAW_PLOT_SCRIPT)");
         return;
     }
-    char gpus[64] = "", expr[JS_PATH_MAX + 128];
+    char gpus[64] = "", expr[JS_PATH_MAX + 1024];
     for (int g = 0; g < c->ngpus; g++) {
         strncat(gpus, g ? " " : "", sizeof gpus - strlen(gpus) - 1);
         strncat(gpus, c->gpus[g].key, sizeof gpus - strlen(gpus) - 1);
     }
-    snprintf(expr, sizeof expr, "resdir='%s'; gpus='%s'", c->o.out_dir, gpus);
+    char traces[512] = "";
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            const cmp_app *ca = &c->gpus[g].apps[a];
+            if (!ca->trace_ready)
+                continue;
+            char w[96];
+            snprintf(w, sizeof w, "%s%s:%s", traces[0] ? " " : "", c->gpus[g].key,
+                     js_paper_apps[a]);
+            strncat(traces, w, sizeof traces - strlen(traces) - 1);
+        }
+    if (snprintf(expr, sizeof expr, "resdir='%s'; gpus='%s'; traces='%s'", c->o.out_dir, gpus,
+                 traces) >= (int)sizeof expr) {
+        js_diag_warn(d, "plots skipped: results path too long");
+        return;
+    }
     char a0[] = "gnuplot", a1[] = "-e", a3[JS_PATH_MAX];
     snprintf(a3, sizeof a3, "%s", script);
     char *argv[] = {a0, a1, expr, a3, NULL};

@@ -453,3 +453,61 @@ Test(timeline, rows_per_interval_sum_to_totals)
     js_plan_free(&p);
     fx_scenario_free(s);
 }
+
+Test(service, lognormal_fit_reproduces_mean_and_p95)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1000, 10.0, 15.0); /* many servers: no queueing */
+    run_opts o;
+    opts_init(&o, 1000, 500);
+    o.cfg.dispatch = JS_DISPATCH_SHARED;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    assert_rel(r.total.latency_ms.mean, 10.0, 0.01, "lognormal mean (ms)");
+    assert_rel(r.total.latency_ms.p95, 15.0, 0.01, "lognormal p95 (ms)");
+    cr_assert(r.tasks[0].queue_ms_mean < 1e-9);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+Test(service, latency_of_the_batch_actually_formed)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    /* Profile: batch 1 takes 4 ms, batch 2 is absent (the nearest larger, 4, is used),
+     * batch 4 takes 10 ms; the plan's segment runs batch 4. */
+    js_profile prof;
+    memset(&prof, 0, sizeof prof);
+    js_profile_entry e[2];
+    memset(e, 0, sizeof e);
+    e[0] = (js_profile_entry){.mig = 1, .batch = 1, .workers = 1, .available = true,
+                              .throughput = 250, .lat_mean_ms = 4, .lat_p50_ms = NAN,
+                              .lat_p95_ms = NAN};
+    e[1] = (js_profile_entry){.mig = 1, .batch = 4, .workers = 1, .available = true,
+                              .throughput = 400, .lat_mean_ms = 10, .lat_p50_ms = NAN,
+                              .lat_p95_ms = NAN};
+    prof.nentries = 2;
+    prof.entries = e;
+    s->apps[0].tasks[0].variants[0].profile = &prof;
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 4, 1, 10.0, NAN);
+    run_opts o;
+    opts_init(&o, 5, 2000); /* light load: almost every batch holds one item */
+    o.cfg.service = JS_SERVICE_DETERMINISTIC;
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    cr_assert(r.tasks[0].batch_mean < 1.05);
+    cr_assert(fabs(r.total.latency_ms.p50 - 4.0) < 4.0 * 0.004, "p50 %g", r.total.latency_ms.p50);
+    js_sim_result_free(&r);
+    /* Saturated: full batches of 4 take 10 ms; batches of 2 or 3 also take 10 ms. */
+    opts_init(&o, 390, 200);
+    o.cfg.service = JS_SERVICE_DETERMINISTIC;
+    run(s, &p, &o, &r);
+    cr_assert(r.tasks[0].batch_mean > 3.5, "batch %g", r.tasks[0].batch_mean);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
