@@ -28,6 +28,8 @@ if (kind eq "gpus") {
     set xlabel "cluster size (GPUs)"
     set ylabel "maximum serviceable rate (requests/s)"
     set logscale xy
+    set autoscale xfix
+    set offsets graph 0.03, graph 0.03, 0, 0
     plot for [k=1:n] in skip 1 every n::(k-1) using 4:($10 > 0 ? $10 : NaN) \
          with linespoints lw 2 lc k title word(systems, k)
     exit

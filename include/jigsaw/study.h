@@ -141,6 +141,11 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
  * about 1-2 s per GPU with nvidia-smi, and restarting the model workers (loading weights,
  * CUDA context, warm-up) another few seconds; 5 s is charged per changed GPU. */
 #define JS_DEFAULT_RELAYOUT_DOWNTIME_S 5.0
+/* Default headroom and hysteresis of the controller (see js_controller_opts and the
+ * trace-driven study in results/REPORT.md for how they were chosen). */
+#define JS_DEFAULT_HEADROOM 0.2
+#define JS_DEFAULT_KEEP_FRACTION 0.75
+#define JS_DEFAULT_RATE_LEVELS 20
 
 typedef struct js_controller_opts {
     unsigned features;
@@ -151,6 +156,13 @@ typedef struct js_controller_opts {
     js_predictor_kind predictor;
     double ewma_alpha;
     double headroom;            /* plan for prediction x (1 + headroom) */
+    /* Hysteresis: keep the plan in force while the demand to plan for stays within
+     * [keep_fraction, 1] x the rate that plan was made for; re-plan otherwise (0 = re-plan
+     * every interval). Every re-plan may re-lay GPUs out, and each re-layout is downtime. */
+    double keep_fraction;
+    /* > 0: planned rates are rounded up to multiples of capacity / rate_levels, and the
+     * plan of each level is solved once and reused (bounds the MILP solves per run). */
+    int rate_levels;
     double relayout_downtime_s; /* real seconds; charged as downtime / time_compression */
     int gpus;                   /* 0 = the scenario's */
     double latency_factor;
@@ -276,7 +288,9 @@ typedef struct js_compare_opts {
     int trace_day;              /* day of the NASA trace, 0 = 1995-07-01; < 0: 4 (Jul 5) */
     double time_compression;    /* <= 0: 24 (a day in one simulated hour; 60 --quick) */
     double peak_fraction;       /* <= 0: 0.95 of A+S+T's capacity at the day's peak */
-    double headroom;            /* plan for prediction x (1 + headroom); default 0 */
+    double headroom;            /* < 0: JS_DEFAULT_HEADROOM */
+    double keep_fraction;       /* < 0: JS_DEFAULT_KEEP_FRACTION */
+    int rate_levels;            /* < 0: JS_DEFAULT_RATE_LEVELS */
     js_predictor_kind predictor;/* default last5 (max of the last 5 intervals) */
     double downtime_s;          /* < 0: JS_DEFAULT_RELAYOUT_DOWNTIME_S */
     js_progress_fn progress;

@@ -40,7 +40,11 @@ static void usage(FILE *out)
             "  --trace-day N          day of the trace (0 = 1995-07-01; default 4 = Jul 5)\n"
             "  --time-compression C   trace seconds per simulated second (default 24)\n"
             "  --peak-fraction F      busiest interval = F x A+S+T's capacity (default 0.95)\n"
-            "  --headroom H           controller plans for prediction x (1 + H) (default 0)\n"
+            "  --headroom H           controller plans for prediction x (1 + H) (default %.2g)\n"
+            "  --rate-levels N        round planned rates up to multiples of capacity / N and\n"
+            "                         solve each level once (default %d; 0 = exact rates)\n"
+            "  --keep-fraction K      controller keeps its plan while the demand is within\n"
+            "                         [K, 1] x what it was made for (default %.2g)\n"
             "  --predictor P          last5 (default), last5-mean, ewma, oracle\n"
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
@@ -52,6 +56,7 @@ static void usage(FILE *out)
             "  --seed N               random seed (default 1)\n"
             "  --json                 print the tables as one JSON document on stdout\n"
             "  -h, --help             this help\n",
+            JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
 }
 
@@ -147,6 +152,8 @@ int js_cmd_compare(int argc, char **argv)
         {"time-compression", required_argument, NULL, 'c'},
         {"peak-fraction", required_argument, NULL, 'k'},
         {"headroom", required_argument, NULL, 'H'},
+        {"keep-fraction", required_argument, NULL, 'K'},
+        {"rate-levels", required_argument, NULL, 'L'},
         {"predictor", required_argument, NULL, 'p'},
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"latency-factor", required_argument, NULL, 'l'},
@@ -184,6 +191,14 @@ int js_cmd_compare(int argc, char **argv)
                   o.peak_fraction > 2;
             break;
         case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'L':
+            bad = parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
+            o.rate_levels = (int)v;
+            break;
+        case 'K':
+            bad = parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
+                  o.keep_fraction > 1;
+            break;
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'r': bad = parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
         case 'l': bad = parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;

@@ -30,7 +30,12 @@ static void usage(FILE *out)
             "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
             "                         last5-mean, ewma, oracle (the true next-interval rate)\n"
             "  --ewma-alpha A         weight of the newest interval for ewma (default 0.5)\n"
-            "  --headroom H           plan for prediction x (1 + H) (default 0)\n"
+            "  --headroom H           plan for prediction x (1 + H) (default %.2g)\n"
+            "  --rate-levels N        round planned rates up to multiples of capacity / N and\n"
+            "                         solve each level once (default %d; 0 = exact rates)\n"
+            "  --keep-fraction K      keep the plan in force while the demand to plan for is\n"
+            "                         within [K, 1] x the rate it was made for (default %.2g;\n"
+            "                         0 = re-plan every interval)\n"
             "  --relayout-downtime S  downtime of a GPU whose MIG layout changes, in real seconds\n"
             "                         (default %.0f: destroying/recreating MIG instances ~1-2 s\n"
             "                         plus restarting the workers); scaled by the compression\n"
@@ -48,6 +53,7 @@ static void usage(FILE *out)
             "  --intervals            print the per-interval table too\n"
             "  --json                 JSON on stdout (with per-interval detail)\n"
             "  -h, --help             this help\n",
+            JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
 }
 
@@ -120,6 +126,8 @@ int js_cmd_run(int argc, char **argv)
         {"predictor", required_argument, NULL, 'p'},
         {"ewma-alpha", required_argument, NULL, 'a'},
         {"headroom", required_argument, NULL, 'H'},
+        {"keep-fraction", required_argument, NULL, 'K'},
+        {"rate-levels", required_argument, NULL, 'L'},
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"time-compression", required_argument, NULL, 'c'},
         {"trace-start", required_argument, NULL, 'S'},
@@ -160,6 +168,14 @@ int js_cmd_run(int argc, char **argv)
             bad = parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
             break;
         case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'L':
+            bad = parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
+            o.rate_levels = (int)v;
+            break;
+        case 'K':
+            bad = parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
+                  o.keep_fraction > 1;
+            break;
         case 'r':
             bad = parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
             break;

@@ -73,7 +73,7 @@ static int print_app(const js_app *a)
     printf("  tasks (topological order):\n");
     for (int k = 0; k < a->ntasks; k++) {
         const js_task *t = &a->tasks[order[k]];
-        printf("    %s%s: %g items per request, longest path through it %d task%s\n", t->name,
+        printf("    %s%s: %g items/request, longest path through it: %d task%s\n", t->name,
                is_source(a, order[k]) ? " (source)" : "", items[order[k]], through[order[k]],
                through[order[k]] == 1 ? "" : "s");
         for (int v = 0; v < t->nvariants; v++) {

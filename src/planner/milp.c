@@ -727,7 +727,9 @@ static bool pas_can_vary(const pl_model *m)
 
 static void note_stage(js_plan *p, const solve_info *si, int stage)
 {
-    (void)stage;
+    if (getenv("JS_GLPK_DEBUG"))
+        fprintf(stderr, "stage %d: %.3f s, %d nodes, ret %d status %d obj %.6g\n", stage,
+                si->seconds, si->nodes, si->ret, si->status, si->obj);
     p->stats.solves++;
     p->stats.nodes += si->nodes;
 }
@@ -827,6 +829,19 @@ static void plan_header(js_plan *p, const pl_model *m, const js_plan_request *r)
 }
 
 /* Stages 2 and 3: higher PAS, then fewer GPUs, each with the earlier objectives fixed. */
+/* GPUs the placement of the current solution occupies (layouts the solver left empty
+ * are not counted). */
+static int gpus_after_placement(const pl_model *m, const int *y)
+{
+    js_plan tmp;
+    js_diag d;
+    js_plan_init(&tmp);
+    js_diag_init(&d);
+    int used = pl_place(m, y, &tmp, &d) == 0 ? tmp.gpus_used : sum_ints(y, m->nlayouts);
+    js_plan_free(&tmp);
+    return used;
+}
+
 static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, double deadline,
                        double slices, int *y, js_plan *out)
 {
@@ -850,7 +865,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
             return;
     }
     int lb = (int)ceil(slices / m->g->compute_slices - 1e-9);
-    if (sum_ints(y, m->nlayouts) > lb) {
+    if (gpus_after_placement(m, y) > lb) {
         objective_from_row(b, b->row_gpus, GLP_MIN);
         solve_from(b, r, deadline, 0.0, x0, &si);
         note_stage(out, &si, 3);

@@ -50,6 +50,21 @@ static inline void js_hist_add(js_hist *h, double v)
     h->b[js_hist_index(v)]++;
 }
 
+/* dst += src */
+static inline void js_hist_merge(js_hist *dst, const js_hist *src)
+{
+    if (src->n == 0)
+        return;
+    if (dst->n == 0 || src->min < dst->min)
+        dst->min = src->min;
+    if (dst->n == 0 || src->max > dst->max)
+        dst->max = src->max;
+    dst->n += src->n;
+    dst->sum += src->sum;
+    for (int i = 0; i < JS_HIST_NBUCKETS; i++)
+        dst->b[i] += src->b[i];
+}
+
 /* Lower edge of bucket i. */
 static inline double js_hist_lower(int i)
 {

@@ -331,8 +331,11 @@ static void record_completion(js_sim *sim, request *r)
         cs[i]->completed++;
         cs[i]->late += late;
         cs[i]->pas_sum += r->pas;
-        js_hist_add(&cs[i]->h, lat_ms);
     }
+    /* Per-app histograms only; the totals' are merged from them when read. */
+    js_hist_add(&sim->app[r->app].h, lat_ms);
+    if (sim->tl_app != NULL)
+        js_hist_add(&sim->tl_app[r->app].h, lat_ms);
 }
 
 static void record_drop(js_sim *sim, request *r)
@@ -1008,6 +1011,9 @@ static int tl_flush(js_sim *sim, double t_end)
     for (int a = 0; a < sim->napps && rc == 0; a++)
         rc = tl_row(sim, sim->tl_start, t_end, sim->s->apps[a].name, &sim->tl_app[a],
                     sim->tl_app[a].requests, sl, gp);
+    js_hist_reset(&sim->tl_total.h);
+    for (int a = 0; a < sim->napps; a++)
+        js_hist_merge(&sim->tl_total.h, &sim->tl_app[a].h);
     if (rc == 0)
         rc = tl_row(sim, sim->tl_start, t_end, "all", &sim->tl_total, sim->tl_total.requests,
                     sl, gp);
@@ -1544,6 +1550,9 @@ int js_sim_result_get(js_sim *sim, js_sim_result *out)
         inflight_sum += infl;
         fill_metrics(c, infl, &out->apps[a]);
     }
+    js_hist_reset(&sim->total.h);
+    for (int a = 0; a < sim->napps; a++)
+        js_hist_merge(&sim->total.h, &sim->app[a].h);
     fill_metrics(&sim->total, sim->in_flight, &out->total);
     /* Conservation: arrivals = completed + dropped + in flight, per app and overall. */
     if (inflight_sum != sim->in_flight ||

@@ -48,6 +48,9 @@ void js_compare_opts_init(js_compare_opts *o)
     o->seed = 1;
     o->trace_day = -1;
     o->downtime_s = -1.0;
+    o->headroom = -1.0;
+    o->keep_fraction = -1.0;
+    o->rate_levels = -1;
     o->predictor = JS_PRED_LAST5;
 }
 
@@ -292,6 +295,8 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         co.time_compression = c->time_compression;
         co.predictor = c->predictor;
         co.headroom = c->headroom;
+        co.keep_fraction = c->keep_fraction;
+        co.rate_levels = c->rate_levels;
         co.relayout_downtime_s = c->downtime_s;
         co.latency_factor = c->o.latency_factor;
         co.time_limit_s = c->o.time_limit_s;
@@ -410,7 +415,9 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
                                                   : (o->quick ? 60.0 : 24.0);
     c->downtime_s = o->downtime_s >= 0 ? o->downtime_s : JS_DEFAULT_RELAYOUT_DOWNTIME_S;
     c->peak_fraction = o->peak_fraction > 0 ? o->peak_fraction : 0.95;
-    c->headroom = o->headroom > 0 ? o->headroom : 0.0;
+    c->headroom = o->headroom >= 0 ? o->headroom : JS_DEFAULT_HEADROOM;
+    c->rate_levels = o->rate_levels >= 0 ? o->rate_levels : JS_DEFAULT_RATE_LEVELS;
+    c->keep_fraction = o->keep_fraction >= 0 ? o->keep_fraction : JS_DEFAULT_KEEP_FRACTION;
     c->predictor = o->predictor;
     c->ngpus = o->ngpu_types;
     for (int g = 0; g < c->ngpus; g++)

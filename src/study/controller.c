@@ -22,6 +22,9 @@ void js_controller_opts_init(js_controller_opts *o)
     o->time_compression = 1.0;
     o->predictor = JS_PRED_LAST5;
     o->ewma_alpha = 0.5;
+    o->headroom = JS_DEFAULT_HEADROOM;
+    o->keep_fraction = JS_DEFAULT_KEEP_FRACTION;
+    o->rate_levels = JS_DEFAULT_RATE_LEVELS;
     o->relayout_downtime_s = JS_DEFAULT_RELAYOUT_DOWNTIME_S;
     o->latency_factor = 1.0;
     js_sim_config_init(&o->sim);
@@ -96,8 +99,13 @@ typedef struct ctl_state {
     js_plan cached;         /* last min-slice plan and the rate it was made for */
     double cached_rate;
     bool have_cached;
+    js_plan *level_plans;   /* rate_levels > 0: the plan of each level, once solved */
+    bool *have_level;
+    double last_rate;       /* the rate plan_for_rate planned for (after rounding) */
     js_plan prev;           /* plan now applied */
     bool have_prev;
+    double cur_rate;        /* the rate the plan in force was made for */
+    bool cur_capped;
     int cluster_gpus;
 } ctl_state;
 
@@ -115,11 +123,36 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
                          js_diag *d)
 {
     *capped = false;
+    if (st->o->rate_levels > 0 && rate < st->cap_rate) {
+        double step = st->cap_rate / st->o->rate_levels;
+        double up = ceil(rate / step - 1e-9) * step;
+        st->last_rate = up < step ? step : up;
+    } else {
+        st->last_rate = rate;
+    }
     if (rate >= st->cap_rate) {
         *capped = true;
         return js_plan_copy(&st->cap_plan, out) == 0
                    ? 0
                    : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    int level = -1;
+    if (st->o->rate_levels > 0) {
+        double step = st->cap_rate / st->o->rate_levels;
+        level = (int)ceil(rate / step - 1e-9);
+        if (level < 1)
+            level = 1;
+        if (level >= st->o->rate_levels) {
+            *capped = true;
+            return js_plan_copy(&st->cap_plan, out) == 0
+                       ? 0
+                       : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        }
+        if (st->have_level[level])
+            return js_plan_copy(&st->level_plans[level], out) == 0
+                       ? 0
+                       : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        rate = level * step;
     }
     if (st->have_cached && st->cached_rate == rate)
         return js_plan_copy(&st->cached, out) == 0
@@ -145,6 +178,12 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
     if (rc != 0) {
         js_plan_free(&p);
         return js_diag_set(d, rc, "re-planning for %.6g req/s: %s", rate, local.msg);
+    }
+    if (level > 0) {
+        st->level_plans[level] = p;
+        st->have_level[level] = true;
+        return js_plan_copy(&p, out) == 0 ? 0
+                                          : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     }
     if (st->have_cached)
         js_plan_free(&st->cached);
@@ -253,10 +292,21 @@ static int run_intervals(ctl_state *st, const double *rates, js_sim **simp,
             want = JS_MIN_PLAN_SHARE * st->cap_rate;
         js_plan next;
         js_plan_init(&next);
-        rc = plan_for_rate(st, want, &next, &row->capped, d);
-        if (rc != 0)
-            return rc;
-        row->rate_planned = row->capped ? st->cap_rate : want;
+        if (st->have_prev && o->keep_fraction > 0 && want <= st->cur_rate &&
+            want >= o->keep_fraction * st->cur_rate) {
+            /* The plan in force covers the demand without much waste: keep it. */
+            if (js_plan_copy(&st->prev, &next) != 0)
+                return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+            row->capped = st->cur_capped;
+            row->rate_planned = st->cur_rate;
+        } else {
+            rc = plan_for_rate(st, want, &next, &row->capped, d);
+            if (rc != 0)
+                return rc;
+            row->rate_planned = row->capped ? st->cap_rate : st->last_rate;
+            st->cur_rate = row->rate_planned;
+            st->cur_capped = row->capped;
+        }
         if (js_plan_align_gpus(st->have_prev ? &st->prev : NULL, &next, st->cluster_gpus)) {
             js_plan_free(&next);
             return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
@@ -316,6 +366,10 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
         return js_diag_set(d, JS_EXIT_USAGE, "--interval must be > 0 s");
     if (o->relayout_downtime_s < 0 || o->headroom < 0)
         return js_diag_set(d, JS_EXIT_USAGE, "downtime and headroom must be >= 0");
+    if (o->rate_levels < 0 || o->rate_levels > 10000)
+        return js_diag_set(d, JS_EXIT_USAGE, "rate levels must be in [0, 10000]");
+    if (o->keep_fraction < 0 || o->keep_fraction > 1)
+        return js_diag_set(d, JS_EXIT_USAGE, "keep fraction must be in [0, 1]");
 
     ctl_state st;
     memset(&st, 0, sizeof st);
@@ -350,10 +404,14 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
     st.cap_rate = st.cap_plan.demand_scale * s->apps[o->app].rate;
     r->capacity_rate = st.cap_rate;
 
+    if (o->rate_levels > 0) {
+        st.level_plans = calloc((size_t)o->rate_levels + 1, sizeof *st.level_plans);
+        st.have_level = calloc((size_t)o->rate_levels + 1, sizeof *st.have_level);
+    }
     r->rows = calloc((size_t)r->nintervals, sizeof *r->rows);
     js_arrivals **arr = calloc((size_t)s->napps, sizeof *arr);
     js_sim *sim = NULL;
-    if (!r->rows || !arr) {
+    if (!r->rows || !arr || (o->rate_levels > 0 && (!st.level_plans || !st.have_level))) {
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
         goto out;
     }
@@ -387,6 +445,11 @@ out:
         js_plan_free(&st.cached);
     if (st.have_prev)
         js_plan_free(&st.prev);
+    for (int k = 0; st.have_level && k <= o->rate_levels; k++)
+        if (st.have_level[k])
+            js_plan_free(&st.level_plans[k]);
+    free(st.level_plans);
+    free(st.have_level);
     r->wall_s = now_s() - t0;
     return rc;
 }

@@ -209,6 +209,8 @@ static int write_trace(const cmp_data *c, js_diag *d)
         cJSON_AddNumberToObject(root, "relayout_downtime_s", c->downtime_s);
         cJSON_AddNumberToObject(root, "peak_fraction", c->peak_fraction);
         cJSON_AddNumberToObject(root, "headroom", c->headroom);
+        cJSON_AddNumberToObject(root, "keep_fraction", c->keep_fraction);
+        cJSON_AddNumberToObject(root, "rate_levels", c->rate_levels);
         cJSON_AddStringToObject(root, "predictor", js_predictor_name(c->predictor));
     }
     for (int g = 0; g < c->ngpus && rc == 0; g++)

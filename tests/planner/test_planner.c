@@ -8,6 +8,7 @@
 
 #include "brute.h"
 #include "fixtures.h"
+#include "jigsaw/jsonio.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/planner.h"
 
@@ -93,4 +94,297 @@ Test(exact, matches_exhaustive_enumeration, .timeout = 240)
     cr_assert(mixed > 20, "only %d scenarios separate the systems", mixed);
     free(f);
     gsl_rng_free(rng);
+}
+
+/* ---- infeasibility reasons ---- */
+
+static int plan_rc(fx_scenario *f, unsigned feat, js_diag *d, js_plan *p)
+{
+    js_plan_request r;
+    js_plan_request_init(&r);
+    r.features = feat;
+    js_diag_init(d);
+    return js_plan_min_slices(&f->s, &r, p, d);
+}
+
+/* Two-task chain: det (p95 40 ms at b1 on 7g, 20 ms on variant 1 "small") -> cls. */
+static void chain(fx_scenario *f, double lat_slo, double acc_slo, double rate)
+{
+    fx_init(f, 4, 2);
+    double acc_det[2] = {90.0, 80.0}, acc_cls[1] = {70.0};
+    fx_task(f, "det", 2, acc_det);
+    fx_task(f, "cls", 1, acc_cls);
+    fx_edge(f, 0, 1, 1.0);
+    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
+    fx_entry(f, 0, 1, 7, 1, 1, 200.0, 15.0, 20.0);
+    fx_entry(f, 1, 0, 7, 1, 1, 400.0, 8.0, 10.0);
+    fx_entry(f, 1, 0, 3, 1, 1, 150.0, 9.0, 12.0);
+    fx_done(f, lat_slo, acc_slo, rate);
+}
+
+Test(infeasible, latency_path_needs_more_than_slo)
+{
+    fx_scenario *f = malloc(sizeof *f);
+    js_plan p;
+    js_diag d;
+    /* PAS >= 0.95 forces the 40 ms detector: 2 x (40 + 10) = 100 ms > 80 ms. */
+    chain(f, 80.0, 0.95, 50.0);
+    cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert(strstr(d.msg, "App: fastest path meeting PAS >= 0.950 needs 100.0 ms of the 80 ms "
+                            "latency SLO") != NULL, "%s", d.msg);
+    cr_assert(strstr(d.msg, "det -> cls") != NULL, "%s", d.msg);
+    js_plan_free(&p);
+    /* With a looser accuracy SLO the small detector fits: 2 x (20 + 10) = 60 ms. */
+    chain(f, 80.0, 0.85, 50.0);
+    cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, &d, &p), 0, "%s", d.msg);
+    cr_assert_eq(p.apps[0].tasks[0].variant, 1);
+    js_plan_free(&p);
+    /* ... but not without accuracy scaling. */
+    cr_assert_eq(plan_rc(f, JS_FEAT_S | JS_FEAT_T, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert(strstr(d.msg, "needs 100.0 ms of the 80 ms") != NULL, "%s", d.msg);
+    js_plan_free(&p);
+    free(f);
+}
+
+Test(infeasible, accuracy_and_local_budgets)
+{
+    fx_scenario *f = malloc(sizeof *f);
+    js_plan p;
+    js_diag d;
+    double acc[1] = {50.0};
+    fx_init(f, 2, 1);
+    fx_task(f, "only", 1, acc);
+    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
+    fx_done(f, 200.0, 0.9, 10.0);
+    f->app.tasks[0].variants[0].accuracy_norm = 0.8; /* a task whose best is below the SLO */
+    cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_T, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert(strstr(d.msg, "App: the best reachable PAS is 0.8000, below the accuracy SLO 0.9000"),
+              "%s", d.msg);
+    js_plan_free(&p);
+    /* T off: the cls task's local budget is 0.5 x 60 / 2 = 15 ms; fastest det is 20 ms. */
+    chain(f, 60.0, 0.5, 50.0);
+    cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_S, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert(strstr(d.msg, "App: task det: its fastest allowed configuration needs 20.0 ms") &&
+              strstr(d.msg, "local latency budget is 0.50 x 60 ms / 2 tasks on its longest path "
+                            "= 15.0 ms"), "%s", d.msg);
+    js_plan_free(&p);
+    /* The same SLO is feasible with graph-aware budgets: 2 x (20 + 10) = 60. */
+    cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, &d, &p), 0, "%s", d.msg);
+    js_plan_free(&p);
+    free(f);
+}
+
+Test(infeasible, capacity)
+{
+    fx_scenario *f = malloc(sizeof *f);
+    js_plan p;
+    js_diag d;
+    double acc[1] = {50.0};
+    /* 350 req/s on 100 req/s whole GPUs: at least 4 GPUs, from the slice bound. */
+    fx_init(f, 2, 1);
+    fx_task(f, "only", 1, acc);
+    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
+    fx_done(f, 200.0, 0.9, 350.0);
+    cr_assert_eq(plan_rc(f, JS_FEAT_S, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert(strstr(d.msg, "demand needs at least 4 GPUs") && strstr(d.msg, "cluster has 2"),
+              "%s", d.msg);
+    js_plan_free(&p);
+    /* Only 4g instances (one per GPU): 3 of them need 3 GPUs though 12 slices fit in 2. */
+    fx_init(f, 2, 1);
+    fx_task(f, "only", 1, acc);
+    fx_entry(f, 0, 0, 4, 1, 1, 100.0, 30.0, 40.0);
+    fx_done(f, 200.0, 0.9, 250.0);
+    cr_assert_eq(plan_rc(f, JS_FEAT_S, &d, &p), JS_EXIT_INFEASIBLE);
+    cr_assert_str_eq(d.msg, "demand needs 3 GPUs, cluster has 2");
+    js_plan_free(&p);
+    free(f);
+}
+
+/* ---- maximum demand ---- */
+
+Test(max_demand, within_half_percent, .timeout = 120)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    fx_scenario *f = malloc(sizeof *f);
+    int checked = 0;
+    for (int k = 0; k < 40; k++) {
+        fx_random(f, rng);
+        unsigned feats[2] = {JS_FEAT_S, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T};
+        for (int i = 0; i < 2; i++) {
+            js_plan_request r;
+            js_plan_request_init(&r);
+            r.features = feats[i];
+            r.verbose = getenv("JS_TEST_VERBOSE") != NULL;
+            js_plan p;
+            js_diag d;
+            js_diag_init(&d);
+            int rc = js_plan_max_demand(&f->s, &r, &p, &d);
+            cr_log_info("max-demand %d %s: rc %d scale %g nodes %ld solves %d %.3f s", k,
+                        js_system_name(r.features), rc, p.demand_scale, p.stats.nodes,
+                        p.stats.solves, p.stats.seconds);
+            if (rc != 0) {
+                cr_assert_eq(rc, JS_EXIT_INFEASIBLE, "%s", d.msg);
+                js_plan_free(&p);
+                continue;
+            }
+            double lam = p.demand_scale;
+            cr_assert(lam > 0.0);
+            cr_assert(p.gap <= 0.005 + 1e-12, "gap %g", p.gap);
+            js_plan_request rv = r;
+            rv.demand_scale = lam;
+            js_diag dv;
+            js_diag_init(&dv);
+            cr_assert_eq(js_plan_verify(&f->s, &rv, &p, &dv), 0, "%s", dv.msg);
+            /* 0.5 % more demand does not fit (the min-slices planner, itself checked
+             * against exhaustive enumeration above, proves it). */
+            js_plan q;
+            rv.demand_scale = lam * 1.005;
+            js_diag_init(&dv);
+            int rq = js_plan_min_slices(&f->s, &rv, &q, &dv);
+            cr_assert_eq(rq, JS_EXIT_INFEASIBLE, "scenario %d %s: scale %g is not within 0.5%% "
+                         "of the optimum (rc %d)", k, js_system_name(r.features), lam, rq);
+            js_plan_free(&q);
+            checked++;
+            js_plan_free(&p);
+        }
+    }
+    cr_assert(checked >= 40, "only %d max-demand runs", checked);
+    free(f);
+    gsl_rng_free(rng);
+}
+
+/* ---- the plan's JSON round trip ---- */
+
+Test(plan_json, round_trip_verifies)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    fx_scenario *f = malloc(sizeof *f);
+    int done = 0;
+    for (int k = 0; k < 40 && done < 10; k++) {
+        fx_random(f, rng);
+        js_plan_request r;
+        js_plan_request_init(&r);
+        js_plan p, q;
+        js_diag d;
+        js_diag_init(&d);
+        if (js_plan_min_slices(&f->s, &r, &p, &d) != 0) {
+            js_plan_free(&p);
+            continue;
+        }
+        cJSON *j = js_plan_to_json(&p, &f->s);
+        cr_assert_not_null(j);
+        for (const char *const *key = (const char *const[]){"system", "feasible", "status", "gap",
+                                                             "demand_scale", "slices_used",
+                                                             "gpus_used", "apps", "gpus", NULL};
+             *key; key++)
+            cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(j, *key), "%s", *key);
+        js_jctx c;
+        js_jctx_init(&c, "plan.json", &d);
+        cr_assert_eq(js_plan_from_json(&c, j, &f->s, &q), 0, "%s", d.msg);
+        cr_assert_eq(q.slices_used, p.slices_used);
+        cr_assert_eq(q.gpus_used, p.gpus_used);
+        cr_assert_str_eq(q.system, p.system);
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_verify(&f->s, &r, &q, &d), 0, "%s", d.msg);
+        /* A corrupted layout is rejected with its JSON path. */
+        cJSON *g0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "gpus"), 0);
+        cJSON *i0 = cJSON_GetArrayItem(cJSON_GetObjectItem(g0, "instances"), 0);
+        cJSON_ReplaceItemInObject(i0, "start", cJSON_CreateNumber(5));
+        js_plan bad;
+        js_diag_init(&d);
+        js_jctx_init(&c, "plan.json", &d);
+        int rc = js_plan_from_json(&c, j, &f->s, &bad);
+        const char *prof = cJSON_GetStringValue(cJSON_GetObjectItem(i0, "profile"));
+        if (strcmp(prof, "1g.10gb") != 0) {
+            cr_assert_eq(rc, JS_EXIT_DATAERR, "start 5 accepted for %s", prof);
+            cr_assert(strstr(d.msg, "$.gpus[0]") != NULL, "%s", d.msg);
+        }
+        js_plan_free(&bad);
+        cJSON_Delete(j);
+        js_plan_free(&p);
+        js_plan_free(&q);
+        done++;
+    }
+    cr_assert_eq(done, 10);
+    free(f);
+    gsl_rng_free(rng);
+}
+
+/* ---- shipped scenarios ---- */
+
+static int load(const char *name, js_scenario *s)
+{
+    char path[1024];
+    js_diag d;
+    js_diag_init(&d);
+    snprintf(path, sizeof path, "%s/scenarios/%s.json", JS_SOURCE_ROOT, name);
+    int rc = js_scenario_load(path, s, &d);
+    cr_assert_eq(rc, 0, "%s: %s", path, d.msg);
+    return rc;
+}
+
+/* ParvaGPU's own scheduler on its six scenarios (data README): GPUs and compute slices. */
+static const int parva_gpus[6] = {2, 3, 5, 7, 13, 17};
+static const int parva_slices[6] = {10, 20, 33, 48, 89, 114};
+
+Test(parvagpu, system_s_never_worse_than_parvagpu, .timeout = 120)
+{
+    for (int i = 0; i < 6; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "parvagpu-slo%d", i + 1);
+        js_scenario s;
+        load(name, &s);
+        js_plan_request r;
+        js_plan_request_init(&r);
+        cr_assert_eq(js_system_parse("S", &r.features), 0);
+        js_plan p;
+        js_diag d;
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_min_slices(&s, &r, &p, &d), 0, "%s: %s", name, d.msg);
+        cr_assert_str_eq(p.status, "optimal");
+        cr_assert_leq(p.gpus_used, parva_gpus[i], "%s: %d GPUs", name, p.gpus_used);
+        cr_assert_leq(p.slices_used, parva_slices[i], "%s: %d slices", name, p.slices_used);
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_verify(&s, &r, &p, &d), 0, "%s: %s", name, d.msg);
+        cr_log_info("%s: S plans %d slices on %d GPUs; ParvaGPU %d slices on %d GPUs", name,
+                    p.slices_used, p.gpus_used, parva_slices[i], parva_gpus[i]);
+        js_plan_free(&p);
+        js_scenario_free(&s);
+    }
+}
+
+Test(paper_apps, every_system_verifies, .timeout = 240)
+{
+    static const char *const names[] = {"ar-assistant-a100-4", "traffic-analysis-a100-4",
+                                        "social-media-a100-4"};
+    for (int k = 0; k < 3; k++) {
+        js_scenario s;
+        load(names[k], &s);
+        for (int i = 0; i < JS_NSYSTEMS; i++) {
+            js_plan_request r;
+            js_plan_request_init(&r);
+            r.features = js_systems[i];
+            r.time_limit_s = 30;
+            js_plan p;
+            js_diag d;
+            js_diag_init(&d);
+            int rc = js_plan_min_slices(&s, &r, &p, &d);
+            cr_assert(rc == 0 || rc == JS_EXIT_INFEASIBLE, "%s %s: %s", names[k],
+                      js_system_name(r.features), d.msg);
+            if (rc == 0) {
+                js_diag_init(&d);
+                cr_assert_eq(js_plan_verify(&s, &r, &p, &d), 0, "%s %s: %s", names[k],
+                             js_system_name(r.features), d.msg);
+            } else {
+                cr_assert(strlen(d.msg) > 20);
+            }
+            cr_log_info("%s %s: rc %d, %s, %d slices, %d GPUs, %.3f s", names[k],
+                        js_system_name(r.features), rc, p.status, p.slices_used, p.gpus_used,
+                        p.stats.seconds);
+            js_plan_free(&p);
+        }
+        js_scenario_free(&s);
+    }
 }

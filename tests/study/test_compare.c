@@ -1,0 +1,103 @@
+/* `jigsaw compare --quick`: the orderings of the eight systems the paper reports, on the
+ * capacity table it writes, and the files it promises. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jigsaw/jsonio.h"
+#include "jigsaw/planner.h"
+
+static char outdir[64];
+static cJSON *capacity;
+
+static void run_quick(void)
+{
+    snprintf(outdir, sizeof outdir, "/tmp/jigsaw-compare-XXXXXX");
+    cr_assert_not_null(mkdtemp(outdir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s compare --quick --no-plots --out %s > %s/stdout.txt 2> %s/stderr.txt",
+             JS_SOURCE_ROOT, JS_JIGSAW_EXE, outdir, outdir, outdir);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "compare --quick failed (status %d), see %s",
+              st, outdir);
+    char path[256];
+    snprintf(path, sizeof path, "%s/capacity.json", outdir);
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_json_load_file(path, &capacity, &d), 0, "%s", d.msg);
+}
+
+/* max_demand_scale of `system` in the study for `app` (0 when infeasible). */
+static double scale_of(const cJSON *study, const char *system)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(study, "systems")) {
+        if (strcmp(cJSON_GetObjectItem(e, "system")->valuestring, system) != 0)
+            continue;
+        const cJSON *v = cJSON_GetObjectItem(e, "max_demand_scale");
+        return cJSON_IsNumber(v) && cJSON_IsTrue(cJSON_GetObjectItem(e, "feasible"))
+                   ? v->valuedouble
+                   : 0.0;
+    }
+    cr_assert_fail("system %s missing", system);
+    return NAN;
+}
+
+/* The planner is exact within 0.5%: orderings are checked with that tolerance. */
+#define TOL 0.995
+
+Test(compare_quick, orderings_and_files, .timeout = 600)
+{
+    run_quick();
+    const cJSON *studies = cJSON_GetObjectItem(capacity, "studies");
+    cr_assert_eq(cJSON_GetArraySize(studies), 3, "three applications");
+    const cJSON *st;
+    cJSON_ArrayForEach(st, studies) {
+        const char *app = cJSON_GetObjectItem(st, "app")->valuestring;
+        double ast = scale_of(st, "A+S+T");
+        cr_assert(ast > 0, "%s: A+S+T serves nothing", app);
+        for (int i = 0; i < JS_NSYSTEMS; i++) {
+            const char *name = js_system_name(js_systems[i]);
+            cr_assert(ast >= TOL * scale_of(st, name), "%s: %s beats A+S+T", app, name);
+        }
+        for (int i = 0; i < JS_NSYSTEMS; i++)
+            for (int j = 0; j < JS_NSYSTEMS; j++) {
+                unsigned with = js_systems[i], without = js_systems[j];
+                if (!(with & JS_FEAT_S) || (without & JS_FEAT_S))
+                    continue;
+                double a = scale_of(st, js_system_name(with));
+                double b = scale_of(st, js_system_name(without));
+                cr_assert(a >= TOL * b, "%s: %s (%g) < %s (%g) although it has S", app,
+                          js_system_name(with), a, js_system_name(without), b);
+            }
+        if (strcmp(app, "social-media") == 0) {
+            /* Depth 1: graph-aware budgeting has nothing to re-split. */
+            for (int i = 0; i < JS_NSYSTEMS; i++) {
+                unsigned f = js_systems[i];
+                if (!(f & JS_FEAT_T))
+                    continue;
+                double with = scale_of(st, js_system_name(f));
+                double without = scale_of(st, js_system_name(f & ~(unsigned)JS_FEAT_T));
+                cr_assert(fabs(with - without) <= 0.006 * fmax(with, without),
+                          "social-media: T changes %s: %g vs %g", js_system_name(f), with,
+                          without);
+            }
+        }
+    }
+    const char *files[] = {"REPORT.md", "capacity.csv", "trace.csv", "trace.json",
+                           "timeline-a100-social-media.csv", "capacity-gains-a100.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char p[256];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/%s", outdir, files[i]);
+        cr_assert_eq(stat(p, &sb), 0, "missing %s", p);
+        cr_assert(sb.st_size > 0, "empty %s", p);
+    }
+    cJSON_Delete(capacity);
+}
