@@ -63,6 +63,7 @@ typedef struct js_plan_stats {
     int solves;          /* MILP solves (objective stages, demand search) */
     long nodes;          /* branch-and-bound nodes over all solves */
     double seconds;      /* wall time spent planning */
+    double cpu_seconds;  /* processor time spent planning (this process) */
     int rows, cols, int_cols; /* size of the (first) MILP */
     int configs_raw;     /* configurations the system allows */
     int configs;         /* after dominance and budget pruning */

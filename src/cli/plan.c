@@ -394,9 +394,9 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
 
 static void print_stats(const js_plan *p)
 {
-    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s, %ld nodes, %d solves, MILP %d rows x %d "
+    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
                     "cols (%d integer), %d of %d configurations after pruning\n",
-            p->system, p->status, p->stats.seconds, p->stats.nodes, p->stats.solves,
+            p->system, p->status, p->stats.seconds, p->stats.cpu_seconds, p->stats.nodes, p->stats.solves,
             p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
             p->stats.configs_raw);
 }

@@ -49,6 +49,13 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int add_col(glp_prob *lp, int kind, double lb, double ub)
 {
     int j = glp_add_cols(lp, 1);
@@ -878,7 +885,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
     pl_model m;
     lp_build b;
@@ -924,9 +931,10 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
         rc = fill_plan(&m, y, out, d);
         out->feasible = rc == 0;
     }
-    if (rc != 0 && rc != JS_EXIT_INTERNAL)
+    if (rc != 0 && rc != JS_EXIT_INTERNAL && strcmp(out->status, "time-limit") != 0)
         snprintf(out->status, sizeof out->status, "infeasible");
     out->stats.seconds = now_s() - t0;
+    out->stats.cpu_seconds = cpu_s() - c0;
     free(y);
     free_lp(&b);
     pl_model_free(&m);
@@ -957,7 +965,7 @@ static double scale_upper_bound(const pl_model *m)
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
     pl_model m;
     lp_build b;
@@ -1039,6 +1047,7 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
     st.configs = out->stats.configs;
     st.configs_raw = out->stats.configs_raw;
     st.seconds = now_s() - t0;
+    st.cpu_seconds = cpu_s() - c0;
     out->stats = st;
     return 0;
 }

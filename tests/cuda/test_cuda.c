@@ -62,7 +62,7 @@ Test(proxy, resnet50_known_shapes)
     js_proxy_model *m;
     js_proxy_stats st;
     proxy_stats("resnet50", &m, &st);
-    /* 53 convolutions (49 in blocks + 4 downsample ... + stem) and the classifier */
+    /* 53 convolutions (stem, 48 in blocks, 4 downsample) and the classifier */
     cr_assert_eq(m->nlayers, 54);
     cr_assert_eq(m->layers[0].ho, 112);
     cr_assert_eq(m->layers[0].cout, 64);
