@@ -3,6 +3,7 @@
 # usage: scripts/fuzz.sh TARGET SECONDS     TARGET: gpu | profile | scenario | plan
 # The corpus lives in fuzz-corpus-TARGET/ (git-ignored), seeded from the shipped files and
 # the malformed-input corpus; crashes are written there as crash-* and make this script fail.
+# (-timeout=30: on a loaded machine a slow unit is not a hang; rerun the artifact to check.)
 set -eu
 if [ $# -ne 2 ]; then
     echo "usage: $0 gpu|profile|scenario|plan SECONDS" >&2
@@ -29,5 +30,5 @@ case $target in
     plan)     seed "$root"/fuzz/seeds/plan/*.json ;;
 esac
 # Profiles are ~40 kB; allow inputs of that size.
-exec "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+exec "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=30 \
     -rss_limit_mb=2048 -artifact_prefix="$corpus/" -print_final_stats=1 "$corpus"

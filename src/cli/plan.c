@@ -395,10 +395,10 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
 static void print_stats(const js_plan *p)
 {
     fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
-                    "cols (%d integer), %d of %d configurations after pruning\n",
+                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs\n",
             p->system, p->status, p->stats.seconds, p->stats.cpu_seconds, p->stats.nodes, p->stats.solves,
             p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
-            p->stats.configs_raw);
+            p->stats.configs_raw, p->slices_used, p->gpus_used);
 }
 
 static int infeasible_json(const plan_opts *o, const js_diag *d)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jigsaw/dag.h"
 #include "jigsaw/jsonio.h"
 
 void js_plan_init(js_plan *p)
@@ -90,6 +91,24 @@ static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, b
     add_str(o, "name", a->name, ok);
     add_num(o, "rate", ap->rate, ok);
     add_num(o, "pas", ap->pas, ok);
+    js_path paths[JS_MAX_PATHS];
+    int np = js_dag_paths(a, paths, JS_MAX_PATHS);
+    cJSON *pj = add_arr(o, "paths", ok);
+    for (int k = 0; k < np && k < ap->npaths && pj; k++) {
+        cJSON *one = cJSON_CreateArray();
+        if (!one || !cJSON_AddItemToArray(pj, one)) {
+            cJSON_Delete(one);
+            *ok = false;
+            break;
+        }
+        for (int j = 0; j < paths[k].len; j++) {
+            cJSON *nm = cJSON_CreateString(a->tasks[paths[k].tasks[j]].name);
+            if (!nm || !cJSON_AddItemToArray(one, nm)) {
+                cJSON_Delete(nm);
+                *ok = false;
+            }
+        }
+    }
     cJSON *lat = add_arr(o, "latency_budget_ms", ok);
     for (int k = 0; k < ap->npaths && lat; k++) {
         cJSON *n = cJSON_CreateNumber(ap->path_latency_ms[k]);

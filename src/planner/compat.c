@@ -1,6 +1,4 @@
-/* Graph and GPU helpers the planner needs. Private (pl_ prefix) so that they never clash
- * with the core module's versions; they follow the contracts in dag.h, gpu.h, profile.h
- * and scenario.h. */
+/* Small graph and GPU helpers on top of the core dag and gpu modules. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,54 +14,6 @@ bool pl_is_source(const js_app *a, int t)
         if (a->sources[k] == t)
             return true;
     return false;
-}
-
-static int paths_from(const js_app *a, int t, js_path *cur, js_path *paths, int max_paths,
-                      int n)
-{
-    if (n < 0)
-        return n;
-    cur->tasks[cur->len++] = t;
-    bool sink = true;
-    for (int e = 0; e < a->nedges && n >= 0; e++) {
-        if (a->edges[e].from != t)
-            continue;
-        sink = false;
-        n = paths_from(a, a->edges[e].to, cur, paths, max_paths, n);
-    }
-    if (sink && n >= 0) {
-        if (n >= max_paths)
-            n = -1;
-        else
-            paths[n++] = *cur;
-    }
-    cur->len--;
-    return n;
-}
-
-int pl_paths(const js_app *a, js_path *paths, int max_paths)
-{
-    js_path cur;
-    int n = 0;
-    cur.len = 0;
-    for (int t = 0; t < a->ntasks && n >= 0; t++)
-        if (pl_is_source(a, t))
-            n = paths_from(a, t, &cur, paths, max_paths, n);
-    return n;
-}
-
-void pl_items_per_request(const js_app *a, const int *order, const int *variant,
-                          double *items)
-{
-    for (int t = 0; t < a->ntasks; t++)
-        items[t] = pl_is_source(a, t) ? 1.0 : 0.0;
-    for (int k = 0; k < a->ntasks; k++) {
-        int t = order[k];
-        for (int e = 0; e < a->nedges; e++)
-            if (a->edges[e].to == t)
-                items[t] += items[a->edges[e].from] *
-                            js_edge_fanout(&a->edges[e], variant ? variant[a->edges[e].from] : -1);
-    }
 }
 
 static bool counts_le(const js_gpu_layout *a, const js_gpu_layout *b, int np)

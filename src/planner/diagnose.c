@@ -90,7 +90,7 @@ typedef struct joint_best {
 static double heaviest_path(const pl_app *pa, const double *w, js_path *which)
 {
     js_path paths[JS_MAX_PATHS];
-    int np = pl_paths(pa->a, paths, JS_MAX_PATHS);
+    int np = js_dag_paths(pa->a, paths, JS_MAX_PATHS);
     double worst = 0.0;
     for (int k = 0; k < np; k++) {
         double sum = 0.0;

@@ -98,12 +98,8 @@ double pl_slices_lower_bound(const pl_model *m);
 /* place.c: GPU-by-GPU placement from per-layout GPU counts and per-config counts. */
 int pl_place(const pl_model *m, const int *y_layout, js_plan *p, js_diag *d);
 
-/* compat.c: graph helpers (private until the core dag module provides them with several
- * entry tasks) and the packing-relevant layouts. */
+/* compat.c: entry-task test and the packing-relevant layouts. */
 bool pl_is_source(const js_app *a, int t);
-int pl_paths(const js_app *a, js_path *paths, int max_paths);
-void pl_items_per_request(const js_app *a, const int *order, const int *variant,
-                          double *items);
 int pl_enumerate_layouts(const js_gpu_type *g, js_gpu_layout **out, int *n);
 
 #endif

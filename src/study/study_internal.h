@@ -23,6 +23,10 @@ typedef struct cmp_app {
     bool trace_done[CMP_NTRACE_SYSTEMS];
     char run_err[CMP_NTRACE_SYSTEMS][JS_DIAG_MSG_MAX];
     js_controller_result trace[CMP_NTRACE_SYSTEMS];
+    /* A+S+T over 1%: the settings tried and what they gave */
+    int nremedies;
+    char remedy[2][96];
+    double remedy_violation[2], remedy_share[2];
     /* tail check on the small cluster */
     int ntail;
     js_tail_row tail[JS_NSYSTEMS];

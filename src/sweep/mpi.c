@@ -71,6 +71,19 @@ static void sleep_briefly(void)
     nanosleep(&ts, NULL);
 }
 
+/* Wait for a request without spinning: Open MPI's blocking calls busy-poll (and with
+ * --oversubscribe spin on sched_yield), burning the core a computing thread needs. */
+static void wait_polling(MPI_Request *req)
+{
+    for (;;) {
+        int done = 0;
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        sleep_briefly();
+    }
+}
+
 static int run_master(const js_sweep *sw, const js_sweep_evaluator *ev,
                       const js_sweep_options *opts, int size, js_diag *d)
 {
@@ -163,7 +176,9 @@ static void run_worker(const js_sweep *sw, const js_sweep_evaluator *ev)
     for (;;) {
         MPI_Send(msg, len, MPI_CHAR, 0, TAG_MSG, MPI_COMM_WORLD);
         long i = -1;
-        MPI_Recv(&i, 1, MPI_LONG, 0, TAG_WORK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Request req;
+        MPI_Irecv(&i, 1, MPI_LONG, 0, TAG_WORK, MPI_COMM_WORLD, &req);
+        wait_polling(&req);
         if (i < 0)
             break;
         js_sweep_eval_message(sw, ev, checksum, i, msg, sizeof msg);
@@ -224,8 +239,11 @@ int js_sweep_run_mpi(const js_sweep *sw,
         } else {
             run_worker(sw, &ev);
         }
-        /* Every rank exits with the master's verdict. */
-        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        /* Every rank exits with the master's verdict (waiting without spinning while
+         * rank 0 finishes its last point). */
+        MPI_Request req;
+        MPI_Ibcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD, &req);
+        wait_polling(&req);
     }
     js_sweep_evaluator_destroy(&ev);
     MPI_Finalize();

@@ -3,7 +3,9 @@
 #include <criterion/criterion.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include "brute.h"
@@ -366,7 +368,7 @@ Test(paper_apps, every_system_verifies, .timeout = 240)
             js_plan_request r;
             js_plan_request_init(&r);
             r.features = js_systems[i];
-            r.time_limit_s = 30;
+            r.time_limit_s = 10; /* a wall-clock limit: loaded CI machines stay bounded */
             js_plan p;
             js_diag d;
             js_diag_init(&d);
@@ -387,4 +389,49 @@ Test(paper_apps, every_system_verifies, .timeout = 240)
         }
         js_scenario_free(&s);
     }
+}
+
+/* ---- the command line ---- */
+
+static int run_cli(const char *args, char *out, size_t outsz)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s plan %s 2>&1", JS_JIGSAW_EXE, args);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(out, 1, outsz - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(cli, formats_and_exit_codes, .timeout = 120)
+{
+    static char out[1 << 16];
+    char args[1024];
+    snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json --system S --format csv",
+             JS_SOURCE_ROOT);
+    cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strncmp(out, "node,gpu,task,variant,mig_start,mig_size,batch,mps_workers,app\n",
+                      60) == 0, "%s", out);
+    snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S --format mig-parted",
+             JS_SOURCE_ROOT);
+    cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "version: v1") && strstr(out, "mig-configs:") &&
+              strstr(out, "jigsaw-node-0:") && strstr(out, "mig-enabled: true"), "%s", out);
+    snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S --json", JS_SOURCE_ROOT);
+    cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert_eq(cJSON_GetObjectItem(j, "slices_used")->valueint, 10);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "status")->valuestring, "optimal");
+    cJSON_Delete(j);
+    snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S --gpus 1", JS_SOURCE_ROOT);
+    cr_assert_eq(run_cli(args, out, sizeof out), JS_EXIT_INFEASIBLE, "%s", out);
+    cr_assert(strstr(out, "cluster has 1") != NULL, "%s", out);
+    snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s Q", JS_SOURCE_ROOT);
+    cr_assert_eq(run_cli(args, out, sizeof out), JS_EXIT_USAGE, "%s", out);
+    cr_assert_eq(run_cli("--help", out, sizeof out), 0);
+    cr_assert(strstr(out, "--max-demand") != NULL);
+    cr_assert_eq(run_cli("/nonexistent/x.json", out, sizeof out), JS_EXIT_NOINPUT, "%s", out);
 }
