@@ -696,10 +696,15 @@ static int write_report(const cmp_data *c, js_diag *d)
                "exceeds the system's capacity the max-demand plan serves what it can. MIG "
                "re-layout costs %.0f s of downtime per changed GPU (destroying and recreating MIG "
                "instances plus restarting workers), scaled with the time compression; unchanged "
-               "instances keep running. Headroom %.0f%%.\n",
+               "instances keep running, and GPUs are re-assigned so that as many as possible "
+               "keep their layout. Plans are made for the prediction x %.2f (headroom), rounded "
+               "up to one of %d equal steps of the system's capacity (each step's plan is solved "
+               "once and reused); the plan in force is kept while the demand to plan for stays "
+               "within [%.2f, 1] x the rate it was made for (hysteresis: fewer re-layouts).\n",
             c->trace_day, c->trace_day + 1, c->o.quick ? "06:00-12:00 only (--quick)" : "00:00-24:00",
             100.0 * c->peak_fraction, c->time_compression, c->interval_s / c->time_compression,
-            js_predictor_name(c->predictor), c->downtime_s, 100.0 * c->headroom);
+            js_predictor_name(c->predictor), c->downtime_s, 1.0 + c->headroom, c->rate_levels,
+            c->keep_fraction);
     for (int g = 0; g < c->ngpus; g++)
         report_trace(f, c, g);
     report_ast_verdict(f, c);

@@ -66,16 +66,20 @@ Test(compare_quick, orderings_and_files, .timeout = 600)
             const char *name = js_system_name(js_systems[i]);
             cr_assert(ast >= TOL * scale_of(st, name), "%s: %s beats A+S+T", app, name);
         }
-        for (int i = 0; i < JS_NSYSTEMS; i++)
-            for (int j = 0; j < JS_NSYSTEMS; j++) {
-                unsigned with = js_systems[i], without = js_systems[j];
-                if (!(with & JS_FEAT_S) || (without & JS_FEAT_S))
-                    continue;
-                double a = scale_of(st, js_system_name(with));
-                double b = scale_of(st, js_system_name(without));
-                cr_assert(a >= TOL * b, "%s: %s (%g) < %s (%g) although it has S", app,
-                          js_system_name(with), a, js_system_name(without), b);
-            }
+        /* S only adds options: every system with S serves at least what the same system
+         * without S serves. (The paper's stronger claim, that every S system beats every
+         * system without S, e.g. S >= A, depends on the profiles; REPORT.md states whether
+         * it holds for ours, and the ordering section is checked below.) */
+        for (int i = 0; i < JS_NSYSTEMS; i++) {
+            unsigned with = js_systems[i];
+            if (!(with & JS_FEAT_S))
+                continue;
+            unsigned without = with & ~(unsigned)JS_FEAT_S;
+            double a = scale_of(st, js_system_name(with));
+            double b = scale_of(st, js_system_name(without));
+            cr_assert(a >= TOL * b, "%s: %s (%g) < %s (%g)", app, js_system_name(with), a,
+                      js_system_name(without), b);
+        }
         if (strcmp(app, "social-media") == 0) {
             /* Depth 1: graph-aware budgeting has nothing to re-split. */
             for (int i = 0; i < JS_NSYSTEMS; i++) {
@@ -99,5 +103,17 @@ Test(compare_quick, orderings_and_files, .timeout = 600)
         cr_assert_eq(stat(p, &sb), 0, "missing %s", p);
         cr_assert(sb.st_size > 0, "empty %s", p);
     }
+    char rp[256];
+    snprintf(rp, sizeof rp, "%s/REPORT.md", outdir);
+    FILE *f = fopen(rp, "r");
+    cr_assert_not_null(f);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    cr_assert_not_null(strstr(text, "every system with S >= every system without S"));
+    cr_assert_not_null(strstr(text, "21.60x"), "the paper's A+S+T gain is beside ours");
+    cr_assert_not_null(strstr(text, "11.30x"), "the paper's A+S+T / A+T is beside ours");
+    cr_assert_not_null(strstr(text, "43.3% of slices"), "the paper's trace figures too");
     cJSON_Delete(capacity);
 }
