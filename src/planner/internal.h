@@ -95,6 +95,18 @@ int pl_diagnose_slos(const pl_model *m, js_diag *d);
 /* Lower bound on compute slices any plan needs, by per-task best throughput per slice. */
 double pl_slices_lower_bound(const pl_model *m);
 
+/* combos.c: variant combinations (one variant per task of every application) that can
+ * meet the PAS floor and, ignoring capacity, the latency rule. */
+typedef struct pl_combos {
+    int n;          /* combinations */
+    int width;      /* ints per combination: the apps' task counts summed, in app order */
+    int *var;       /* n x width variant indices */
+    double *logpas; /* sum over the applications of log PAS */
+} pl_combos;
+/* 0 ok; 1 more than `cap` combinations (out empty); -1 out of memory. */
+int pl_combos_enumerate(const pl_model *m, int cap, pl_combos *out);
+void pl_combos_free(pl_combos *c);
+
 /* place.c: GPU-by-GPU placement from per-layout GPU counts and per-config counts. */
 int pl_place(const pl_model *m, const int *y_layout, js_plan *p, js_diag *d);
 

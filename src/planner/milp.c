@@ -527,6 +527,14 @@ static void solve_from(lp_build *b, const js_plan_request *r, double deadline, d
     parm.br_tech = GLP_BR_PCH;
     parm.bt_tech = GLP_BT_BLB;
     parm.mip_gap = mip_gap;
+    if (getenv("PL_NOGMI")) parm.gmi_cuts = GLP_OFF;
+    if (getenv("PL_NOMIR")) parm.mir_cuts = GLP_OFF;
+    if (getenv("PL_NOCOV")) parm.cov_cuts = GLP_OFF;
+    if (getenv("PL_NOCLQ")) parm.clq_cuts = GLP_OFF;
+    if (getenv("PL_BR")) parm.br_tech = atoi(getenv("PL_BR"));
+    if (getenv("PL_BT")) parm.bt_tech = atoi(getenv("PL_BT"));
+    if (getenv("PL_FP")) parm.fp_heur = GLP_ON;
+    if (getenv("PL_PS")) parm.ps_heur = GLP_ON;
     parm.cb_func = ios_callback;
     parm.cb_info = &cb;
     double t0 = now_s();
@@ -868,6 +876,299 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
     free(x0);
 }
 
+/* ---- Solving variant combination by combination (see combos.c) ---- */
+
+#define PL_MAX_COMBOS 4096
+
+/* Fix the variables of one combination: z to 0/1 and the instance counts of the other
+ * variants' configurations to 0. var == NULL restores the joint problem. */
+static void apply_combo(const pl_model *m, lp_build *b, const int *var)
+{
+    int off = 0;
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            const pl_task *pt = &pa->t[t];
+            int pick = var ? var[off + t] : -1;
+            for (int v = 0; v < pa->a->tasks[t].nvariants; v++) {
+                if (!pt->col_z[v])
+                    continue;
+                if (var)
+                    glp_set_col_bnds(b->lp, pt->col_z[v], GLP_FX, v == pick, v == pick);
+                else if (pt->nallowed == 1)
+                    glp_set_col_bnds(b->lp, pt->col_z[v], GLP_FX, 1.0, 1.0);
+                else
+                    glp_set_col_bnds(b->lp, pt->col_z[v], GLP_DB, 0.0, 1.0);
+            }
+            for (int c = 0; c < pt->ncfg; c++) {
+                const pl_cfg *cf = &pt->cfg[c];
+                if ((var && cf->variant != pick) || cf->maxn <= 0)
+                    glp_set_col_bnds(b->lp, cf->col_n, GLP_FX, 0.0, 0.0);
+                else
+                    glp_set_col_bnds(b->lp, cf->col_n, GLP_DB, 0.0, (double)cf->maxn);
+            }
+        }
+        off += pa->a->ntasks;
+    }
+}
+
+/* LP relaxation value with the current objective: NAN when the LP is infeasible. */
+static double lp_relaxation(lp_build *b, const js_plan_request *r)
+{
+    glp_smcp sp;
+    glp_init_smcp(&sp);
+    sp.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+    sp.presolve = GLP_OFF;
+    sp.meth = GLP_DUALP;
+    int old_term = glp_term_out(r->verbose ? GLP_ON : GLP_OFF);
+    int ret = glp_simplex(b->lp, &sp);
+    if (ret == 0 && glp_get_status(b->lp) == GLP_NOFEAS) {
+        glp_term_out(old_term);
+        return NAN;
+    }
+    glp_term_out(old_term);
+    if (ret == GLP_ENOPFS || ret == GLP_ENODFS)
+        return NAN;
+    if (ret != 0 || glp_get_status(b->lp) != GLP_OPT) {
+        /* Solver trouble: no bound, never pruned. */
+        return glp_get_obj_dir(b->lp) == GLP_MIN ? -INFINITY : INFINITY;
+    }
+    return glp_get_obj_val(b->lp);
+}
+
+typedef struct combo_key {
+    int idx;
+    double bound;   /* LP bound (min: rounded up; max: as is) */
+    double logpas;
+} combo_key;
+
+static int cmp_key_min(const void *x, const void *y)
+{
+    const combo_key *a = x, *b = y;
+    if (a->bound != b->bound)
+        return a->bound < b->bound ? -1 : 1;
+    if (a->logpas != b->logpas)
+        return a->logpas > b->logpas ? -1 : 1;
+    return a->idx - b->idx;
+}
+
+static int cmp_key_max(const void *x, const void *y)
+{
+    const combo_key *a = x, *b = y;
+    if (a->bound != b->bound)
+        return a->bound > b->bound ? -1 : 1;
+    if (a->logpas != b->logpas)
+        return a->logpas > b->logpas ? -1 : 1;
+    return a->idx - b->idx;
+}
+
+/* LP bounds of every combination with the current objective; infeasible ones dropped.
+ * Returns the number kept in keys (sorted best bound first), -1 out of memory. */
+static int combo_bounds(const pl_model *m, lp_build *b, const pl_combos *cb,
+                        const js_plan_request *r, bool minimise, combo_key **keys_out)
+{
+    combo_key *keys = calloc((size_t)cb->n + 1, sizeof *keys);
+    if (!keys)
+        return -1;
+    int nk = 0;
+    for (int k = 0; k < cb->n; k++) {
+        apply_combo(m, b, cb->var + (size_t)k * (size_t)cb->width);
+        double v = lp_relaxation(b, r);
+        if (isnan(v))
+            continue;
+        keys[nk].idx = k;
+        keys[nk].bound = minimise && isfinite(v) ? ceil(v - 1e-6) : v;
+        keys[nk].logpas = cb->logpas[k];
+        nk++;
+    }
+    qsort(keys, (size_t)nk, sizeof *keys, minimise ? cmp_key_min : cmp_key_max);
+    *keys_out = keys;
+    return nk;
+}
+
+static bool past(double deadline)
+{
+    return deadline > 0.0 && now_s() >= deadline;
+}
+
+typedef struct combo_best {
+    double slices;     /* INFINITY: none yet */
+    double logpas;
+    int idx;           /* combination (index into the pl_combos) */
+    double *x;         /* its solution, 1-based column values */
+    double bound;      /* proven lower bound on the optimum (min slices) */
+    bool complete;     /* every combination resolved */
+} combo_best;
+
+/* Minimum slices, then highest PAS, over all combinations. */
+static int combos_min_slices(const pl_model *m, lp_build *b, const pl_combos *cb,
+                             const js_plan_request *r, double deadline, js_plan *out,
+                             combo_best *best, combo_key **keys_out, int *nkeys)
+{
+    combo_key *keys = NULL;
+    best->slices = INFINITY;
+    best->logpas = -INFINITY;
+    best->idx = -1;
+    best->x = NULL;
+    best->bound = INFINITY;
+    best->complete = true;
+    objective_from_row(b, b->row_slices, GLP_MIN);
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
+    double dbg0 = cpu_s();
+    int nk = combo_bounds(m, b, cb, r, true, &keys);
+    if (nk < 0)
+        return -1;
+    if (getenv("PL_DEBUG")) fprintf(stderr, "DBG combos %d kept %d lp %.3f s\n", cb->n, nk, cpu_s() - dbg0);
+    for (int q = 0; q < nk; q++) {
+        const combo_key *ck = &keys[q];
+        if (ck->bound > best->slices)
+            break;
+        bool better_pas = ck->logpas > best->logpas + PL_LOG_EPS;
+        if (ck->bound == best->slices && !better_pas)
+            continue;
+        if (past(deadline)) {
+            best->complete = false;
+            best->bound = fmin(best->bound, ck->bound);
+            continue;
+        }
+        apply_combo(m, b, cb->var + (size_t)ck->idx * (size_t)cb->width);
+        if (isfinite(best->slices))
+            glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0,
+                             better_pas ? best->slices + 0.5 : best->slices - 0.5);
+        solve_info si;
+        double dbg1 = cpu_s();
+        solve(b, r, deadline, 0.0, &si);
+        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG combo %d lb %g pas %g -> st %d ret %d obj %g nodes %d %.3f s\n", ck->idx, ck->bound, ck->logpas, si.status, si.ret, si.obj, si.nodes, cpu_s() - dbg1);
+        note_stage(out, &si, 1);
+        bool proven = si.status == GLP_OPT && si.ret == 0;
+        if (!proven && si.status != GLP_NOFEAS && si.ret != GLP_ENOPFS) {
+            best->complete = false;
+            best->bound = fmin(best->bound, isnan(si.bound) ? ck->bound
+                                                           : fmax(ck->bound, ceil(si.bound - 1e-6)));
+        }
+        if (!has_solution(&si))
+            continue;
+        double obj = round(si.obj);
+        if (obj < best->slices || (obj == best->slices && better_pas)) {
+            double *x = incumbent(b->lp);
+            if (!x) {
+                free(keys);
+                return -1;
+            }
+            free(best->x);
+            best->x = x;
+            best->slices = obj;
+            best->logpas = ck->logpas;
+            best->idx = ck->idx;
+        }
+    }
+    best->bound = fmin(best->bound, best->slices);
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
+    *keys_out = keys;
+    *nkeys = nk;
+    return 0;
+}
+
+/* Read a stored solution vector into the model (nsol, vsol) and y. */
+static void read_solution_x(pl_model *m, lp_build *b, const double *x, int *y)
+{
+    for (int i = 0; i < m->napps; i++) {
+        pl_app *pa = &m->apps[i];
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            pl_task *pt = &pa->t[t];
+            double hi = -1.0;
+            pt->vsol = -1;
+            for (int v = 0; v < pa->a->tasks[t].nvariants; v++)
+                if (pt->col_z[v] && x[pt->col_z[v]] > hi) {
+                    hi = x[pt->col_z[v]];
+                    pt->vsol = v;
+                }
+            for (int c = 0; c < pt->ncfg; c++)
+                pt->cfg[c].nsol = (int)lround(x[pt->cfg[c].col_n]);
+        }
+    }
+    for (int l = 0; l < m->nlayouts; l++)
+        y[l] = (int)lround(x[b->col_y0 + l]);
+}
+
+/* Tie-break 3 over the combinations with the optimal slices and PAS: fewest GPUs. */
+static void combos_fewest_gpus(pl_model *m, lp_build *b, const pl_combos *cb,
+                               const combo_key *keys, int nk, const js_plan_request *r,
+                               double deadline, combo_best *best, int *y, js_plan *out)
+{
+    int lb = (int)ceil(best->slices / m->g->compute_slices - 1e-9);
+    read_solution_x(m, b, best->x, y);
+    int gbest = gpus_after_placement(m, y);
+    if (gbest <= lb || !best->complete)
+        return;
+    int *y2 = calloc((size_t)m->nlayouts + 1, sizeof *y2);
+    if (!y2)
+        return;
+    objective_from_row(b, b->row_gpus, GLP_MIN);
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0, best->slices + 0.5);
+    for (int q = 0; q < nk && gbest > lb; q++) {
+        const combo_key *ck = &keys[q];
+        if (ck->bound > best->slices || fabs(ck->logpas - best->logpas) > PL_LOG_EPS)
+            continue;
+        apply_combo(m, b, cb->var + (size_t)ck->idx * (size_t)cb->width);
+        glp_set_row_bnds(b->lp, b->row_gpus, GLP_UP, 0.0, (double)gbest - 0.5);
+        solve_info si;
+        double dbg1 = cpu_s();
+        solve(b, r, deadline, 0.0, &si);
+        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG gpus combo %d lb %d ub %d -> st %d ret %d obj %g nodes %d %.3f s\n", ck->idx, lb, gbest, si.status, si.ret, si.obj, si.nodes, cpu_s() - dbg1);
+        note_stage(out, &si, 3);
+        if (!has_solution(&si))
+            continue;
+        double *x = incumbent(b->lp);
+        if (!x)
+            break;
+        read_solution_x(m, b, x, y2);
+        int g = gpus_after_placement(m, y2);
+        if (g < gbest) {
+            gbest = g;
+            free(best->x);
+            best->x = x;
+            best->idx = ck->idx;
+        } else {
+            free(x);
+        }
+    }
+    glp_set_row_bnds(b->lp, b->row_gpus, GLP_UP, 0.0, (double)m->gpus);
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
+    read_solution_x(m, b, best->x, y);
+    free(y2);
+}
+
+/* Min-slices by combinations. Returns 0 with a solution in the model and y, 1 when no
+ * combination has a plan (status set in out), -1 out of memory. */
+static int min_slices_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
+                                const js_plan_request *r, double deadline, int *y, js_plan *out)
+{
+    combo_best best;
+    combo_key *keys = NULL;
+    int nk = 0;
+    if (combos_min_slices(m, b, cb, r, deadline, out, &best, &keys, &nk) != 0) {
+        free(best.x);
+        return -1;
+    }
+    if (!best.x) {
+        snprintf(out->status, sizeof out->status, "%s",
+                 best.complete ? "infeasible" : "time-limit");
+        free(keys);
+        return 1;
+    }
+    combos_fewest_gpus(m, b, cb, keys, nk, r, deadline, &best, y, out);
+    out->objective = best.slices;
+    out->bound = best.bound;
+    out->gap = best.slices > 0 ? (best.slices - best.bound) / best.slices : 0.0;
+    snprintf(out->status, sizeof out->status, "%s", best.complete ? "optimal" : "feasible");
+    if (best.complete)
+        out->gap = 0.0, out->bound = best.slices;
+    free(best.x);
+    free(keys);
+    return 0;
+}
+
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
@@ -889,8 +1190,32 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
     if (rc == 0 && !(y = calloc((size_t)m.nlayouts + 1, sizeof *y)))
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    pl_combos cmb = {0};
+    int crc = 1;
     if (rc == 0) {
         model_stats(&m, &b, out);
+        crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
+        if (crc < 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    if (rc == 0 && crc == 0) {
+        /* Combination by combination: smaller, tighter MILPs; exact (see combos.c). */
+        int k = min_slices_by_combos(&m, &b, &cmb, r, deadline, y, out);
+        if (k < 0) {
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        } else if (k == 1 && strcmp(out->status, "infeasible") == 0) {
+            apply_combo(&m, &b, NULL);
+            rc = capacity_reason(&m, s, r, d);
+        } else if (k == 1) {
+            rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
+                             "no plan found within the time limit of %g s", r->time_limit_s);
+        } else {
+            rc = fill_plan(&m, y, out, d);
+            out->feasible = rc == 0;
+        }
+    }
+    pl_combos_free(&cmb);
+    if (rc == 0 && crc != 0) {
         objective_from_row(&b, b.row_slices, GLP_MIN);
         solve(&b, r, deadline, 0.0, &si);
         note_stage(out, &si, 1);
@@ -904,7 +1229,7 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
                                  r->time_limit_s, si.ret);
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && crc != 0) {
         double slices = round(si.obj);
         out->objective = slices;
         out->bound = isnan(si.bound) ? NAN : ceil(si.bound - 1e-6);
