@@ -143,8 +143,8 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
 #define JS_DEFAULT_RELAYOUT_DOWNTIME_S 5.0
 /* Default headroom and hysteresis of the controller (see js_controller_opts and the
  * trace-driven study in results/REPORT.md for how they were chosen). */
-#define JS_DEFAULT_HEADROOM 0.2
-#define JS_DEFAULT_KEEP_FRACTION 0.75
+#define JS_DEFAULT_HEADROOM 0.4
+#define JS_DEFAULT_KEEP_FRACTION 0.5
 #define JS_DEFAULT_RATE_LEVELS 20
 
 typedef struct js_controller_opts {
@@ -255,6 +255,10 @@ typedef struct js_tail_row {
     double safe_violation, safe_p99_ms;
     double max_scale, safe_max_scale; /* max demand with the rule / the tail-safe factor */
     double capacity_cost;   /* 1 - safe_max_scale / max_scale */
+    bool safe_reached;      /* the safe factor met the target (else: best tried) */
+    /* Spare capacity instead: the plan for rate x (1 + headroom) simulated at the rate
+     * (NAN when not under-provisioned or when that plan does not fit). */
+    double headroom, headroom_violation, headroom_p99_ms;
 } js_tail_row;
 
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,

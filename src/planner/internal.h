@@ -49,6 +49,11 @@ typedef struct pl_task {
     int col_z[JS_MAX_VARIANTS];
     int col_w[JS_MAX_VARIANTS];
     int col_d, col_l, col_e;
+    int nlev;              /* latency levels (distinct statistics) of the MILP, ascending */
+    double *lev;
+    int *col_lev;          /* binary "L >= lev[k]" columns */
+    int row_lb;            /* row "task slices >= knapsack bound" (0 = none); per
+                              combination its coefficients are rewritten (milp.c) */
     int vsol;              /* chosen variant in the solution */
 } pl_task;
 

@@ -32,6 +32,8 @@ typedef struct lp_build {
     int *ind;
     double *val;
     int cap;
+    bool stop_at_first; /* feasibility test: stop at the first integer solution */
+    bool per_combo;     /* rows are rewritten per combination: skip the joint bounds */
 } lp_build;
 
 typedef struct solve_info {
@@ -223,10 +225,15 @@ static int build_levels(const pl_model *m, pl_app *pa, int t, lp_build *b, doubl
     }
     /* Slices of the task >= LB(top level): LB_1 - sum_{k>=2} (LB_{k-1} - LB_k) b_k. */
     int *lb = max_demand || rc ? NULL : malloc(((size_t)nl + 1) * sizeof *lb);
-    bool ok = lb != NULL;
+    bool ok = lb != NULL && !b->per_combo;
     for (int i = 0; i < nl && ok; i++) {
         lb[i] = task_slices_bound(m, pa, t, lev[i]);
         ok = lb[i] > 0;
+    }
+    if (!ok && lb && rc == 0) { /* an empty row, rewritten per variant combination */
+        for (int i = 0; i < nl; i++)
+            lb[i] = 0;
+        ok = true;
     }
     if (ok) {
         n = row_begin(b);
@@ -238,11 +245,14 @@ static int build_levels(const pl_model *m, pl_app *pa, int t, lp_build *b, doubl
         if (n < 0)
             rc = -1;
         else
-            row_end(b, n, GLP_LO, (double)lb[0], 0.0);
+            pt->row_lb = row_end(b, n, GLP_LO, (double)lb[0], 0.0);
     }
     free(lb);
-    free(lev);
-    free(col);
+    free(pt->lev);
+    free(pt->col_lev);
+    pt->lev = lev;
+    pt->col_lev = col;
+    pt->nlev = nl;
     return rc;
 }
 
@@ -287,6 +297,8 @@ static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t, bo
             row_end(b, n, GLP_UP, 0.0, 0.0);
         }
     }
+    pt->row_lb = 0;
+    pt->nlev = 0;
     pt->col_l = pt->need_u ? add_col(lp, GLP_CV, 0.0, pt->budget_ms) : 0;
     pt->col_e = pt->need_u ? add_col(lp, GLP_CV, 0.0, pa->bound_ms) : 0;
     double thrmax = 0.0;
@@ -317,12 +329,12 @@ static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t, bo
         TERM(pt->cfg[c].col_n, pt->cfg[c].thr);
     TERM(pt->col_d, -1.0);
     row_end(b, n, GLP_LO, 0.0, 0.0);
-    int cut = max_demand || pt->need_u ? 0 : task_slices_bound(m, pa, t, INFINITY);
-    if (cut > 0) {
+    int cut = max_demand || pt->need_u || b->per_combo ? 0 : task_slices_bound(m, pa, t, INFINITY);
+    if (!max_demand && !pt->need_u) { /* rewritten per variant combination */
         n = row_begin(b);
         for (int c = 0; c < pt->ncfg; c++)
             TERM(pt->cfg[c].col_n, (double)pt->cfg[c].slices);
-        row_end(b, n, GLP_LO, (double)cut, 0.0);
+        pt->row_lb = row_end(b, n, GLP_LO, (double)(cut > 0 ? cut : 0), 0.0);
     }
     return 0;
 }
@@ -472,6 +484,7 @@ typedef struct cb_data {
     bool have_bound;
     const double *x0;   /* known feasible solution (1-based), offered once */
     bool offered;
+    bool stop_at_first;
 } cb_data;
 
 static void ios_callback(glp_tree *tree, void *info)
@@ -480,6 +493,8 @@ static void ios_callback(glp_tree *tree, void *info)
     int a_cnt, n_cnt, t_cnt;
     glp_ios_tree_size(tree, &a_cnt, &n_cnt, &t_cnt);
     cb->nodes = t_cnt;
+    if (glp_ios_reason(tree) == GLP_IBINGO && cb->stop_at_first)
+        glp_ios_terminate(tree);
     if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
         cb->offered = true;
         glp_ios_heur_sol(tree, cb->x0);
@@ -516,7 +531,7 @@ static void solve_from(lp_build *b, const js_plan_request *r, double deadline, d
                        const double *x0, solve_info *si)
 {
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false, x0, false};
+    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -912,6 +927,89 @@ static void apply_combo(const pl_model *m, lp_build *b, const int *var)
     }
 }
 
+/* Min-slices only, after apply_combo: with the variants fixed, each task's demand is
+ * exact, so rewrite its knapsack row (fewest slices reaching that demand, per latency
+ * level) and bound each count by the instances that demand can use (a plan with no
+ * redundant instance, which every minimum-slices plan is, never has more). */
+static int combo_cuts(const pl_model *m, lp_build *b, const int *var)
+{
+    int off = 0;
+    int max_slices = m->gpus * m->g->compute_slices;
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        double items[JS_MAX_TASKS];
+        js_dag_items_per_request(pa->a, var + off, items);
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            const pl_task *pt = &pa->t[t];
+            int v = var[off + t];
+            double dem = pa->rate * m->scale * items[t];
+            for (int c = 0; c < pt->ncfg; c++) {
+                const pl_cfg *cf = &pt->cfg[c];
+                if (cf->variant != v || cf->maxn <= 0)
+                    continue;
+                double need = dem > 0.0 ? ceil(dem / cf->thr * (1.0 - 1e-12)) : 0.0;
+                double ub = fmin((double)cf->maxn, need);
+                glp_set_col_bnds(b->lp, cf->col_n, ub > 0.0 ? GLP_DB : GLP_FX, 0.0, ub);
+            }
+            if (!pt->row_lb)
+                continue;
+            int len = 0;
+            int *ind = malloc(((size_t)pt->ncfg + (size_t)pt->nlev + 2) * sizeof *ind);
+            double *val = malloc(((size_t)pt->ncfg + (size_t)pt->nlev + 2) * sizeof *val);
+            if (!ind || !val) {
+                free(ind);
+                free(val);
+                return -1;
+            }
+            for (int c = 0; c < pt->ncfg; c++) {
+                ind[++len] = pt->cfg[c].col_n;
+                val[len] = (double)pt->cfg[c].slices;
+            }
+            double rhs;
+            if (pt->nlev > 0) {
+                int prev = knapsack_min_slices(pt, v, pt->lev[0], dem, max_slices);
+                rhs = prev;
+                for (int k = 1; k < pt->nlev; k++) {
+                    int cur = knapsack_min_slices(pt, v, pt->lev[k], dem, max_slices);
+                    if (cur != prev) {
+                        ind[++len] = pt->col_lev[k];
+                        val[len] = (double)(prev - cur);
+                    }
+                    prev = cur;
+                }
+            } else {
+                rhs = knapsack_min_slices(pt, v, INFINITY, dem, max_slices);
+            }
+            glp_set_mat_row(b->lp, pt->row_lb, len, ind, val);
+            glp_set_row_bnds(b->lp, pt->row_lb, GLP_LO, rhs, 0.0);
+            free(ind);
+            free(val);
+        }
+        off += pa->a->ntasks;
+    }
+    return 0;
+}
+
+/* Min-slices lower bound of a combination: the sum over tasks of the fewest slices
+ * reaching the task's exact demand (packing and latency ignored). NAN: cannot fit. */
+static double knapsack_bound(const pl_model *m, const int *var)
+{
+    int off = 0;
+    int max_slices = m->gpus * m->g->compute_slices;
+    double sum = 0.0;
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        double items[JS_MAX_TASKS];
+        js_dag_items_per_request(pa->a, var + off, items);
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            double dem = pa->rate * m->scale * items[t];
+            sum += knapsack_min_slices(&pa->t[t], var[off + t], INFINITY, dem, max_slices);
+        }
+        off += pa->a->ntasks;
+    }
+    return sum > max_slices ? NAN : sum;
+}
+
 /* LP relaxation value with the current objective: NAN when the LP is infeasible. */
 static double lp_relaxation(lp_build *b, const js_plan_request *r)
 {
@@ -922,6 +1020,10 @@ static double lp_relaxation(lp_build *b, const js_plan_request *r)
     sp.meth = GLP_DUALP;
     int old_term = glp_term_out(r->verbose ? GLP_ON : GLP_OFF);
     int ret = glp_simplex(b->lp, &sp);
+    if (ret != 0) { /* rewritten rows can make the warm basis singular: start afresh */
+        glp_adv_basis(b->lp, 0);
+        ret = glp_simplex(b->lp, &sp);
+    }
     if (ret == 0 && glp_get_status(b->lp) == GLP_NOFEAS) {
         glp_term_out(old_term);
         return NAN;
@@ -929,6 +1031,7 @@ static double lp_relaxation(lp_build *b, const js_plan_request *r)
     glp_term_out(old_term);
     if (ret == GLP_ENOPFS || ret == GLP_ENODFS)
         return NAN;
+    if (getenv("PL_DEBUG") && (ret != 0 || glp_get_status(b->lp) != GLP_OPT)) fprintf(stderr, "DBG lp ret %d st %d\n", ret, glp_get_status(b->lp));
     if (ret != 0 || glp_get_status(b->lp) != GLP_OPT) {
         /* Solver trouble: no bound, never pruned. */
         return glp_get_obj_dir(b->lp) == GLP_MIN ? -INFINITY : INFINITY;
@@ -972,8 +1075,14 @@ static int combo_bounds(const pl_model *m, lp_build *b, const pl_combos *cb,
         return -1;
     int nk = 0;
     for (int k = 0; k < cb->n; k++) {
-        apply_combo(m, b, cb->var + (size_t)k * (size_t)cb->width);
-        double v = lp_relaxation(b, r);
+        const int *var = cb->var + (size_t)k * (size_t)cb->width;
+        double v;
+        if (minimise) {
+            v = knapsack_bound(m, var);
+        } else {
+            apply_combo(m, b, var);
+            v = lp_relaxation(b, r);
+        }
         if (isnan(v))
             continue;
         keys[nk].idx = k;
@@ -994,80 +1103,12 @@ static bool past(double deadline)
 typedef struct combo_best {
     double slices;     /* INFINITY: none yet */
     double logpas;
+    int gpus;          /* GPUs its placement occupies */
     int idx;           /* combination (index into the pl_combos) */
     double *x;         /* its solution, 1-based column values */
-    double bound;      /* proven lower bound on the optimum (min slices) */
+    double bound;      /* proven lower bound on the optimum slices */
     bool complete;     /* every combination resolved */
 } combo_best;
-
-/* Minimum slices, then highest PAS, over all combinations. */
-static int combos_min_slices(const pl_model *m, lp_build *b, const pl_combos *cb,
-                             const js_plan_request *r, double deadline, js_plan *out,
-                             combo_best *best, combo_key **keys_out, int *nkeys)
-{
-    combo_key *keys = NULL;
-    best->slices = INFINITY;
-    best->logpas = -INFINITY;
-    best->idx = -1;
-    best->x = NULL;
-    best->bound = INFINITY;
-    best->complete = true;
-    objective_from_row(b, b->row_slices, GLP_MIN);
-    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
-    double dbg0 = cpu_s();
-    int nk = combo_bounds(m, b, cb, r, true, &keys);
-    if (nk < 0)
-        return -1;
-    if (getenv("PL_DEBUG")) fprintf(stderr, "DBG combos %d kept %d lp %.3f s\n", cb->n, nk, cpu_s() - dbg0);
-    for (int q = 0; q < nk; q++) {
-        const combo_key *ck = &keys[q];
-        if (ck->bound > best->slices)
-            break;
-        bool better_pas = ck->logpas > best->logpas + PL_LOG_EPS;
-        if (ck->bound == best->slices && !better_pas)
-            continue;
-        if (past(deadline)) {
-            best->complete = false;
-            best->bound = fmin(best->bound, ck->bound);
-            continue;
-        }
-        apply_combo(m, b, cb->var + (size_t)ck->idx * (size_t)cb->width);
-        if (isfinite(best->slices))
-            glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0,
-                             better_pas ? best->slices + 0.5 : best->slices - 0.5);
-        solve_info si;
-        double dbg1 = cpu_s();
-        solve(b, r, deadline, 0.0, &si);
-        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG combo %d lb %g pas %g -> st %d ret %d obj %g nodes %d %.3f s\n", ck->idx, ck->bound, ck->logpas, si.status, si.ret, si.obj, si.nodes, cpu_s() - dbg1);
-        note_stage(out, &si, 1);
-        bool proven = si.status == GLP_OPT && si.ret == 0;
-        if (!proven && si.status != GLP_NOFEAS && si.ret != GLP_ENOPFS) {
-            best->complete = false;
-            best->bound = fmin(best->bound, isnan(si.bound) ? ck->bound
-                                                           : fmax(ck->bound, ceil(si.bound - 1e-6)));
-        }
-        if (!has_solution(&si))
-            continue;
-        double obj = round(si.obj);
-        if (obj < best->slices || (obj == best->slices && better_pas)) {
-            double *x = incumbent(b->lp);
-            if (!x) {
-                free(keys);
-                return -1;
-            }
-            free(best->x);
-            best->x = x;
-            best->slices = obj;
-            best->logpas = ck->logpas;
-            best->idx = ck->idx;
-        }
-    }
-    best->bound = fmin(best->bound, best->slices);
-    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
-    *keys_out = keys;
-    *nkeys = nk;
-    return 0;
-}
 
 /* Read a stored solution vector into the model (nsol, vsol) and y. */
 static void read_solution_x(pl_model *m, lp_build *b, const double *x, int *y)
@@ -1091,52 +1132,107 @@ static void read_solution_x(pl_model *m, lp_build *b, const double *x, int *y)
         y[l] = (int)lround(x[b->col_y0 + l]);
 }
 
-/* Tie-break 3 over the combinations with the optimal slices and PAS: fewest GPUs. */
-static void combos_fewest_gpus(pl_model *m, lp_build *b, const pl_combos *cb,
-                               const combo_key *keys, int nk, const js_plan_request *r,
-                               double deadline, combo_best *best, int *y, js_plan *out)
+/* Objective (GPUs + 1) x slices + GPUs: with the variants (so PAS) fixed, minimum slices
+ * and then fewest GPUs in one solve, with integer coefficients (GLPK rounds bounds). */
+static int set_lexicographic_objective(const pl_model *m, lp_build *b)
 {
-    int lb = (int)ceil(best->slices / m->g->compute_slices - 1e-9);
-    read_solution_x(m, b, best->x, y);
-    int gbest = gpus_after_placement(m, y);
-    if (gbest <= lb || !best->complete)
-        return;
-    int *y2 = calloc((size_t)m->nlayouts + 1, sizeof *y2);
-    if (!y2)
-        return;
-    objective_from_row(b, b->row_gpus, GLP_MIN);
-    glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0, best->slices + 0.5);
-    for (int q = 0; q < nk && gbest > lb; q++) {
+    if (objective_from_row(b, b->row_slices, GLP_MIN) != 0)
+        return -1;
+    double w = (double)m->gpus + 1.0;
+    int nc = glp_get_num_cols(b->lp);
+    for (int j = 1; j <= nc; j++) {
+        double c = glp_get_obj_coef(b->lp, j);
+        if (c != 0.0)
+            glp_set_obj_coef(b->lp, j, c * w);
+    }
+    for (int l = 0; l < m->nlayouts; l++)
+        glp_set_obj_coef(b->lp, b->col_y0 + l, 1.0);
+    return 0;
+}
+
+/* Minimum slices, then highest PAS, then fewest GPUs, over all combinations, best
+ * lower bound first; a combination is skipped only when its bound proves it cannot
+ * beat the incumbent in that order. */
+static int combos_min_slices(pl_model *m, lp_build *b, const pl_combos *cb,
+                             const js_plan_request *r, double deadline, int *y, js_plan *out,
+                             combo_best *best)
+{
+    combo_key *keys = NULL;
+    best->slices = INFINITY;
+    best->logpas = -INFINITY;
+    best->gpus = INT_MAX;
+    best->idx = -1;
+    best->x = NULL;
+    best->bound = INFINITY;
+    best->complete = true;
+    if (set_lexicographic_objective(m, b) != 0)
+        return -1;
+    glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
+    int nk = combo_bounds(m, b, cb, r, true, &keys);
+    if (nk < 0)
+        return -1;
+    int rc = 0;
+    for (int q = 0; q < nk && rc == 0; q++) {
         const combo_key *ck = &keys[q];
-        if (ck->bound > best->slices || fabs(ck->logpas - best->logpas) > PL_LOG_EPS)
+        if (ck->bound > best->slices)
+            break;
+        bool better_pas = ck->logpas > best->logpas + PL_LOG_EPS;
+        bool same_pas = !better_pas && ck->logpas >= best->logpas - PL_LOG_EPS;
+        if (ck->bound == best->slices && !better_pas && !same_pas)
             continue;
-        apply_combo(m, b, cb->var + (size_t)ck->idx * (size_t)cb->width);
-        glp_set_row_bnds(b->lp, b->row_gpus, GLP_UP, 0.0, (double)gbest - 0.5);
+        if (past(deadline)) {
+            best->complete = false;
+            best->bound = fmin(best->bound, ck->bound);
+            continue;
+        }
+        const int *var = cb->var + (size_t)ck->idx * (size_t)cb->width;
+        apply_combo(m, b, var);
+        if (combo_cuts(m, b, var) != 0) {
+            rc = -1;
+            break;
+        }
+        if (isfinite(best->slices))
+            glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0,
+                             better_pas || same_pas ? best->slices + 0.5 : best->slices - 0.5);
         solve_info si;
-        double dbg1 = cpu_s();
         solve(b, r, deadline, 0.0, &si);
-        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG gpus combo %d lb %d ub %d -> st %d ret %d obj %g nodes %d %.3f s\n", ck->idx, lb, gbest, si.status, si.ret, si.obj, si.nodes, cpu_s() - dbg1);
-        note_stage(out, &si, 3);
+        note_stage(out, &si, 1);
+        bool proven = si.status == GLP_OPT && si.ret == 0;
+        if (!proven && si.status != GLP_NOFEAS && si.ret != GLP_ENOPFS) {
+            double w = (double)m->gpus + 1.0;
+            double sb = isnan(si.bound) ? ck->bound : floor((si.bound + 1e-6) / w);
+            best->complete = false;
+            best->bound = fmin(best->bound, fmax(ck->bound, sb));
+        }
         if (!has_solution(&si))
             continue;
+        double slices = round(glp_mip_row_val(b->lp, b->row_slices));
         double *x = incumbent(b->lp);
-        if (!x)
+        if (!x) {
+            rc = -1;
             break;
-        read_solution_x(m, b, x, y2);
-        int g = gpus_after_placement(m, y2);
-        if (g < gbest) {
-            gbest = g;
+        }
+        read_solution_x(m, b, x, y);
+        int gpus = gpus_after_placement(m, y);
+        bool better = slices < best->slices ||
+                      (slices == best->slices && (better_pas || (same_pas && gpus < best->gpus)));
+        if (better) {
             free(best->x);
             best->x = x;
+            best->slices = slices;
+            best->logpas = ck->logpas;
+            best->gpus = gpus;
             best->idx = ck->idx;
         } else {
             free(x);
         }
     }
-    glp_set_row_bnds(b->lp, b->row_gpus, GLP_UP, 0.0, (double)m->gpus);
+    best->bound = fmin(best->bound, best->slices);
     glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
-    read_solution_x(m, b, best->x, y);
-    free(y2);
+    if (best->x)
+        read_solution_x(m, b, best->x, y);
+    free(keys);
+    return rc;
 }
 
 /* Min-slices by combinations. Returns 0 with a solution in the model and y, 1 when no
@@ -1145,19 +1241,15 @@ static int min_slices_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
                                 const js_plan_request *r, double deadline, int *y, js_plan *out)
 {
     combo_best best;
-    combo_key *keys = NULL;
-    int nk = 0;
-    if (combos_min_slices(m, b, cb, r, deadline, out, &best, &keys, &nk) != 0) {
+    if (combos_min_slices(m, b, cb, r, deadline, y, out, &best) != 0) {
         free(best.x);
         return -1;
     }
     if (!best.x) {
         snprintf(out->status, sizeof out->status, "%s",
                  best.complete ? "infeasible" : "time-limit");
-        free(keys);
         return 1;
     }
-    combos_fewest_gpus(m, b, cb, keys, nk, r, deadline, &best, y, out);
     out->objective = best.slices;
     out->bound = best.bound;
     out->gap = best.slices > 0 ? (best.slices - best.bound) / best.slices : 0.0;
@@ -1165,7 +1257,6 @@ static int min_slices_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
     if (best.complete)
         out->gap = 0.0, out->bound = best.slices;
     free(best.x);
-    free(keys);
     return 0;
 }
 
@@ -1186,18 +1277,20 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
         plan_header(out, &m, r);
     if (rc == 0)
         rc = pl_diagnose_slos(&m, d);
+    pl_combos cmb = {0};
+    int crc = 1;
+    if (rc == 0) {
+        crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
+        if (crc < 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        b.per_combo = crc == 0;
+    }
     if (rc == 0 && build_lp(&m, &b, false) != 0)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
     if (rc == 0 && !(y = calloc((size_t)m.nlayouts + 1, sizeof *y)))
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    pl_combos cmb = {0};
-    int crc = 1;
-    if (rc == 0) {
+    if (rc == 0)
         model_stats(&m, &b, out);
-        crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
-        if (crc < 0)
-            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    }
     if (rc == 0 && crc == 0) {
         /* Combination by combination: smaller, tighter MILPs; exact (see combos.c). */
         int k = min_slices_by_combos(&m, &b, &cmb, r, deadline, y, out);
@@ -1295,6 +1388,189 @@ static double *demand_start(pl_model *m, lp_build *b, const js_plan_request *r, 
     return x0;
 }
 
+/* Largest scale at which the per-task knapsack bounds of a combination still fit the
+ * cluster's compute slices: an upper bound on the combination's maximum scale, often
+ * much tighter than the LP's (it respects each task's integrality). */
+static double knapsack_scale_bound(const pl_model *m, const int *var, double hi)
+{
+    int max_slices = m->gpus * m->g->compute_slices;
+    int nt = 0;
+    for (int i = 0; i < m->napps; i++)
+        nt += m->apps[i].a->ntasks;
+    double *best = calloc((size_t)nt * ((size_t)max_slices + 1) + 1, sizeof *best);
+    double *per = calloc((size_t)nt + 1, sizeof *per); /* items/s per unit scale */
+    if (!best || !per) {
+        free(best);
+        free(per);
+        return hi;
+    }
+    int off = 0;
+    for (int i = 0; i < m->napps; i++) {
+        const pl_app *pa = &m->apps[i];
+        double items[JS_MAX_TASKS];
+        js_dag_items_per_request(pa->a, var + off, items);
+        for (int t = 0; t < pa->a->ntasks; t++) {
+            const pl_task *pt = &pa->t[t];
+            double *bt = best + (size_t)(off + t) * ((size_t)max_slices + 1);
+            per[off + t] = pa->rate * items[t];
+            for (int s = 1; s <= max_slices; s++) {
+                bt[s] = bt[s - 1];
+                for (int c = 0; c < pt->ncfg; c++) {
+                    const pl_cfg *cf = &pt->cfg[c];
+                    if (cf->variant == var[off + t] && cf->slices <= s &&
+                        bt[s - cf->slices] + cf->thr > bt[s])
+                        bt[s] = bt[s - cf->slices] + cf->thr;
+                }
+            }
+        }
+        off += pa->a->ntasks;
+    }
+    /* Slices needed at scale lam; monotone in lam. */
+    double lo = 0.0;
+    for (int it = 0; it < 60 && hi > lo * (1.0 + 1e-7); it++) {
+        double mid = 0.5 * (lo + hi);
+        long need = 0;
+        for (int k = 0; k < nt && need <= max_slices; k++) {
+            double dem = per[k] * mid;
+            if (!(dem > 0.0))
+                continue;
+            const double *bt = best + (size_t)k * ((size_t)max_slices + 1);
+            int a = 1, z = max_slices + 1; /* first s with bt[s] >= dem, or max + 1 */
+            while (a < z) {
+                int h = (a + z) / 2;
+                if (bt[h] >= dem * (1.0 - 1e-9))
+                    z = h;
+                else
+                    a = h + 1;
+            }
+            need += a;
+        }
+        if (need <= max_slices)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    free(best);
+    free(per);
+    return hi;
+}
+
+/* Is scale lam plannable with combination var? A min-slices MILP (with the exact
+ * per-task knapsack rows) stopped at its first plan. 1 yes, 0 no, 2 unknown (time
+ * limit), -1 out of memory. */
+static int combo_feasible(pl_model *m, const int *var, double lam, const js_plan_request *r,
+                          double deadline, long *nodes, int *solves)
+{
+    lp_build b2;
+    memset(&b2, 0, sizeof b2);
+    pl_model_set_scale(m, lam);
+    int rc = -1;
+    b2.per_combo = true;
+    if (build_lp(m, &b2, false) == 0 && objective_from_row(&b2, b2.row_slices, GLP_MIN) == 0) {
+        apply_combo(m, &b2, var);
+        if (combo_cuts(m, &b2, var) == 0) {
+            solve_info si;
+            b2.stop_at_first = true;
+            solve(&b2, r, deadline, 0.0, &si);
+            (*solves)++;
+            *nodes += si.nodes;
+            if (has_solution(&si))
+                rc = 1;
+            else if (si.status == GLP_NOFEAS || si.ret == GLP_ENOPFS)
+                rc = 0;
+            else
+                rc = 2;
+            if (getenv("PL_DEBUG")) fprintf(stderr, "DBG feas lam %g -> %d nodes %d t %.3f\n", lam, rc, si.nodes, cpu_s());
+        }
+    }
+    free_lp(&b2);
+    return rc;
+}
+
+/* Maximum demand by combinations, best upper bound first. Per combination the bound is
+ * min(LP relaxation, knapsack bound); a geometric bisection of feasibility tests at
+ * fixed scales finds its maximum to the relative gap PL_DEMAND_GAP; a combination is
+ * skipped once its bound cannot beat the incumbent by more than the gap. Returns 0 with
+ * *lambda > 0 (and *bound, *proven), 1 when none has a plan, -1 out of memory. */
+static int max_demand_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
+                                const js_plan_request *r, double deadline, double ub,
+                                double *lambda, double *bound, bool *proven, long *nodes,
+                                int *solves)
+{
+    const double g1 = 1.0 + PL_DEMAND_GAP;
+    set_objective(b, GLP_MAX, &b->col_lambda, (const double[]){1.0}, 1);
+    combo_key *keys = calloc((size_t)cb->n + 1, sizeof *keys);
+    if (!keys)
+        return -1;
+    int nk = cb->n;
+    for (int q = 0; q < nk; q++) {
+        keys[q].idx = q;
+        keys[q].logpas = cb->logpas[q];
+        keys[q].bound = knapsack_scale_bound(m, cb->var + (size_t)q * (size_t)cb->width, ub);
+    }
+    qsort(keys, (size_t)nk, sizeof *keys, cmp_key_max);
+    double best = 0.0, bnd = 0.0;
+    bool complete = true;
+    int rc = 0;
+    for (int q = 0; q < nk && rc == 0; q++) {
+        const int *var = cb->var + (size_t)keys[q].idx * (size_t)cb->width;
+        double hi = keys[q].bound;
+        if (!(hi > best * g1)) {
+            bnd = fmax(bnd, fmin(hi, best * g1));
+            break; /* sorted: no later one can beat the incumbent by more than the gap */
+        }
+        /* The LP relaxation (latency levels included) only when the combination is
+         * about to be searched: it may prove it infeasible or bound it lower. */
+        apply_combo(m, b, var);
+        double lpb = lp_relaxation(b, r);
+        if (isnan(lpb))
+            continue;
+        hi = fmin(hi, lpb);
+        if (!(hi > best * g1)) {
+            bnd = fmax(bnd, fmin(hi, best * g1));
+            continue;
+        }
+        double lo = best, step = g1;
+        bool unknown = false;
+        while (hi > lo * g1 && rc == 0) {
+            if (past(deadline)) {
+                unknown = true;
+                break;
+            }
+            double t = lo > 0.0 ? fmax(sqrt(lo * hi), hi / step) : hi / step;
+            if (lo > 0.0 && t < sqrt(lo * hi))
+                t = sqrt(lo * hi);
+            int f = combo_feasible(m, var, t, r, deadline, nodes, solves);
+            if (f < 0)
+                rc = -1;
+            else if (f == 1)
+                lo = t;
+            else if (f == 0)
+                hi = t;
+            else {
+                unknown = true;
+                break;
+            }
+            step *= step; /* from the top down, doubling the log step until one fits */
+        }
+        if (unknown)
+            complete = false;
+        bnd = fmax(bnd, unknown ? hi : fmin(hi, lo * g1));
+        if (lo > best)
+            best = lo;
+    }
+    free(keys);
+    pl_model_set_scale(m, ub);
+    if (rc < 0)
+        return -1;
+    if (!(best > 0.0))
+        return 1;
+    *lambda = best;
+    *bound = fmax(best, bnd);
+    *proven = complete;
+    return 0;
+}
+
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
@@ -1302,7 +1578,7 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
     pl_model m;
     lp_build b;
-    solve_info si;
+    solve_info si = {0, GLP_UNDEF, 0.0, NAN, 0, 0.0};
     memset(&b, 0, sizeof b);
     js_plan_init(out);
     int rc = pl_model_build(&m, s, r, 1.0, d);
@@ -1320,10 +1596,31 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
         if (build_lp(&m, &b, true) != 0)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
     }
-    double *x0 = NULL;
-    if (rc == 0)
-        x0 = demand_start(&m, &b, r, ub, deadline);
+    pl_combos cmb = {0};
+    int crc = 1;
+    double c_lambda = 0.0, c_bound = NAN;
+    bool c_proven = false;
+    long c_nodes = 0;
+    int c_solves = 0;
     if (rc == 0) {
+        crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
+        if (crc < 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    if (rc == 0 && crc == 0) {
+        int k = max_demand_by_combos(&m, &b, &cmb, r, deadline, ub, &c_lambda, &c_bound,
+                                     &c_proven, &c_nodes, &c_solves);
+        if (k < 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        else if (k == 1)
+            rc = js_diag_set(d, JS_EXIT_INFEASIBLE, "no positive demand fits the cluster of %d GPUs",
+                             m.gpus);
+    }
+    pl_combos_free(&cmb);
+    double *x0 = NULL;
+    if (rc == 0 && crc != 0)
+        x0 = demand_start(&m, &b, r, ub, deadline);
+    if (rc == 0 && crc != 0) {
         set_objective(&b, GLP_MAX, &b.col_lambda, (const double[]){1.0}, 1);
         solve_from(&b, r, deadline, PL_DEMAND_GAP, x0, &si);
         if (x0 && !has_solution(&si) && si.ret != GLP_ETMLIM) /* fall back: a cold start */
@@ -1337,9 +1634,15 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
                              m.gpus);
     }
     js_plan_stats st = {0};
+    if (rc == 0 && crc == 0) {
+        si.obj = c_lambda;
+        si.bound = c_bound;
+        si.ret = c_proven ? 0 : GLP_ETMLIM;
+        si.status = GLP_FEAS;
+    }
     if (rc == 0) {
-        st.solves = 1;
-        st.nodes = si.nodes;
+        st.solves = crc == 0 ? c_solves : 1;
+        st.nodes = crc == 0 ? c_nodes : si.nodes;
         st.rows = glp_get_num_rows(b.lp);
         st.cols = glp_get_num_cols(b.lp);
         st.int_cols = glp_get_num_int(b.lp);
@@ -1365,7 +1668,9 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
         js_diag d2;
         js_diag_init(&d2);
         js_plan_free(out);
+        double dbg1 = cpu_s();
         rc = js_plan_min_slices(s, &r2, out, &d2);
+        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG final min-slices rc %d %.3f s\n", rc, cpu_s() - dbg1);
         if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
             if (rc != 0)
                 js_diag_set(d, rc, "%s", d2.msg);

@@ -381,8 +381,11 @@ void pl_model_free(pl_model *m)
 {
     if (m->apps)
         for (int i = 0; i < m->napps; i++)
-            for (int t = 0; t < JS_MAX_TASKS; t++)
+            for (int t = 0; t < JS_MAX_TASKS; t++) {
                 free(m->apps[i].t[t].cfg);
+                free(m->apps[i].t[t].lev);
+                free(m->apps[i].t[t].col_lev);
+            }
     free(m->apps);
     free(m->layouts);
     memset(m, 0, sizeof *m);

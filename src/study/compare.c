@@ -251,8 +251,8 @@ static void try_remedies(const cmp_data *c, cmp_app *ca, const js_scenario *s,
         double headroom, keep;
         bool no_downtime;
     } remedies[] = {
-        {"--headroom 0.4 --keep-fraction 0.5", 0.4, 0.5, false},
-        {"--headroom 0.4 --keep-fraction 0.5 --relayout-downtime 0", 0.4, 0.5, true},
+        {"--headroom 0.6 --keep-fraction 0.4", 0.6, 0.4, false},
+        {"--headroom 0.6 --keep-fraction 0.4 --relayout-downtime 0", 0.6, 0.4, true},
     };
     (void)c;
     for (size_t i = 0; i < sizeof remedies / sizeof remedies[0]; i++) {

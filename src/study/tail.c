@@ -62,12 +62,12 @@ static double plan_max_path(const js_plan *p)
 
 /* Plan min slices at `scale` with `factor`, simulate Poisson arrivals, measure. */
 static int measure(const js_scenario *s, const js_tail_opts *o, unsigned features,
-                   double factor, double scale, tail_meas *m, js_diag *d)
+                   double factor, double plan_scale, double scale, tail_meas *m, js_diag *d)
 {
     memset(m, 0, sizeof *m);
     js_plan_request req;
     request_for(o, features, factor, &req);
-    req.demand_scale = scale;
+    req.demand_scale = plan_scale;
     js_plan p;
     js_diag local;
     js_plan_init(&p);
@@ -162,7 +162,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
         total += s->apps[i].rate;
     row->rate = scale * total;
     tail_meas m;
-    rc = measure(s, o, features, 1.0, scale, &m, d);
+    rc = measure(s, o, features, 1.0, scale, scale, &m, d);
     if (rc != 0)
         return rc;
     if (!m.feasible) {
@@ -174,12 +174,27 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->p99_ms = m.p99;
     row->violation_rate = m.violation;
     row->under_provisioned = m.violation > o->target_violation || m.p99 > row->slo_ms;
+    /* The other knob: spare capacity. Plan for the rate x (1 + headroom), simulate at the
+     * rate; infeasible when that exceeds the capacity. */
+    row->headroom = JS_DEFAULT_HEADROOM;
+    row->headroom_violation = row->headroom_p99_ms = NAN;
+    if (row->under_provisioned && (1.0 + row->headroom) * scale <= row->max_scale) {
+        tail_meas h;
+        rc = measure(s, o, features, 1.0, (1.0 + row->headroom) * scale, scale, &h, d);
+        if (rc != 0)
+            return rc;
+        if (h.feasible) {
+            row->headroom_violation = h.violation;
+            row->headroom_p99_ms = h.p99;
+        }
+    }
     if (!row->under_provisioned) {
         row->safe_factor = 1.0;
         row->safe_violation = m.violation;
         row->safe_p99_ms = m.p99;
         row->safe_max_scale = row->max_scale;
         row->capacity_cost = 0.0;
+        row->safe_reached = true;
         return 0;
     }
     /* Tighten the rule by the measured overshoot (at least 15% a step): the rule's
@@ -190,7 +205,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
         f *= over > 1.15 ? over : 1.15;
         if (f > o->max_factor)
             f = o->max_factor;
-        rc = measure(s, o, features, f, scale, &m, d);
+        rc = measure(s, o, features, f, scale, scale, &m, d);
         if (rc != 0)
             return rc;
         if (!m.feasible)
@@ -198,8 +213,10 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
         row->safe_factor = f;
         row->safe_violation = m.violation;
         row->safe_p99_ms = m.p99;
-        if (m.violation <= o->target_violation && m.p99 <= row->slo_ms)
+        if (m.violation <= o->target_violation && m.p99 <= row->slo_ms) {
+            row->safe_reached = true;
             break;
+        }
     }
     if (isfinite(row->safe_factor)) {
         rc = tail_max_scale(s, o, features, row->safe_factor, &row->safe_max_scale, d);
@@ -242,6 +259,10 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n)
         add_num(o, "max_demand_scale", r->max_scale);
         add_num(o, "safe_max_demand_scale", r->safe_max_scale);
         add_num(o, "capacity_cost", r->capacity_cost);
+        cJSON_AddBoolToObject(o, "safe_reached", r->safe_reached);
+        add_num(o, "headroom", r->headroom);
+        add_num(o, "headroom_violation_rate", r->headroom_violation);
+        add_num(o, "headroom_p99_ms", r->headroom_p99_ms);
     }
     return arr;
 }
