@@ -10,6 +10,7 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/gpu.h"
 #include "jigsaw/jsonio.h"
+#include "jigsaw/perfmodel.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/profile.h"
 #include "jigsaw/scenario.h"
@@ -124,6 +125,30 @@ static int check_plan(const char *path, const js_scenario *s, js_diag *d, check_
     return rc;
 }
 
+static int check_model_facts(const char *path, js_diag *d, check_result *r)
+{
+    js_pm_catalogue *cat = malloc(sizeof *cat); /* large: keep it off the stack */
+    if (cat == NULL)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "%s: out of memory", path);
+    int rc = js_pm_catalogue_load(path, cat, d);
+    if (rc == 0)
+        snprintf(r->summary, sizeof r->summary, "model facts: %d models", cat->n);
+    free(cat);
+    return rc;
+}
+
+static int check_perfmodel_fit(const char *path, js_diag *d, check_result *r)
+{
+    js_pm_params p;
+    double thr = 0, lat = 0;
+    int rc = js_pm_fit_load(path, &p, &thr, &lat, d);
+    if (rc == 0)
+        snprintf(r->summary, sizeof r->summary,
+                 "performance-model fit: held-out median error %.1f%% throughput, %.1f%% latency",
+                 thr, lat);
+    return rc;
+}
+
 static int check_one(const char *path, const js_scenario *scen, js_diag *d, check_result *r)
 {
     cJSON *root = NULL;
@@ -153,10 +178,16 @@ static int check_one(const char *path, const js_scenario *scen, js_diag *d, chec
     } else if (strcmp(kind, "plan") == 0) {
         r->kind = "plan";
         rc = check_plan(path, scen, d, r);
+    } else if (strcmp(kind, "model-facts") == 0) {
+        r->kind = "model-facts";
+        rc = check_model_facts(path, d, r);
+    } else if (strcmp(kind, "perfmodel-fit") == 0) {
+        r->kind = "perfmodel-fit";
+        rc = check_perfmodel_fit(path, d, r);
     } else {
         rc = js_json_err(&c, "kind",
                          "\"%s\" is not a kind this command checks (gpu, profile, scenario, "
-                         "plan)",
+                         "plan, model-facts, perfmodel-fit)",
                          kind);
     }
     cJSON_Delete(root);

@@ -93,9 +93,12 @@ static void describe_device(const js_gpu_probe *p, char *buf, size_t n)
 {
     char date[16];
     today(date, sizeof date);
-    snprintf(buf, n, "%s (%d SMs, %.0f GiB; driver %s, CUDA driver %d.%d, runtime %s), %s",
-             p->name, p->sms, p->memory_gib, p->driver, p->cuda_driver_version / 1000,
-             (p->cuda_driver_version % 1000) / 10, p->cuda_runtime, date);
+    /* Truncation of an over-long device description is harmless: it is only a label. */
+    int w = snprintf(buf, n, "%s (%d SMs, %.0f GiB; driver %s, CUDA driver %d.%d, runtime %s), ",
+                     p->name, p->sms, p->memory_gib, p->driver, p->cuda_driver_version / 1000,
+                     (p->cuda_driver_version % 1000) / 10, p->cuda_runtime);
+    if (w >= 0 && (size_t)w < n)
+        snprintf(buf + w, n - (size_t)w, "%.15s", date);
 }
 
 /* Probe the GPU for a command that needs one; exit code 4 with the reason otherwise. */

@@ -279,8 +279,8 @@ static int parse_profile_csv(const char *path, js_profile *p, js_diag *d)
                              lineno, nf);
             break;
         }
-        long mig, batch, workers;
-        double tput, lat;
+        long mig = 0, batch = 0, workers = 0; /* set by the parsers below before any use */
+        double tput = 0, lat = 0;
         if (!parse_long(fields[0], &mig) || !(mig == 1 || mig == 2 || mig == 3 || mig == 4 ||
                                               mig == 7))
             rc = js_diag_set(d, JS_EXIT_DATAERR,
