@@ -53,7 +53,7 @@ static double variant_min_stat(const pl_task *pt, int variant)
 static bool combo_viable(const pl_model *m, const pl_app *pa, const int *var)
 {
     const js_app *a = pa->a;
-    double items[JS_MAX_TASKS], w[JS_MAX_TASKS], down[JS_MAX_TASKS];
+    double items[JS_MAX_TASKS] = {0}, w[JS_MAX_TASKS] = {0}, down[JS_MAX_TASKS] = {0};
     js_dag_items_per_request(a, var, items);
     for (int t = 0; t < a->ntasks; t++) {
         w[t] = 0.0;

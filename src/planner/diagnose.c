@@ -116,7 +116,7 @@ static void enumerate_joint(const pl_app *pa, int t, int *var, double logpas, jo
         jb->best_logpas = fmax(jb->best_logpas, logpas);
         if (logpas < pa->log_floor - PL_LOG_EPS)
             return;
-        double w[JS_MAX_TASKS];
+        double w[JS_MAX_TASKS] = {0};
         for (int k = 0; k < a->ntasks; k++)
             w[k] = task_has_demand(pa, k) ? pa->t[k].minstat_raw[var[k]] : 0.0;
         double lat = heaviest_path(pa, w, NULL);
@@ -154,7 +154,7 @@ static int check_joint(const pl_model *m, const pl_app *pa, js_diag *d)
                            a->name, exp(jb.best_logpas), a->accuracy_slo,
                            (m->feat & JS_FEAT_A) ? "" : " (system without accuracy scaling)");
     if (jb.lat > pa->bound_ms + PL_MS_EPS) {
-        double w[JS_MAX_TASKS];
+        double w[JS_MAX_TASKS] = {0};
         js_path path;
         char names[512] = "";
         for (int k = 0; k < a->ntasks; k++)

@@ -538,18 +538,12 @@ static void solve_from(lp_build *b, const js_plan_request *r, double deadline, d
     parm.gmi_cuts = GLP_ON;
     parm.mir_cuts = GLP_ON;
     parm.cov_cuts = GLP_ON;
-    parm.clq_cuts = GLP_ON;
-    parm.br_tech = GLP_BR_PCH;
+    /* Measured on the paper's applications (per-combination MILPs): Driebeck-Tomlin
+     * branching and no clique cuts solve them fastest. */
+    parm.clq_cuts = GLP_OFF;
+    parm.br_tech = GLP_BR_DTH;
     parm.bt_tech = GLP_BT_BLB;
     parm.mip_gap = mip_gap;
-    if (getenv("PL_NOGMI")) parm.gmi_cuts = GLP_OFF;
-    if (getenv("PL_NOMIR")) parm.mir_cuts = GLP_OFF;
-    if (getenv("PL_NOCOV")) parm.cov_cuts = GLP_OFF;
-    if (getenv("PL_NOCLQ")) parm.clq_cuts = GLP_OFF;
-    if (getenv("PL_BR")) parm.br_tech = atoi(getenv("PL_BR"));
-    if (getenv("PL_BT")) parm.bt_tech = atoi(getenv("PL_BT"));
-    if (getenv("PL_FP")) parm.fp_heur = GLP_ON;
-    if (getenv("PL_PS")) parm.ps_heur = GLP_ON;
     parm.cb_func = ios_callback;
     parm.cb_info = &cb;
     double t0 = now_s();
@@ -1031,7 +1025,6 @@ static double lp_relaxation(lp_build *b, const js_plan_request *r)
     glp_term_out(old_term);
     if (ret == GLP_ENOPFS || ret == GLP_ENODFS)
         return NAN;
-    if (getenv("PL_DEBUG") && (ret != 0 || glp_get_status(b->lp) != GLP_OPT)) fprintf(stderr, "DBG lp ret %d st %d\n", ret, glp_get_status(b->lp));
     if (ret != 0 || glp_get_status(b->lp) != GLP_OPT) {
         /* Solver trouble: no bound, never pruned. */
         return glp_get_obj_dir(b->lp) == GLP_MIN ? -INFINITY : INFINITY;
@@ -1480,7 +1473,6 @@ static int combo_feasible(pl_model *m, const int *var, double lam, const js_plan
                 rc = 0;
             else
                 rc = 2;
-            if (getenv("PL_DEBUG")) fprintf(stderr, "DBG feas lam %g -> %d nodes %d t %.3f\n", lam, rc, si.nodes, cpu_s());
         }
     }
     free_lp(&b2);
@@ -1492,7 +1484,7 @@ static int combo_feasible(pl_model *m, const int *var, double lam, const js_plan
  * fixed scales finds its maximum to the relative gap PL_DEMAND_GAP; a combination is
  * skipped once its bound cannot beat the incumbent by more than the gap. Returns 0 with
  * *lambda > 0 (and *bound, *proven), 1 when none has a plan, -1 out of memory. */
-static int max_demand_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
+static int max_demand_by_combos(pl_model *m, pl_model *m2, lp_build *b, const pl_combos *cb,
                                 const js_plan_request *r, double deadline, double ub,
                                 double *lambda, double *bound, bool *proven, long *nodes,
                                 int *solves)
@@ -1533,6 +1525,10 @@ static int max_demand_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
         double lo = best, step = g1;
         bool unknown = false;
         while (hi > lo * g1 && rc == 0) {
+            if (lo == 0.0 && step > 1e12) {
+                hi = 0.0; /* no positive demand below 1e-12 of the bound fits either */
+                break;
+            }
             if (past(deadline)) {
                 unknown = true;
                 break;
@@ -1540,7 +1536,7 @@ static int max_demand_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
             double t = lo > 0.0 ? fmax(sqrt(lo * hi), hi / step) : hi / step;
             if (lo > 0.0 && t < sqrt(lo * hi))
                 t = sqrt(lo * hi);
-            int f = combo_feasible(m, var, t, r, deadline, nodes, solves);
+            int f = combo_feasible(m2, var, t, r, deadline, nodes, solves);
             if (f < 0)
                 rc = -1;
             else if (f == 1)
@@ -1560,7 +1556,7 @@ static int max_demand_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
             best = lo;
     }
     free(keys);
-    pl_model_set_scale(m, ub);
+    apply_combo(m, b, NULL);
     if (rc < 0)
         return -1;
     if (!(best > 0.0))
@@ -1608,8 +1604,16 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     }
     if (rc == 0 && crc == 0) {
-        int k = max_demand_by_combos(&m, &b, &cmb, r, deadline, ub, &c_lambda, &c_bound,
-                                     &c_proven, &c_nodes, &c_solves);
+        /* Feasibility tests build their own MILPs: on a second model, so that this one's
+         * column indices stay those of the demand MILP. */
+        pl_model m2;
+        js_diag d2;
+        js_diag_init(&d2);
+        int k = pl_model_build(&m2, s, r, ub, &d2) == 0
+                    ? max_demand_by_combos(&m, &m2, &b, &cmb, r, deadline, ub, &c_lambda,
+                                           &c_bound, &c_proven, &c_nodes, &c_solves)
+                    : -1;
+        pl_model_free(&m2);
         if (k < 0)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
         else if (k == 1)
@@ -1668,9 +1672,7 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
         js_diag d2;
         js_diag_init(&d2);
         js_plan_free(out);
-        double dbg1 = cpu_s();
         rc = js_plan_min_slices(s, &r2, out, &d2);
-        if (getenv("PL_DEBUG")) fprintf(stderr, "DBG final min-slices rc %d %.3f s\n", rc, cpu_s() - dbg1);
         if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
             if (rc != 0)
                 js_diag_set(d, rc, "%s", d2.msg);

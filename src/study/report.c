@@ -485,16 +485,33 @@ static void report_ordering(FILE *f, const cmp_data *c, int g)
                 max_nos = v > max_nos ? v : max_nos;
         }
         s_dom = min_s >= max_nos * 0.995;
+        bool s_mono = true;
+        for (int i = 0; i < ca->cap.nrows; i++) {
+            const js_capacity_row *r = &ca->cap.rows[i];
+            if (!(r->features & JS_FEAT_S))
+                continue;
+            const js_capacity_row *w = js_capacity_find(&ca->cap, r->features & ~(unsigned)JS_FEAT_S);
+            double v = r->status == 0 ? r->max_demand_scale : 0.0;
+            double u = (w && w->status == 0) ? w->max_demand_scale : 0.0;
+            if (v < u * 0.995)
+                s_mono = false;
+        }
         const js_capacity_row *t = js_capacity_find(&ca->cap, JS_FEAT_T);
         const js_capacity_row *u = js_capacity_find(&ca->cap, 0);
         double tgain = (t && u && t->status == 0 && u->status == 0)
                            ? t->max_demand_scale / u->max_demand_scale
                            : NAN;
+        char tg[64];
+        if (isfinite(tgain))
+            snprintf(tg, sizeof tg, "%.3fx", tgain);
+        else
+            snprintf(tg, sizeof tg, "undefined (Unopt or T serves nothing)");
         fprintf(f, "- %s: A+S+T >= every other system: **%s**; every system with S >= every "
                    "system without S: **%s** (lowest with S %.4g x, highest without %.4g x the "
-                   "scenario rate); T alone: %.3fx.\n",
+                   "scenario rate); adding S never lowers a system's demand: **%s**; T alone "
+                   "over Unopt: %s.\n",
                 js_paper_apps[a], top ? "holds" : "fails", s_dom ? "holds" : "fails", min_s,
-                max_nos, tgain);
+                max_nos, s_mono ? "holds" : "fails", tg);
     }
 }
 
