@@ -29,6 +29,7 @@ if [ $sanitize -eq 1 ]; then
     # our code through the tests' own valgrind/LSan runs, not for mpirun children.
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+    export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
     run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 fi
 echo "jigsaw: all test passes succeeded"
