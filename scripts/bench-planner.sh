@@ -5,8 +5,8 @@
 #   JIGSAW_EXE   the jigsaw executable (default: $JIGSAW, else build/src/cli/jigsaw)
 #   TIME_LIMIT_S per-case solver limit (default 60); a case that hits it says so.
 # Cases: the six ParvaGPU scenarios (system S, and A+S+T), and the paper's three
-# applications on 4 and 120 A100 GPUs for all eight systems, each as a min-slices plan and
-# as --max-demand. Wall time depends on machine load; the CPU column is this process's
+# applications on 4 and 120 A100 and H100 GPUs for all eight systems, each as a
+# min-slices plan and as --max-demand. Wall time depends on machine load; the CPU column is this process's
 # processor time as the planner measures it.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,11 +39,13 @@ run_case() { # scenario system mode
 for i in 1 2 3 4 5 6; do
     for sys in S A+S+T; do run_case "parvagpu-slo$i" "$sys" min-slices; done
 done
-for app in ar-assistant traffic-analysis social-media; do
-    for n in 4 120; do
-        for sys in unopt A S T A+T S+T A+S A+S+T; do
-            run_case "$app-a100-$n" "$sys" min-slices
-            run_case "$app-a100-$n" "$sys" max-demand
+for gpu in a100 h100; do
+    for app in ar-assistant traffic-analysis social-media; do
+        for n in 4 120; do
+            for sys in unopt A S T A+T S+T A+S A+S+T; do
+                run_case "$app-$gpu-$n" "$sys" min-slices
+                run_case "$app-$gpu-$n" "$sys" max-demand
+            done
         done
     done
 done

@@ -33,7 +33,9 @@ typedef struct lp_build {
     double *val;
     int cap;
     bool stop_at_first; /* feasibility test: stop at the first integer solution */
+    double cpu_limit;   /* > 0: stop once this process's CPU time passes it */
     bool per_combo;     /* rows are rewritten per combination: skip the joint bounds */
+    double mip_gap;     /* per-combination solves: relative gap (0 = prove optimality) */
 } lp_build;
 
 typedef struct solve_info {
@@ -485,6 +487,7 @@ typedef struct cb_data {
     const double *x0;   /* known feasible solution (1-based), offered once */
     bool offered;
     bool stop_at_first;
+    double cpu_limit;
 } cb_data;
 
 static void ios_callback(glp_tree *tree, void *info)
@@ -494,6 +497,8 @@ static void ios_callback(glp_tree *tree, void *info)
     glp_ios_tree_size(tree, &a_cnt, &n_cnt, &t_cnt);
     cb->nodes = t_cnt;
     if (glp_ios_reason(tree) == GLP_IBINGO && cb->stop_at_first)
+        glp_ios_terminate(tree);
+    if (cb->cpu_limit > 0.0 && cpu_s() > cb->cpu_limit)
         glp_ios_terminate(tree);
     if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
         cb->offered = true;
@@ -531,7 +536,7 @@ static void solve_from(lp_build *b, const js_plan_request *r, double deadline, d
                        const double *x0, solve_info *si)
 {
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first};
+    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -1188,7 +1193,7 @@ static int combos_min_slices(pl_model *m, lp_build *b, const pl_combos *cb,
             glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0,
                              better_pas || same_pas ? best->slices + 0.5 : best->slices - 0.5);
         solve_info si;
-        solve(b, r, deadline, 0.0, &si);
+        solve(b, r, deadline, b->mip_gap, &si);
         note_stage(out, &si, 1);
         bool proven = si.status == GLP_OPT && si.ret == 0;
         if (!proven && si.status != GLP_NOFEAS && si.ret != GLP_ENOPFS) {
@@ -1253,8 +1258,23 @@ static int min_slices_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
     return 0;
 }
 
-int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                       js_diag *d)
+/* Keep only the combination equal to `only` (width ints); none kept if it is absent. */
+static void restrict_combos(pl_combos *cb, const int *only)
+{
+    int k = 0;
+    for (int q = 0; q < cb->n; q++)
+        if (memcmp(cb->var + (size_t)q * (size_t)cb->width, only,
+                   (size_t)cb->width * sizeof *only) == 0) {
+            memmove(cb->var + (size_t)k * (size_t)cb->width, cb->var + (size_t)q * (size_t)cb->width,
+                    (size_t)cb->width * sizeof *only);
+            cb->logpas[k++] = cb->logpas[q];
+        }
+    cb->n = k;
+}
+
+/* Min-slices planning; only != NULL: over that one variant combination. */
+static int min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                           js_diag *d, const int *only, double mip_gap)
 {
     double t0 = now_s(), c0 = cpu_s();
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
@@ -1276,7 +1296,10 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
         crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
         if (crc < 0)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        if (crc == 0 && only)
+            restrict_combos(&cmb, only);
         b.per_combo = crc == 0;
+        b.mip_gap = mip_gap;
     }
     if (rc == 0 && build_lp(&m, &b, false) != 0)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
@@ -1338,6 +1361,12 @@ int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *
     return rc;
 }
 
+int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    return min_slices_impl(s, r, out, d, NULL, 0.0);
+}
+
 /* Upper bound on the common scale: every application's source task alone, on the whole
  * cluster at the best throughput per slice it has. */
 static double scale_upper_bound(const pl_model *m)
@@ -1357,7 +1386,15 @@ static double scale_upper_bound(const pl_model *m)
     return ub;
 }
 
-#define PL_DEMAND_GAP 0.004 /* relative; the report promises 0.5 % */
+#define PL_DEMAND_GAP 0.0049 /* relative; the report promises 0.5 % */
+/* CPU cap on one feasibility test of the demand search once any scale of a window settles
+ * it: a scale that hard to decide is left open and another one tried
+ * (see max_demand_by_combos). */
+#define PL_FEAS_CAP_S 1.0
+/* The plan shown at the maximum demand: fewest slices with the winning combination to
+ * within this relative gap (the scale, not the slices, is what max-demand optimises;
+ * proving the last slice near a full cluster can take long). */
+#define PL_FINAL_GAP 0.01
 
 /* A feasible start for the maximum-demand MILP: the min-slices solution at some scale
  * (the scenario's own demand first, then smaller ones), found in the same problem with
@@ -1452,10 +1489,11 @@ static double knapsack_scale_bound(const pl_model *m, const int *var, double hi)
  * per-task knapsack rows) stopped at its first plan. 1 yes, 0 no, 2 unknown (time
  * limit), -1 out of memory. */
 static int combo_feasible(pl_model *m, const int *var, double lam, const js_plan_request *r,
-                          double deadline, long *nodes, int *solves)
+                          double deadline, double cpu_cap, long *nodes, int *solves)
 {
     lp_build b2;
     memset(&b2, 0, sizeof b2);
+    b2.cpu_limit = cpu_cap > 0.0 ? cpu_s() + cpu_cap : 0.0;
     pl_model_set_scale(m, lam);
     int rc = -1;
     b2.per_combo = true;
@@ -1487,7 +1525,7 @@ static int combo_feasible(pl_model *m, const int *var, double lam, const js_plan
 static int max_demand_by_combos(pl_model *m, pl_model *m2, lp_build *b, const pl_combos *cb,
                                 const js_plan_request *r, double deadline, double ub,
                                 double *lambda, double *bound, bool *proven, long *nodes,
-                                int *solves)
+                                int *solves, int *win)
 {
     const double g1 = 1.0 + PL_DEMAND_GAP;
     set_objective(b, GLP_MAX, &b->col_lambda, (const double[]){1.0}, 1);
@@ -1524,6 +1562,7 @@ static int max_demand_by_combos(pl_model *m, pl_model *m2, lp_build *b, const pl
         }
         double lo = best, step = g1;
         bool unknown = false;
+        int undecided = 0; /* tests in a row the time cap left open */
         while (hi > lo * g1 && rc == 0) {
             if (lo == 0.0 && step > 1e12) {
                 hi = 0.0; /* no positive demand below 1e-12 of the bound fits either */
@@ -1534,26 +1573,39 @@ static int max_demand_by_combos(pl_model *m, pl_model *m2, lp_build *b, const pl
                 break;
             }
             double t = lo > 0.0 ? fmax(sqrt(lo * hi), hi / step) : hi / step;
-            if (lo > 0.0 && t < sqrt(lo * hi))
-                t = sqrt(lo * hi);
-            int f = combo_feasible(m2, var, t, r, deadline, nodes, solves);
-            if (f < 0)
+            if (undecided > 0) {
+                /* Any scale in [hi / g1, lo * g1] settles the combination either way:
+                 * try both ends of that window before giving up. */
+                if (!(lo > 0.0 && hi <= lo * g1 * g1) || undecided > 2) {
+                    unknown = true;
+                    break;
+                }
+                t = undecided == 1 ? hi / g1 : lo * g1;
+            }
+            /* Inside the window a test may be left open (another point can settle it). */
+            bool window = lo > 0.0 && hi <= lo * g1 * g1;
+            int f = combo_feasible(m2, var, t, r, deadline, window ? PL_FEAS_CAP_S : 0.0, nodes,
+                                   solves);
+            if (f < 0) {
                 rc = -1;
-            else if (f == 1)
+            } else if (f == 1) {
                 lo = t;
-            else if (f == 0)
+                undecided = 0;
+            } else if (f == 0) {
                 hi = t;
-            else {
-                unknown = true;
-                break;
+                undecided = 0;
+            } else {
+                undecided++;
             }
             step *= step; /* from the top down, doubling the log step until one fits */
         }
         if (unknown)
             complete = false;
         bnd = fmax(bnd, unknown ? hi : fmin(hi, lo * g1));
-        if (lo > best)
+        if (lo > best) {
             best = lo;
+            memcpy(win, var, (size_t)cb->width * sizeof *win);
+        }
     }
     free(keys);
     apply_combo(m, b, NULL);
@@ -1594,6 +1646,8 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
     }
     pl_combos cmb = {0};
     int crc = 1;
+    int *win = NULL; /* the winning combination */
+    bool have_win = false;
     double c_lambda = 0.0, c_bound = NAN;
     bool c_proven = false;
     long c_nodes = 0;
@@ -1608,11 +1662,14 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
          * column indices stay those of the demand MILP. */
         pl_model m2;
         js_diag d2;
+        memset(&m2, 0, sizeof m2);
         js_diag_init(&d2);
-        int k = pl_model_build(&m2, s, r, ub, &d2) == 0
+        win = calloc((size_t)cmb.width + 1, sizeof *win);
+        int k = win && pl_model_build(&m2, s, r, ub, &d2) == 0
                     ? max_demand_by_combos(&m, &m2, &b, &cmb, r, deadline, ub, &c_lambda,
-                                           &c_bound, &c_proven, &c_nodes, &c_solves)
+                                           &c_bound, &c_proven, &c_nodes, &c_solves, win)
                     : -1;
+        have_win = k == 0;
         pl_model_free(&m2);
         if (k < 0)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
@@ -1658,6 +1715,7 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
     free_lp(&b);
     pl_model_free(&m);
     if (rc != 0) {
+        free(win);
         snprintf(out->status, sizeof out->status, "infeasible");
         return rc;
     }
@@ -1672,13 +1730,21 @@ int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *
         js_diag d2;
         js_diag_init(&d2);
         js_plan_free(out);
-        rc = js_plan_min_slices(s, &r2, out, &d2);
+        /* The plan: fewest slices at that scale with the winning combination. */
+        rc = min_slices_impl(s, &r2, out, &d2, have_win ? win : NULL, PL_FINAL_GAP);
+        if (rc != 0 && rc != JS_EXIT_INTERNAL && have_win) {
+            /* Not expected (the combination was proven feasible): every combination. */
+            js_plan_free(out);
+            js_diag_init(&d2);
+            rc = min_slices_impl(s, &r2, out, &d2, NULL, PL_FINAL_GAP);
+        }
         if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
             if (rc != 0)
                 js_diag_set(d, rc, "%s", d2.msg);
             break;
         }
     }
+    free(win);
     if (rc != 0)
         return rc;
     snprintf(out->objective_kind, sizeof out->objective_kind, "demand_scale");
