@@ -28,16 +28,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
     js_diag *d = malloc(sizeof *d);
-    if (text == NULL || d == NULL)
+    if (d == NULL)
         abort();
-    for (size_t i = 0; i < size; i++)
-        text[i] = (char)data[i];
-    text[size] = '\0';
-    js_diag_init(d);
-    cJSON *root = NULL;
-    if (js_json_parse("fuzz.json", text, size, &root, d) == 0) {
+    cJSON *root = fuzz_parse_json(data, size, d);
+    if (root != NULL) {
         js_jctx c;
         js_jctx_init(&c, "fuzz.json", d);
         js_plan p;
@@ -49,7 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         js_plan_free(&p);
         cJSON_Delete(root);
     }
-    free(text);
     free(d);
     return 0;
 }

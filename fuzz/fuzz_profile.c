@@ -5,25 +5,12 @@
 #include "jigsaw/jsonio.h"
 #include "jigsaw/profile.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
-
+/* No LLVMFuzzerInitialize: libFuzzer calls it only when defined, and there is nothing to set up. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (text == NULL)
-        return 0;
-    for (size_t i = 0; i < size; i++)
-        text[i] = (char)data[i];
-    text[size] = '\0';
     js_diag d;
-    js_diag_init(&d);
-    cJSON *root = NULL;
-    if (js_json_parse("fuzz.json", text, size, &root, &d) == 0) {
+    cJSON *root = fuzz_parse_json(data, size, &d);
+    if (root != NULL) {
         js_jctx c;
         js_jctx_init(&c, "fuzz.json", &d);
         js_profile p;
@@ -45,6 +32,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         cJSON_Delete(root);
     }
-    free(text);
     return 0;
 }

@@ -33,6 +33,9 @@ int js_json_parse(const char *file, const char *text, size_t len, cJSON **out, j
 /* Write `text` to `path` atomically: temp file in the same directory, fsync, rename.
  * On any failure the old file (if any) is untouched and no temp file remains. */
 int js_write_file_atomic(const char *path, const char *text, size_t len, js_diag *d);
+/* mkdir -p: create the directory and its missing parents (mode 0777 less the umask).
+ * Errors: JS_EXIT_CANTCREAT naming the directory that could not be made. */
+int js_mkdir_p(const char *path, js_diag *d);
 /* Serialize with cJSON_Print (plus trailing newline) and write atomically. */
 int js_json_write_file(const char *path, const cJSON *root, js_diag *d);
 

@@ -105,6 +105,9 @@ void js_scenario_free(js_scenario *s);
 cJSON *js_scenario_to_json(const js_scenario *s);
 
 int js_app_task_by_name(const js_app *a, const char *name);
+/* A JSON array of the names of tasks[0..n) of app a (e.g. its entry tasks or one path);
+ * NULL when out of memory. */
+cJSON *js_app_task_names_json(const js_app *a, const int *tasks, int n);
 /* Fan-out of edge e when its parent runs variant v. */
 double js_edge_fanout(const js_edge *e, int parent_variant);
 

@@ -41,6 +41,37 @@ static int usage_error(const char *cmd, const char *msg)
     return JS_EXIT_USAGE;
 }
 
+/* Options of a subcommand that takes only --json and --help. Returns 0 to go on,
+ * -1 when the help was printed (exit 0), or the usage exit code. */
+static int parse_json_help(int argc, char **argv, const char *cmd, const char *help,
+                           bool *json)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    *json = false;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        if (c == 'j')
+            *json = true;
+        else if (c == 'h') {
+            fputs(help, stdout);
+            return -1;
+        } else
+            return usage_error(cmd, "unknown option");
+    }
+    return 0;
+}
+
+/* The --json output: the document, pretty-printed, on stdout. */
+static void print_json(const cJSON *o)
+{
+    char *s = cJSON_Print(o);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+}
+
 /* "1,2,4" -> ints (1 <= v <= max_v); returns the count or -1. */
 static int parse_list(const char *s, int *out, int cap, int max_v)
 {
@@ -60,25 +91,6 @@ static int parse_list(const char *s, int *out, int cap, int max_v)
             return -1;
     }
     return n;
-}
-
-static int mkdir_p(const char *path, js_diag *d)
-{
-    char buf[JS_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create: %s", buf,
-                               strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create: %s", buf, strerror(errno));
-    return 0;
 }
 
 static void today(char *buf, size_t n)
@@ -142,10 +154,7 @@ static int cmd_probe(int argc, char **argv)
     if (!o)
         return JS_EXIT_INTERNAL;
     if (json) {
-        char *s = cJSON_Print(o);
-        if (s)
-            printf("%s\n", s);
-        free(s);
+        print_json(o);
     } else {
         char slug[JS_NAME_MAX];
         js_gpu_slug(p.name, p.memory_gib, slug, sizeof slug);
@@ -173,33 +182,22 @@ static int cmd_probe(int argc, char **argv)
 
 static int cmd_models(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h') {
-            printf("usage: jigsaw gpu models [--json]\n\n"
-                   "The proxy workloads: per model, the layers executed (from the published "
-                   "architecture),\ntheir MACs and weights per item, and the ratio to the "
-                   "published figures.\n");
-            return 0;
-        } else
-            return usage_error("models", "unknown option");
-    }
+    bool json;
+    int rc = parse_json_help(argc, argv, "models",
+                             "usage: jigsaw gpu models [--json]\n\n"
+                             "The proxy workloads: per model, the layers executed (from the "
+                             "published architecture),\ntheir MACs and weights per item, and "
+                             "the ratio to the published figures.\n",
+                             &json);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
     js_diag d;
     js_diag_init(&d);
     cJSON *t = js_proxy_table_to_json(&d);
     if (!t)
         return finish(&d);
     if (json) {
-        char *s = cJSON_Print(t);
-        if (s)
-            printf("%s\n", s);
-        free(s);
+        print_json(t);
     } else {
         printf("%-16s %-10s %6s %9s %9s %6s %9s %9s %6s %8s %s\n", "model", "input", "layers",
                "GMAC", "pub GMAC", "ratio", "params M", "pub M", "ratio", "act MiB", "scope");
@@ -296,7 +294,7 @@ static int profile_one(profile_opts *po, const js_device_factory *f, bool emulat
     }
     char dir[JS_PATH_MAX], path[JS_PATH_MAX + JS_NAME_MAX + 32];
     snprintf(dir, sizeof dir, "%s/%s", po->profiles_dir, po->cfg.gpu_name);
-    rc = mkdir_p(dir, d);
+    rc = js_mkdir_p(dir, d);
     cJSON *j = rc == 0 ? js_profile_to_json(&prof) : NULL;
     if (rc == 0 && !j)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "profile: cannot serialise");
@@ -307,7 +305,7 @@ static int profile_one(profile_opts *po, const js_device_factory *f, bool emulat
             printf("wrote %s (%d configurations)\n", path, prof.nentries);
     }
     cJSON_Delete(j);
-    if (rc == 0 && (rc = mkdir_p(po->results_dir, d)) == 0) {
+    if (rc == 0 && (rc = js_mkdir_p(po->results_dir, d)) == 0) {
         snprintf(path, sizeof path, "%s/profile-%s-%s.json", po->results_dir, po->cfg.gpu_name,
                  po->cfg.model);
         rc = write_measurements(path, &po->cfg, m, n, d);
@@ -720,7 +718,7 @@ static int write_report(const validate_opts *vo, const js_app *a, const js_valid
     else
         snprintf(name, sizeof name, "validate-%s", a->name);
     if (rc == 0)
-        rc = mkdir_p(vo->out_dir, d);
+        rc = js_mkdir_p(vo->out_dir, d);
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/%s.json", vo->out_dir, name);
         rc = js_json_write_file(path, j, d);
@@ -731,10 +729,7 @@ static int write_report(const validate_opts *vo, const js_app *a, const js_valid
     }
     if (rc == 0) {
         if (vo->json) {
-            char *s = cJSON_Print(j);
-            if (s)
-                printf("%s\n", s);
-            free(s);
+            print_json(j);
         } else {
             printf("%s\nwrote %s/%s.json and .md\n", md, vo->out_dir, name);
         }
@@ -851,24 +846,16 @@ static int cmd_validate(int argc, char **argv)
 
 static int cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h') {
-            printf("usage: jigsaw gpu diff MEASURED.json REFERENCE.json [--json]\n\n"
-                   "Compare two profiles of one model entry by entry at equal (MIG size, "
-                   "batch, workers),\ne.g. a measured table with our modelled H100 one: "
-                   "relative error of throughput and\nmean latency, and their median "
-                   "absolute percentage errors. Needs no GPU.\n");
-            return 0;
-        } else
-            return usage_error("diff", "unknown option");
-    }
+    bool json;
+    int prc = parse_json_help(argc, argv, "diff",
+                              "usage: jigsaw gpu diff MEASURED.json REFERENCE.json [--json]\n\n"
+                              "Compare two profiles of one model entry by entry at equal (MIG "
+                              "size, batch, workers),\ne.g. a measured table with our modelled "
+                              "H100 one: relative error of throughput and\nmean latency, and "
+                              "their median absolute percentage errors. Needs no GPU.\n",
+                              &json);
+    if (prc != 0)
+        return prc < 0 ? 0 : prc;
     if (optind + 2 != argc)
         return usage_error("diff", "give two profile files");
     js_diag d;
@@ -885,10 +872,7 @@ static int cmd_diff(int argc, char **argv)
     cJSON *o = js_profile_compare_json(&a, &b);
     int rc = o ? 0 : JS_EXIT_INTERNAL;
     if (o && json) {
-        char *t = cJSON_Print(o);
-        if (t)
-            printf("%s\n", t);
-        free(t);
+        print_json(o);
     } else if (o) {
         printf("%s: %s vs %s\n%4s %5s %7s %12s %12s %8s %10s %10s %8s\n", a.model, a.gpu, b.gpu,
                "mig", "batch", "workers", "items/s", "ref items/s", "err", "lat ms",

@@ -223,18 +223,10 @@ static cJSON *app_json(const js_app *a)
     ok = ok && pa != NULL;
     int np = ok ? js_dag_paths(a, paths, JS_MAX_PATHS) : 0;
     for (int p = 0; p < np && ok; p++) {
-        cJSON *one = cJSON_CreateArray();
+        cJSON *one = js_app_task_names_json(a, paths[p].tasks, paths[p].len);
         ok = one != NULL && cJSON_AddItemToArray(pa, one);
-        if (!ok) {
+        if (!ok)
             cJSON_Delete(one);
-            break;
-        }
-        for (int k = 0; k < paths[p].len && ok; k++) {
-            cJSON *s = cJSON_CreateString(a->tasks[paths[p].tasks[k]].name);
-            ok = s != NULL && cJSON_AddItemToArray(one, s);
-            if (!ok)
-                cJSON_Delete(s);
-        }
     }
     free(paths);
     if (!ok) {

@@ -168,6 +168,26 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+int js_mkdir_p(const char *path, js_diag *d)
+{
+    char buf[JS_PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: path too long", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
+                               strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
+                           strerror(errno));
+    return 0;
+}
+
 int js_write_file_atomic(const char *path, const char *text, size_t len, js_diag *d)
 {
     /* The temp file lives beside the target so that rename() is atomic (same filesystem). */

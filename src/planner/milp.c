@@ -24,6 +24,18 @@
 
 #include "internal.h"
 
+#define PL_DEMAND_GAP 0.0049 /* relative; the report promises 0.5 % */
+/* CPU cap on one feasibility test of the demand search once any scale of a window settles
+ * it: a scale that hard to decide is left open and another one tried
+ * (see max_demand_by_combos). */
+#define PL_FEAS_CAP_S 1.0
+/* The plan shown at the maximum demand: fewest slices with the winning combination to
+ * within this relative gap (the scale, not the slices, is what max-demand optimises;
+ * proving the last slice near a full cluster can take long). */
+#define PL_FINAL_GAP 0.01
+/* ... and past this much CPU time per solve, the first plan found. */
+#define PL_FINAL_SOFT_S 1.0
+
 typedef struct lp_build {
     glp_prob *lp;
     int row_slices, row_logpas, row_gpus;
@@ -34,6 +46,7 @@ typedef struct lp_build {
     int cap;
     bool stop_at_first; /* feasibility test: stop at the first integer solution */
     double cpu_limit;   /* > 0: stop once this process's CPU time passes it */
+    double soft_cpu_s;  /* > 0: after this much CPU time, stop at the first plan found */
     bool per_combo;     /* rows are rewritten per combination: skip the joint bounds */
     double mip_gap;     /* per-combination solves: relative gap (0 = prove optimality) */
 } lp_build;
@@ -488,6 +501,7 @@ typedef struct cb_data {
     bool offered;
     bool stop_at_first;
     double cpu_limit;
+    double soft_limit;
 } cb_data;
 
 static void ios_callback(glp_tree *tree, void *info)
@@ -500,6 +514,8 @@ static void ios_callback(glp_tree *tree, void *info)
         glp_ios_terminate(tree);
     if (cb->cpu_limit > 0.0 && cpu_s() > cb->cpu_limit)
         glp_ios_terminate(tree);
+    if (cb->soft_limit > 0.0 && cpu_s() > cb->soft_limit && glp_ios_mip_gap(tree) < DBL_MAX)
+        glp_ios_terminate(tree); /* good enough: a plan exists and time is up */
     if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
         cb->offered = true;
         glp_ios_heur_sol(tree, cb->x0);
@@ -536,7 +552,8 @@ static void solve_from(lp_build *b, const js_plan_request *r, double deadline, d
                        const double *x0, solve_info *si)
 {
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit};
+    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit,
+                  b->soft_cpu_s > 0.0 ? cpu_s() + b->soft_cpu_s : 0.0};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -1300,6 +1317,7 @@ static int min_slices_impl(const js_scenario *s, const js_plan_request *r, js_pl
             restrict_combos(&cmb, only);
         b.per_combo = crc == 0;
         b.mip_gap = mip_gap;
+        b.soft_cpu_s = mip_gap > 0.0 ? PL_FINAL_SOFT_S : 0.0;
     }
     if (rc == 0 && build_lp(&m, &b, false) != 0)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
@@ -1386,15 +1404,6 @@ static double scale_upper_bound(const pl_model *m)
     return ub;
 }
 
-#define PL_DEMAND_GAP 0.0049 /* relative; the report promises 0.5 % */
-/* CPU cap on one feasibility test of the demand search once any scale of a window settles
- * it: a scale that hard to decide is left open and another one tried
- * (see max_demand_by_combos). */
-#define PL_FEAS_CAP_S 1.0
-/* The plan shown at the maximum demand: fewest slices with the winning combination to
- * within this relative gap (the scale, not the slices, is what max-demand optimises;
- * proving the last slice near a full cluster can take long). */
-#define PL_FINAL_GAP 0.01
 
 /* A feasible start for the maximum-demand MILP: the min-slices solution at some scale
  * (the scenario's own demand first, then smaller ones), found in the same problem with

@@ -48,27 +48,6 @@ static int fmt_path(js_diag *d, char *buf, size_t sz, const char *fmt, ...)
     return 0;
 }
 
-
-static int mkdir_p(const char *path, js_diag *d)
-{
-    char buf[JS_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
-                               strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
-                           strerror(errno));
-    return 0;
-}
-
 /* Relative path from directory `from` to directory `to` (both must exist). */
 static int relpath(const char *from, const char *to, char *out, size_t outsz, js_diag *d)
 {
@@ -579,7 +558,7 @@ int js_parvagpu_import(const char *dir, const char *profiles_root, const char *s
     if (rc == 0) {
         rc = fmt_path(d, out_dir, sizeof out_dir, "%s/%s", profiles_root, PV_GPU);
         if (rc == 0)
-            rc = mkdir_p(out_dir, d);
+            rc = js_mkdir_p(out_dir, d);
     }
     if (rc == 0)
         rc = import_profiles(dir, models, nmodels, out_dir, license, d);
@@ -591,7 +570,7 @@ int js_parvagpu_import(const char *dir, const char *profiles_root, const char *s
     }
     if (rc == 0 && scenarios_dir != NULL) {
         char rel[JS_PATH_MAX];
-        rc = mkdir_p(scenarios_dir, d);
+        rc = js_mkdir_p(scenarios_dir, d);
         if (rc == 0)
             rc = relpath(scenarios_dir, profiles_root, rel, sizeof rel, d);
         if (rc == 0)

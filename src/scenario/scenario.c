@@ -810,6 +810,23 @@ static cJSON *edge_to_json(const js_app *a, const js_edge *e)
     return o;
 }
 
+cJSON *js_app_task_names_json(const js_app *a, const int *tasks, int n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    bool ok = arr != NULL;
+    for (int i = 0; i < n && ok; i++) {
+        cJSON *nm = cJSON_CreateString(a->tasks[tasks[i]].name);
+        ok = nm != NULL && cJSON_AddItemToArray(arr, nm);
+        if (!ok)
+            cJSON_Delete(nm);
+    }
+    if (!ok) {
+        cJSON_Delete(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 static cJSON *app_to_json(const js_app *a)
 {
     cJSON *o = cJSON_CreateObject();
@@ -833,14 +850,10 @@ static cJSON *app_to_json(const js_app *a)
             cJSON_Delete(eo);
     }
     if (ok && a->nsources > 1) {
-        cJSON *src = cJSON_AddArrayToObject(o, "sources");
-        ok = src != NULL;
-        for (int i = 0; i < a->nsources && ok; i++) {
-            cJSON *nm = cJSON_CreateString(a->tasks[a->sources[i]].name);
-            ok = nm != NULL && cJSON_AddItemToArray(src, nm);
-            if (!ok)
-                cJSON_Delete(nm);
-        }
+        cJSON *src = js_app_task_names_json(a, a->sources, a->nsources);
+        ok = src != NULL && cJSON_AddItemToObject(o, "sources", src);
+        if (!ok)
+            cJSON_Delete(src);
     }
     cJSON *slo = ok ? cJSON_AddObjectToObject(o, "slo") : NULL;
     cJSON *rule = slo ? cJSON_AddObjectToObject(slo, "rule") : NULL;

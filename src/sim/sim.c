@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,20 +203,35 @@ static double edge_mean(const js_edge *e, int v)
 
 /* ---- pools ------------------------------------------------------------------------ */
 
+/* Doubles a free-list pool of *cap elements of elem_size bytes (4096 at first) and threads
+ * the new elements onto the empty free list through the uint32_t at link_off in each.
+ * Returns the moved pool, or NULL (pool unchanged) at the index limit or out of memory. */
+static void *pool_grow(void *base, size_t elem_size, size_t link_off, uint32_t *cap,
+                       uint32_t *free_head)
+{
+    uint32_t old = *cap, ncap = old ? old * 2 : 4096;
+    if (ncap >= NIL)
+        return NULL;
+    unsigned char *na = realloc(base, (size_t)ncap * elem_size);
+    if (na == NULL)
+        return NULL;
+    for (uint32_t i = old; i < ncap; i++) {
+        uint32_t link = i + 1 < ncap ? i + 1 : NIL;
+        memcpy(na + (size_t)i * elem_size + link_off, &link, sizeof link);
+    }
+    *free_head = old;
+    *cap = ncap;
+    return na;
+}
+
 static uint32_t item_alloc(js_sim *sim)
 {
     if (sim->item_free == NIL) {
-        uint32_t old = sim->nitems_cap, ncap = old ? old * 2 : 4096;
-        if (ncap >= NIL)
-            return NIL;
-        item *na = realloc(sim->items, (size_t)ncap * sizeof *na);
+        item *na = pool_grow(sim->items, sizeof *na, offsetof(item, next), &sim->nitems_cap,
+                             &sim->item_free);
         if (na == NULL)
             return NIL;
         sim->items = na;
-        for (uint32_t i = old; i < ncap; i++)
-            na[i].next = i + 1 < ncap ? i + 1 : NIL;
-        sim->item_free = old;
-        sim->nitems_cap = ncap;
     }
     uint32_t i = sim->item_free;
     sim->item_free = sim->items[i].next;
@@ -231,17 +247,11 @@ static void item_release(js_sim *sim, uint32_t i)
 static uint32_t req_alloc(js_sim *sim)
 {
     if (sim->req_free == NIL) {
-        uint32_t old = sim->nreq_cap, ncap = old ? old * 2 : 4096;
-        if (ncap >= NIL)
-            return NIL;
-        request *na = realloc(sim->reqs, (size_t)ncap * sizeof *na);
+        request *na = pool_grow(sim->reqs, sizeof *na, offsetof(request, outstanding),
+                                &sim->nreq_cap, &sim->req_free);
         if (na == NULL)
             return NIL;
         sim->reqs = na;
-        for (uint32_t i = old; i < ncap; i++)
-            na[i].outstanding = i + 1 < ncap ? i + 1 : NIL;
-        sim->req_free = old;
-        sim->nreq_cap = ncap;
     }
     uint32_t r = sim->req_free;
     sim->req_free = sim->reqs[r].outstanding;

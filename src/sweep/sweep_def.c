@@ -138,19 +138,40 @@ static int axis_values_from_range(js_jctx *c, const cJSON *obj, axis_kind kind,
     return 0;
 }
 
+/* Enters the list at key (the caller pops *saved when done), checks that it holds 1 to max
+ * entries ("must <verb> 1 to <max> <noun>, got n"), and, when elem_size > 0, allocates n
+ * zeroed elements into *out. On error the path is already popped. */
+static int open_list(js_jctx *c, const cJSON *arr, const char *key, int max, const char *verb,
+                     const char *noun, size_t elem_size, void **out, int *n, size_t *saved)
+{
+    *saved = js_jctx_push_key(c, key);
+    *n = cJSON_GetArraySize(arr);
+    if (*n < 1 || *n > max) {
+        int rc = js_json_err(c, NULL, "must %s 1 to %d %s, got %d", verb, max, noun, *n);
+        js_jctx_pop(c, *saved);
+        return rc;
+    }
+    if (elem_size > 0) {
+        *out = calloc((size_t)*n, elem_size);
+        if (*out == NULL) {
+            js_jctx_pop(c, *saved);
+            return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
+        }
+    }
+    return 0;
+}
+
 static int axis_apps(js_jctx *c, const cJSON *obj, js_sweep_axis *ax)
 {
     const cJSON *apps = NULL;
     int rc = js_json_get_array(c, obj, "apps", false, &apps);
     if (rc != 0 || apps == NULL)
         return rc;
-    size_t saved = js_jctx_push_key(c, "apps");
-    int n = cJSON_GetArraySize(apps);
-    if (n < 1 || n > JS_SWEEP_MAX_APPS) {
-        rc = js_json_err(c, NULL, "must name 1 to %d apps, got %d", JS_SWEEP_MAX_APPS, n);
-        js_jctx_pop(c, saved);
+    size_t saved;
+    int n;
+    rc = open_list(c, apps, "apps", JS_SWEEP_MAX_APPS, "name", "apps", 0, NULL, &n, &saved);
+    if (rc != 0)
         return rc;
-    }
     int i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, apps)
@@ -236,18 +257,14 @@ static int parse_systems(js_jctx *c, const cJSON *grid, js_sweep *sw)
         sw->nsystems = 1;
         return 0;
     }
-    size_t saved = js_jctx_push_key(c, "systems");
-    int n = cJSON_GetArraySize(arr);
-    if (n < 1 || n > JS_NSYSTEMS) {
-        rc = js_json_err(c, NULL, "must list 1 to %d systems, got %d", JS_NSYSTEMS, n);
-        js_jctx_pop(c, saved);
+    size_t saved;
+    int n;
+    void *mem = NULL;
+    rc = open_list(c, arr, "systems", JS_NSYSTEMS, "list", "systems", sizeof *sw->systems, &mem,
+                   &n, &saved);
+    if (rc != 0)
         return rc;
-    }
-    sw->systems = calloc((size_t)n, sizeof *sw->systems);
-    if (sw->systems == NULL) {
-        js_jctx_pop(c, saved);
-        return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
-    }
+    sw->systems = mem;
     int i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)
@@ -280,18 +297,14 @@ static int parse_gpu_types(js_jctx *c, const cJSON *grid, js_sweep *sw)
     int rc = js_json_get_array(c, grid, "gpu", false, &arr);
     if (rc != 0 || arr == NULL)
         return rc;
-    size_t saved = js_jctx_push_key(c, "gpu");
-    int n = cJSON_GetArraySize(arr);
-    if (n < 1 || n > 64) {
-        rc = js_json_err(c, NULL, "must list 1 to 64 GPU types, got %d", n);
-        js_jctx_pop(c, saved);
+    size_t saved;
+    int n;
+    void *mem = NULL;
+    rc = open_list(c, arr, "gpu", 64, "list", "GPU types", sizeof *sw->gpu_types, &mem, &n,
+                   &saved);
+    if (rc != 0)
         return rc;
-    }
-    sw->gpu_types = calloc((size_t)n, sizeof *sw->gpu_types);
-    if (sw->gpu_types == NULL) {
-        js_jctx_pop(c, saved);
-        return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
-    }
+    sw->gpu_types = mem;
     int i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, arr)

@@ -11,48 +11,25 @@
 #include "jigsaw/planner.h"
 #include "jigsaw/sweep.h"
 
+#include "fixtures.h"
+
 static char tmpdir[256];
 
 static void make_tmpdir(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/jigsaw-sweep-unit-XXXXXX", base ? base : "/tmp");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    sweep_fx_make_tmpdir(tmpdir, sizeof tmpdir, "jigsaw-sweep-unit");
 }
 
 static void remove_tmpdir(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    sweep_fx_remove_tmpdir(tmpdir);
 }
 
 TestSuite(sweep, .init = make_tmpdir, .fini = remove_tmpdir);
 
 static void write_text(const char *name, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    sweep_fx_write_text(tmpdir, name, text);
 }
 
 /* Parse sweep JSON text from memory; returns the exit code, fills d. */
@@ -323,7 +300,7 @@ Test(sweep, runner_is_deterministic_and_resumes)
     o.out_path = out2;
     o.jobs = 3;
     cr_assert_eq(js_sweep_run(&sw, &ev, &o, &d), 0, "%s", d.msg);
-    char *a = read_text(out1), *b = read_text(out2);
+    char *a = sweep_fx_read_text(out1), *b = sweep_fx_read_text(out2);
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_str_eq(a, b);
@@ -359,10 +336,10 @@ Test(sweep, runner_is_deterministic_and_resumes)
     o.jobs = 2;
     o.keep_journal = true;
     cr_assert_eq(js_sweep_run(&sw, &ev, &o, &d), 0, "%s", d.msg);
-    char *c3 = read_text(out3);
+    char *c3 = sweep_fx_read_text(out3);
     cr_assert_str_eq(a, c3);
     /* Torn line cut, 26 new lines appended: 36 valid lines. */
-    char *jt = read_text(jpath);
+    char *jt = sweep_fx_read_text(jpath);
     lines = 0;
     for (const char *c = jt; *c; c++)
         lines += *c == '\n';

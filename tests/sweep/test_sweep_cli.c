@@ -15,20 +15,18 @@
 
 #include "js_config.h"
 
+#include "fixtures.h"
+
 static char tmpdir[256];
 
 static void make_tmpdir(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/jigsaw-sweep-cli-XXXXXX", base ? base : "/tmp");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    sweep_fx_make_tmpdir(tmpdir, sizeof tmpdir, "jigsaw-sweep-cli");
 }
 
 static void remove_tmpdir(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
+    sweep_fx_remove_tmpdir(tmpdir);
 }
 
 TestSuite(sweep_cli, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 120);
@@ -44,31 +42,12 @@ static char *tpath(const char *name)
 
 static void write_text(const char *name, const char *text)
 {
-    FILE *f = fopen(tpath(name), "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    sweep_fx_write_text(tmpdir, name, text);
 }
 
 static int count_lines(const char *path)
 {
-    char *t = read_text(path);
+    char *t = sweep_fx_read_text(path);
     if (t == NULL)
         return 0;
     int n = 0;
@@ -149,15 +128,15 @@ Test(sweep_cli, serial_parallel_and_mpi_outputs_are_identical)
     write_synthetic_sweep();
     char *serial[] = {EXE, "sweep", tpath("sweep.json"), "-o", tpath("serial.csv"),
                       "-j", "1", "--synthetic", "2", NULL};
-    cr_assert_eq(run(serial), 0, "%s", read_text(tpath("stderr.txt")));
+    cr_assert_eq(run(serial), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
     char *par[] = {EXE, "sweep", tpath("sweep.json"), "-o", tpath("par.csv"),
                    "-j", "2", "--synthetic", "2", NULL};
-    cr_assert_eq(run(par), 0, "%s", read_text(tpath("stderr.txt")));
+    cr_assert_eq(run(par), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
     char *stdout_run[] = {EXE, "sweep", tpath("sweep.json"), "-j", "2",
                           "--synthetic", "0", NULL};
-    cr_assert_eq(run(stdout_run), 0, "%s", read_text(tpath("stderr.txt")));
-    char *a = read_text(tpath("serial.csv")), *b = read_text(tpath("par.csv"));
-    char *c = read_text(tpath("stdout.txt"));
+    cr_assert_eq(run(stdout_run), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
+    char *a = sweep_fx_read_text(tpath("serial.csv")), *b = sweep_fx_read_text(tpath("par.csv"));
+    char *c = sweep_fx_read_text(tpath("stdout.txt"));
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_str_eq(a, b);
@@ -175,8 +154,8 @@ Test(sweep_cli, serial_parallel_and_mpi_outputs_are_identical)
     char *mpi[] = {"mpirun", "-np", "2", "--allow-run-as-root", "--oversubscribe",
                    EXE, "sweep", tpath("sweep.json"), "-o", tpath("mpi.csv"),
                    "--synthetic", "2", NULL};
-    cr_assert_eq(run(mpi), 0, "%s", read_text(tpath("stderr.txt")));
-    char *m = read_text(tpath("mpi.csv"));
+    cr_assert_eq(run(mpi), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
+    char *m = sweep_fx_read_text(tpath("mpi.csv"));
     cr_assert_not_null(m);
     cr_assert_str_eq(a, m);
     free(m);
@@ -216,7 +195,7 @@ static void kill_and_resume(int sig, const char *jobs)
     write_synthetic_sweep();
     char *ref[] = {EXE, "sweep", tpath("sweep.json"), "-o", tpath("ref.csv"),
                    "-j", "1", "--synthetic", "0", NULL};
-    cr_assert_eq(run(ref), 0, "%s", read_text(tpath("stderr.txt")));
+    cr_assert_eq(run(ref), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
     /* 60 points x 20..40 ms: long enough to interrupt after 10 points. */
     char *slow[] = {EXE, "sweep", tpath("sweep.json"), "-o", tpath("out.csv"),
                     "-j", jobs_copy, "--synthetic", "20", NULL};
@@ -227,9 +206,9 @@ static void kill_and_resume(int sig, const char *jobs)
     else
         kill(pid, sig);      /* the master only: it must stop its workers itself */
     int code = wait_exit(pid);
-    cr_assert_eq(code, 128 + sig, "exit %d: %s", code, read_text(tpath("stderr.txt")));
+    cr_assert_eq(code, 128 + sig, "exit %d: %s", code, sweep_fx_read_text(tpath("stderr.txt")));
     if (sig != SIGKILL) {
-        char *err = read_text(tpath("stderr.txt"));
+        char *err = sweep_fx_read_text(tpath("stderr.txt"));
         cr_assert_not_null(strstr(err, "resume"), "%s", err);
         free(err);
         sleep_ms(50); /* workers were reaped by the master; nothing may remain */
@@ -242,12 +221,12 @@ static void kill_and_resume(int sig, const char *jobs)
     /* Resume: only the missing points are computed; the output is the reference. */
     char *resume[] = {EXE, "sweep", tpath("sweep.json"), "-o", tpath("out.csv"),
                       "-j", "2", "--synthetic", "0", "--progress", NULL};
-    cr_assert_eq(run(resume), 0, "%s", read_text(tpath("stderr.txt")));
-    char *err = read_text(tpath("stderr.txt"));
+    cr_assert_eq(run(resume), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
+    char *err = sweep_fx_read_text(tpath("stderr.txt"));
     char want[64];
     snprintf(want, sizeof want, "resuming: %d of 60 points", done);
     cr_assert_not_null(strstr(err, want), "wanted '%s' in: %s", want, err);
-    char *a = read_text(tpath("ref.csv")), *b = read_text(tpath("out.csv"));
+    char *a = sweep_fx_read_text(tpath("ref.csv")), *b = sweep_fx_read_text(tpath("out.csv"));
     cr_assert_not_null(b);
     cr_assert_str_eq(a, b);
     cr_assert_eq(access(tpath("out.csv.journal"), F_OK), -1, "journal left after completion");
@@ -282,7 +261,7 @@ Test(sweep_cli, usage_and_data_errors_exit_with_documented_codes)
     cr_assert_eq(run(bad_opt), 2);
     char *help[] = {EXE, "sweep", "--help", NULL};
     cr_assert_eq(run(help), 0);
-    char *out = read_text(tpath("stdout.txt"));
+    char *out = sweep_fx_read_text(tpath("stdout.txt"));
     cr_assert_not_null(strstr(out, "usage: jigsaw sweep"));
     free(out);
     char *missing[] = {EXE, "sweep", tpath("nope.json"), NULL};
@@ -291,7 +270,7 @@ Test(sweep_cli, usage_and_data_errors_exit_with_documented_codes)
                            "\"grid\":{\"systems\":[\"A+S+X\"]}}");
     char *bad[] = {EXE, "sweep", tpath("bad.json"), "--synthetic", "0", NULL};
     cr_assert_eq(run(bad), 65);
-    char *err = read_text(tpath("stderr.txt"));
+    char *err = sweep_fx_read_text(tpath("stderr.txt"));
     cr_assert_not_null(strstr(err, "bad.json: $.grid.systems[0]: unknown system 'A+S+X'"),
                        "%s", err);
     free(err);
@@ -305,7 +284,7 @@ Test(sweep_cli, usage_and_data_errors_exit_with_documented_codes)
     char *dry[] = {EXE, "sweep", tpath("sweep.json"), "--dry-run", "--synthetic", "0",
                    NULL};
     cr_assert_eq(run(dry), 0);
-    out = read_text(tpath("stdout.txt"));
+    out = sweep_fx_read_text(tpath("stdout.txt"));
     cr_assert_not_null(strstr(out, ": 60 points"), "%s", out);
     free(out);
 }
@@ -336,10 +315,10 @@ Test(sweep_cli, real_planner_serial_parallel_mpi_identical_with_known_answers)
     char sweep[600];
     snprintf(sweep, sizeof sweep, "%s/tests/sweep/tiny-sweep.json", JS_SOURCE_ROOT);
     char *serial[] = {EXE, "sweep", sweep, "-o", tpath("serial.csv"), "-j", "1", NULL};
-    cr_assert_eq(run(serial), 0, "%s", read_text(tpath("stderr.txt")));
+    cr_assert_eq(run(serial), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
     char *par[] = {EXE, "sweep", sweep, "-o", tpath("par.csv"), "-j", "2", NULL};
-    cr_assert_eq(run(par), 0, "%s", read_text(tpath("stderr.txt")));
-    char *a = read_text(tpath("serial.csv")), *b = read_text(tpath("par.csv"));
+    cr_assert_eq(run(par), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
+    char *a = sweep_fx_read_text(tpath("serial.csv")), *b = sweep_fx_read_text(tpath("par.csv"));
     cr_assert_not_null(a);
     cr_assert_not_null(b);
     cr_assert_str_eq(a, b);
@@ -361,8 +340,8 @@ Test(sweep_cli, real_planner_serial_parallel_mpi_identical_with_known_answers)
     use_mpi_leak_suppressions();
     char *mpi[] = {"mpirun", "-np", "2", "--allow-run-as-root", "--oversubscribe",
                    EXE, "sweep", sweep, "-o", tpath("mpi.csv"), NULL};
-    cr_assert_eq(run(mpi), 0, "%s", read_text(tpath("stderr.txt")));
-    char *m = read_text(tpath("mpi.csv"));
+    cr_assert_eq(run(mpi), 0, "%s", sweep_fx_read_text(tpath("stderr.txt")));
+    char *m = sweep_fx_read_text(tpath("mpi.csv"));
     cr_assert_not_null(m);
     cr_assert_str_eq(a, m);
     free(m);
