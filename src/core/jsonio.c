@@ -468,8 +468,10 @@ int js_json_get_string(js_jctx *c, const cJSON *obj, const char *key, bool requi
     return 0;
 }
 
-int js_json_get_array(js_jctx *c, const cJSON *obj, const char *key, bool required,
-                      const cJSON **out)
+/* The container member key of obj when is_kind accepts it ("must be <noun>" otherwise). */
+static int get_container(js_jctx *c, const cJSON *obj, const char *key, bool required,
+                         const cJSON **out, cJSON_bool (*is_kind)(const cJSON *),
+                         const char *noun)
 {
     int rc;
     const cJSON *v = member(c, obj, key, required, &rc);
@@ -478,26 +480,22 @@ int js_json_get_array(js_jctx *c, const cJSON *obj, const char *key, bool requir
             *out = NULL;
         return rc;
     }
-    if (!cJSON_IsArray(v))
-        return js_json_err(c, key, "must be an array, got %s", type_name(v));
+    if (!is_kind(v))
+        return js_json_err(c, key, "must be %s, got %s", noun, type_name(v));
     *out = v;
     return 0;
+}
+
+int js_json_get_array(js_jctx *c, const cJSON *obj, const char *key, bool required,
+                      const cJSON **out)
+{
+    return get_container(c, obj, key, required, out, cJSON_IsArray, "an array");
 }
 
 int js_json_get_object(js_jctx *c, const cJSON *obj, const char *key, bool required,
                        const cJSON **out)
 {
-    int rc;
-    const cJSON *v = member(c, obj, key, required, &rc);
-    if (v == NULL) {
-        if (required)
-            *out = NULL;
-        return rc;
-    }
-    if (!cJSON_IsObject(v))
-        return js_json_err(c, key, "must be an object, got %s", type_name(v));
-    *out = v;
-    return 0;
+    return get_container(c, obj, key, required, out, cJSON_IsObject, "an object");
 }
 
 /* ------------------------------------------------------------------ additions */
