@@ -53,7 +53,9 @@ for sweep in "${files[@]}"; do
         *) echo "   (no plot for $name)"; continue ;;
     esac
     scenario=$(sed -n 's/^ *"scenario": *"\([^"]*\)".*/\1/p' "$sweep")
+    # Column 14 (gain over Unopt) is empty everywhere when Unopt serves nothing.
+    hasgain=$(awk -F, 'NR > 1 && $14 != "" { print 1; exit } END { if (NR) print 0 }' "$csv" | head -n 1)
     gnuplot -e "in='$csv'; out='$outdir/$name.png'; kind='$kind'; systems='${systems% }'; \
-title='$name ($(basename "$scenario"))'" "$root/scripts/sweeps.gnuplot"
+hasgain=$hasgain; title='$name ($(basename "$scenario"))'" "$root/scripts/sweeps.gnuplot"
     echo "   $outdir/$name.png"
 done

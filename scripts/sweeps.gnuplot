@@ -48,6 +48,15 @@ plot for [k=1:n] in skip 1 every n::(k-1) using col:($10 > 0 ? $10 : NaN) \
 unset logscale y
 set ylabel "maximum serviceable demand / Unopt's"
 set yrange [0:*]
-plot for [k=2:n] in skip 1 every n::(k-1) using col:14 with linespoints lw 2 lc k \
-     title word(systems, k)
+if (!exists("hasgain")) hasgain = 1
+if (hasgain) {
+    plot for [k=2:n] in skip 1 every n::(k-1) using col:14 with linespoints lw 2 lc k \
+         title word(systems, k)
+} else {
+    # Unopt serves nothing at any point of this sweep: a gain over it is undefined.
+    set xrange [GPVAL_X_MIN:GPVAL_X_MAX]
+    set yrange [0:1]
+    set label 1 "Unopt is infeasible at every point:\ngain over Unopt undefined" at graph 0.5, 0.5 center
+    plot NaN notitle
+}
 unset multiplot
