@@ -91,26 +91,6 @@ static void stage_end(cmp_progress *p)
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
-static int mkdir_p(const char *path, js_diag *d)
-{
-    char buf[JS_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return js_diag_set(d, JS_EXIT_USAGE, "%s: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
-                               strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot create directory: %s", buf,
-                           strerror(errno));
-    return 0;
-}
-
 /* The NASA trace: the first entry (by name) under <scenarios>/traces/nasa* that is a
  * regular file, looking one directory deep. */
 static int find_trace(const char *scen_dir, char *out, size_t n, js_diag *d)
@@ -464,7 +444,7 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     for (int g = 0; g < c->ngpus; g++)
         snprintf(c->gpus[g].key, sizeof c->gpus[g].key, "%s", o->gpu_types[g]);
 
-    int rc = mkdir_p(o->out_dir, d);
+    int rc = js_mkdir_p(o->out_dir, d);
     if (rc == 0) {
         if (o->trace_path)
             snprintf(c->trace_file, sizeof c->trace_file, "%s", o->trace_path);
