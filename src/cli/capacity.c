@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/study.h"
 
@@ -64,16 +65,6 @@ static void progress(void *ctx, const char *what, int done, int total)
     if (done >= total)
         fputc('\n', stderr);
     fflush(stderr);
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static int run_tail(const js_scenario *s, const js_capacity_opts *co, bool json, cJSON *root,
@@ -155,7 +146,7 @@ int js_cmd_capacity(int argc, char **argv)
             }
             break;
         case 'l':
-            if (parse_double(optarg, &co.latency_factor) != 0 || co.latency_factor <= 0) {
+            if (js_cli_parse_double(optarg, &co.latency_factor) != 0 || co.latency_factor <= 0) {
                 fprintf(stderr, "jigsaw capacity: --latency-factor must be > 0\n");
                 return JS_EXIT_USAGE;
             }
@@ -163,7 +154,7 @@ int js_cmd_capacity(int argc, char **argv)
         case 'T': tail = true; break;
         case 'B': co.binding = false; break;
         case 't':
-            if (parse_double(optarg, &co.time_limit_s) != 0 || co.time_limit_s < 0) {
+            if (js_cli_parse_double(optarg, &co.time_limit_s) != 0 || co.time_limit_s < 0) {
                 fprintf(stderr, "jigsaw capacity: --time-limit must be >= 0\n");
                 return JS_EXIT_USAGE;
             }
@@ -181,8 +172,7 @@ int js_cmd_capacity(int argc, char **argv)
     js_diag_init(&d);
     js_scenario s;
     memset(&s, 0, sizeof s);
-    int rc = gpu ? js_scenario_load_gpu(argv[optind], gpu, &s, &d)
-                 : js_scenario_load(argv[optind], &s, &d);
+    int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
     if (rc != 0) {
         js_diag_print(&d);
         return rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/study.h"
@@ -80,16 +81,6 @@ static void progress(void *ctx, const char *what, int done, int total)
     if (done >= total && strcmp(what, "writing results") == 0)
         fputc('\n', stderr);
     fflush(stderr);
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static int set_gpu(js_compare_opts *o, const char *g)
@@ -182,33 +173,33 @@ int js_cmd_compare(int argc, char **argv)
         case 'S': o.scenarios_dir = optarg; break;
         case 'f': o.trace_path = optarg; break;
         case 'y':
-            bad = parse_double(optarg, &v) || v < 0 || v != floor(v) || v > 100;
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v) || v > 100;
             o.trace_day = (int)v;
             break;
-        case 'c': bad = parse_double(optarg, &o.time_compression) || o.time_compression <= 0; break;
+        case 'c': bad = js_cli_parse_double(optarg, &o.time_compression) || o.time_compression <= 0; break;
         case 'k':
-            bad = parse_double(optarg, &o.peak_fraction) || o.peak_fraction <= 0 ||
+            bad = js_cli_parse_double(optarg, &o.peak_fraction) || o.peak_fraction <= 0 ||
                   o.peak_fraction > 2;
             break;
-        case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'H': bad = js_cli_parse_double(optarg, &o.headroom) || o.headroom < 0; break;
         case 'L':
-            bad = parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
             o.rate_levels = (int)v;
             break;
         case 'K':
-            bad = parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
+            bad = js_cli_parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
                   o.keep_fraction > 1;
             break;
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
-        case 'r': bad = parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
-        case 'l': bad = parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'r': bad = js_cli_parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
+        case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
         case 'T': o.tail = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;
         case 'g': o.plot_script = optarg; break;
-        case 't': bad = parse_double(optarg, &o.time_limit_s) || o.time_limit_s < 0; break;
+        case 't': bad = js_cli_parse_double(optarg, &o.time_limit_s) || o.time_limit_s < 0; break;
         case 'e':
-            bad = parse_double(optarg, &v) || v < 0 || v != floor(v);
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
             o.seed = (uint64_t)v;
             break;
         case 'j': json = true; break;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/dag.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
@@ -71,16 +72,6 @@ typedef struct plan_opts {
     js_plan_request req;
 } plan_opts;
 
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, plan_opts *o)
 {
     enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_JSON, O_FMT,
@@ -119,7 +110,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             }
             break;
         case O_RATE:
-            if (parse_double(optarg, &o->rate) != 0 || o->rate < 0) {
+            if (js_cli_parse_double(optarg, &o->rate) != 0 || o->rate < 0) {
                 fprintf(stderr, "jigsaw plan: --rate must be a number >= 0, got '%s'\n", optarg);
                 return JS_EXIT_USAGE;
             }
@@ -127,7 +118,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             break;
         case O_APP: o->app = optarg; break;
         case O_SCALE:
-            if (parse_double(optarg, &x) != 0 || x < 0) {
+            if (js_cli_parse_double(optarg, &x) != 0 || x < 0) {
                 fprintf(stderr, "jigsaw plan: --scale must be a number >= 0, got '%s'\n", optarg);
                 return JS_EXIT_USAGE;
             }
@@ -135,7 +126,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             o->have_scale = true;
             break;
         case O_GPUS:
-            if (parse_double(optarg, &x) != 0 || x < 1 || x > 100000 || x != floor(x)) {
+            if (js_cli_parse_double(optarg, &x) != 0 || x < 1 || x > 100000 || x != floor(x)) {
                 fprintf(stderr, "jigsaw plan: --gpus must be an integer in 1..100000, got '%s'\n",
                         optarg);
                 return JS_EXIT_USAGE;
@@ -145,7 +136,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         case O_GPU: o->gpu = optarg; break;
         case O_MAXD: o->max_demand = true; break;
         case O_TL:
-            if (parse_double(optarg, &x) != 0 || x <= 0) {
+            if (js_cli_parse_double(optarg, &x) != 0 || x <= 0) {
                 fprintf(stderr, "jigsaw plan: --time-limit must be seconds > 0, got '%s'\n",
                         optarg);
                 return JS_EXIT_USAGE;
@@ -153,7 +144,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             o->req.time_limit_s = x;
             break;
         case O_LF:
-            if (parse_double(optarg, &x) != 0 || x <= 0) {
+            if (js_cli_parse_double(optarg, &x) != 0 || x <= 0) {
                 fprintf(stderr, "jigsaw plan: --latency-factor must be > 0, got '%s'\n", optarg);
                 return JS_EXIT_USAGE;
             }
@@ -429,8 +420,7 @@ int js_cmd_plan(int argc, char **argv)
     js_diag d;
     js_diag_init(&d);
     js_scenario s;
-    rc = o.gpu ? js_scenario_load_gpu(o.scenario, o.gpu, &s, &d)
-               : js_scenario_load(o.scenario, &s, &d);
+    rc = js_scenario_load_gpu(o.scenario, o.gpu, &s, &d); /* NULL gpu: the scenario's own */
     if (rc != 0) {
         js_diag_print(&d);
         return rc;

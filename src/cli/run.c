@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/study.h"
 
@@ -55,16 +56,6 @@ static void usage(FILE *out)
             "  -h, --help             this help\n",
             JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
-}
-
-static int parse_double(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
 }
 
 static void progress(void *ctx, const char *what, int done, int total)
@@ -162,44 +153,44 @@ int js_cmd_run(int argc, char **argv)
         switch (c) {
         case 's': system = optarg; break;
         case 'f': trace = optarg; break;
-        case 'i': bad = parse_double(optarg, &o.interval_s) || o.interval_s <= 0; break;
+        case 'i': bad = js_cli_parse_double(optarg, &o.interval_s) || o.interval_s <= 0; break;
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'a':
-            bad = parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
+            bad = js_cli_parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
             break;
-        case 'H': bad = parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'H': bad = js_cli_parse_double(optarg, &o.headroom) || o.headroom < 0; break;
         case 'L':
-            bad = parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
             o.rate_levels = (int)v;
             break;
         case 'K':
-            bad = parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
+            bad = js_cli_parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
                   o.keep_fraction > 1;
             break;
         case 'r':
-            bad = parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
+            bad = js_cli_parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
             break;
         case 'c':
-            bad = parse_double(optarg, &o.time_compression) || o.time_compression <= 0;
+            bad = js_cli_parse_double(optarg, &o.time_compression) || o.time_compression <= 0;
             o.arrivals.time_compression = o.time_compression;
             break;
-        case 'S': bad = parse_double(optarg, &o.arrivals.start_s) || o.arrivals.start_s < 0; break;
+        case 'S': bad = js_cli_parse_double(optarg, &o.arrivals.start_s) || o.arrivals.start_s < 0; break;
         case 'D':
-            bad = parse_double(optarg, &o.arrivals.duration_s) || o.arrivals.duration_s < 0;
+            bad = js_cli_parse_double(optarg, &o.arrivals.duration_s) || o.arrivals.duration_s < 0;
             break;
         case 'm':
-            bad = parse_double(optarg, &o.arrivals.target_mean) || o.arrivals.target_mean <= 0;
+            bad = js_cli_parse_double(optarg, &o.arrivals.target_mean) || o.arrivals.target_mean <= 0;
             break;
-        case 'k': bad = parse_double(optarg, &scale_frac) || scale_frac <= 0; break;
+        case 'k': bad = js_cli_parse_double(optarg, &scale_frac) || scale_frac <= 0; break;
         case 'A': app = optarg; break;
         case 'g':
-            bad = parse_double(optarg, &v) || v < 1 || v != floor(v) || v > 100000;
+            bad = js_cli_parse_double(optarg, &v) || v < 1 || v != floor(v) || v > 100000;
             o.gpus = (int)v;
             break;
         case 'G': gpu = optarg; break;
-        case 'l': bad = parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
         case 'e':
-            bad = parse_double(optarg, &v) || v < 0 || v != floor(v);
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
             o.sim.seed = o.arrivals.seed = (uint64_t)v;
             break;
         case 't': timeline = optarg; break;
@@ -231,8 +222,7 @@ int js_cmd_run(int argc, char **argv)
     js_diag_init(&d);
     js_scenario s;
     memset(&s, 0, sizeof s);
-    int rc = gpu ? js_scenario_load_gpu(argv[optind], gpu, &s, &d)
-                 : js_scenario_load(argv[optind], &s, &d);
+    int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
     if (rc != 0) {
         js_diag_print(&d);
         return rc;

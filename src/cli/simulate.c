@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/scenario.h"
@@ -118,9 +119,8 @@ typedef struct sim_opts {
 
 static int parse_num(const char *opt, const char *arg, double lo, double *out)
 {
-    char *end = NULL;
-    double v = strtod(arg, &end);
-    if (end == arg || *end != '\0' || !isfinite(v) || v < lo) {
+    double v = 0.0;
+    if (js_cli_parse_double(arg, &v) != 0 || v < lo) {
         fprintf(stderr, "jigsaw simulate: %s: expected a number >= %g, got '%s'\n", opt, lo,
                 arg);
         return JS_EXIT_USAGE;
