@@ -34,6 +34,12 @@ typedef struct js_plan_request {
     double time_limit_s;   /* 0 = no limit; otherwise best plan found and its gap */
     double latency_factor; /* multiplies every configuration's rule statistic; 1 = rule as is
                               (a tail-safe planning option, see the study module) */
+    double max_utilisation; /* plan every segment to run at most this share of its profiled
+                              throughput, 0 < U <= 1; 1 = the paper's rule. The spare
+                              capacity absorbs the queueing a latency rule on batch latencies
+                              cannot see (the other tail-safe option); the plan's segments
+                              keep their profiled throughput, the demand they must cover is
+                              rate / U. */
     int verbose;           /* GLPK terminal output */
 } js_plan_request;
 

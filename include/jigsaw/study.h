@@ -56,6 +56,7 @@ typedef struct js_capacity_opts {
     unsigned systems[JS_NSYSTEMS];
     int gpus;                     /* 0 = the scenario's cluster */
     double latency_factor;        /* 1 = the paper's rule */
+    double max_utilisation;       /* 1 = the paper's rule (js_plan_request) */
     double time_limit_s;          /* per MILP, 0 = none */
     bool binding;                 /* run the relaxation analysis (3 more solves a system) */
     double relax;                 /* relaxation step, default 0.05 */
@@ -69,7 +70,7 @@ typedef struct js_capacity_result {
     char scenario[JS_NAME_MAX];
     char gpu[JS_NAME_MAX];
     int gpus, slices;             /* cluster */
-    double latency_factor;
+    double latency_factor, max_utilisation;
     int nrows;
     js_capacity_row rows[JS_NSYSTEMS];
     double jigsaw_vs_loki;        /* A+S+T / A+T; NAN when either was not run/infeasible */
@@ -166,6 +167,7 @@ typedef struct js_controller_opts {
     double relayout_downtime_s; /* real seconds; charged as downtime / time_compression */
     int gpus;                   /* 0 = the scenario's */
     double latency_factor;
+    double max_utilisation;     /* planner option, 1 = the paper's rule */
     double time_limit_s;        /* per MILP */
     js_sim_config sim;          /* seed, dispatch, service distribution, early drop */
     js_progress_fn progress;
@@ -234,6 +236,9 @@ typedef struct js_tail_opts {
     double target_violation;/* tail-safe goal (default 0.01) */
     double max_factor;      /* largest latency factor tried (default 4) */
     int max_iter;           /* search steps (default 4) */
+    double util_step;       /* the utilisation cap is lowered by this much a step
+                               (default 0.05) */
+    double min_util;        /* lowest utilisation cap tried (default 0.5) */
     double time_limit_s;
     int gpus;
     uint64_t seed;
@@ -251,14 +256,14 @@ typedef struct js_tail_row {
     double p95_ms, p99_ms;
     double violation_rate;
     bool under_provisioned; /* violation rate above target or p99 above the SLO */
-    double safe_factor;     /* tail-safe latency factor (1 when the rule already holds) */
+    /* The tail-safe rule: latency factor F and utilisation cap U (both 1 when the paper's
+     * rule already holds). F alone is searched first; when it does not reach the goal, U
+     * is lowered with the best F found. */
+    double safe_factor, safe_util;
     double safe_violation, safe_p99_ms;
-    double max_scale, safe_max_scale; /* max demand with the rule / the tail-safe factor */
+    double max_scale, safe_max_scale; /* max demand with the rule / the tail-safe rule */
     double capacity_cost;   /* 1 - safe_max_scale / max_scale */
-    bool safe_reached;      /* the safe factor met the target (else: best tried) */
-    /* Spare capacity instead: the plan for rate x (1 + headroom) simulated at the rate
-     * (NAN when not under-provisioned or when that plan does not fit). */
-    double headroom, headroom_violation, headroom_p99_ms;
+    bool safe_reached;      /* the safe rule met the target (else: the best tried) */
 } js_tail_row;
 
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
@@ -282,6 +287,7 @@ typedef struct js_compare_opts {
     int ngpu_types;
     char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
     double latency_factor;
+    double max_utilisation;     /* every plan's (js_plan_request); 1 = the paper's rule */
     bool tail;                  /* run the tail check */
     bool binding;               /* run the binding analysis on the 120-GPU study */
     bool plots;                 /* run gnuplot when found */

@@ -30,8 +30,11 @@ static void usage(FILE *out)
             "                       jigsaw, loki; default all eight)\n"
             "  --latency-factor F   multiply every configuration's latency statistic by F\n"
             "                       (F > 1: a tail-safe rule; default 1 = the paper's 2 x p95)\n"
+            "  --max-utilisation U  plan every segment to at most U (0 < U <= 1) of its\n"
+            "                       throughput: spare capacity against queueing (default 1)\n"
             "  --tail-safe          also run the tail check (simulated p99 at 80%% of each\n"
-            "                       system's capacity, and the factor that keeps violations < 1%%)\n"
+            "                       system's capacity, and the latency factor and utilisation\n"
+            "                       cap that keep violations < 1%%)\n"
             "  --no-binding         skip the binding-constraint analysis (3 solves a system)\n"
             "  --time-limit S       per-MILP time limit (default none)\n"
             "  --json               JSON on stdout: per system `system`, `max_demand_scale`,\n"
@@ -88,18 +91,19 @@ static int run_tail(const js_scenario *s, const js_capacity_opts *co, bool json,
     }
     printf("\ntail check (Poisson arrivals, %.0f s, at %.0f%% of each system's capacity):\n",
            to.sim_seconds, 100.0 * to.load);
-    printf("%-6s %10s %8s %8s %9s %6s %10s %10s %9s\n", "system", "req/s", "p99 ms", "SLO ms",
-           "viol", "under", "safe F", "viol(F)", "cap cost");
+    printf("%-6s %10s %8s %8s %9s %6s %7s %6s %9s %9s\n", "system", "req/s", "p99 ms",
+           "SLO ms", "viol", "under", "safe F", "U", "viol(F,U)", "cap cost");
     for (int i = 0; i < n; i++) {
         const js_tail_row *t = &rows[i];
         if (t->status != 0) {
             printf("%-6s infeasible\n", t->system);
             continue;
         }
-        printf("%-6s %10.4g %8.1f %8.0f %8.2f%% %6s %10.3g %9.2f%% %8.1f%%\n", t->system,
-               t->rate, t->p99_ms, t->slo_ms, 100.0 * t->violation_rate,
-               t->under_provisioned ? "yes" : "no", t->safe_factor, 100.0 * t->safe_violation,
-               100.0 * t->capacity_cost);
+        printf("%-6s %10.4g %8.1f %8.0f %8.2f%% %6s %7.3g %6.2f %8.2f%% %8.1f%%%s\n",
+               t->system, t->rate, t->p99_ms, t->slo_ms, 100.0 * t->violation_rate,
+               t->under_provisioned ? "yes" : "no", t->safe_factor, t->safe_util,
+               100.0 * t->safe_violation, 100.0 * t->capacity_cost,
+               t->safe_reached ? "" : "  (goal not reached)");
     }
     return 0;
 }
@@ -111,6 +115,7 @@ int js_cmd_capacity(int argc, char **argv)
         {"gpu", required_argument, NULL, 'G'},
         {"systems", required_argument, NULL, 's'},
         {"latency-factor", required_argument, NULL, 'l'},
+        {"max-utilisation", required_argument, NULL, 'U'},
         {"tail-safe", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"time-limit", required_argument, NULL, 't'},
@@ -148,6 +153,13 @@ int js_cmd_capacity(int argc, char **argv)
         case 'l':
             if (js_cli_parse_double(optarg, &co.latency_factor) != 0 || co.latency_factor <= 0) {
                 fprintf(stderr, "jigsaw capacity: --latency-factor must be > 0\n");
+                return JS_EXIT_USAGE;
+            }
+            break;
+        case 'U':
+            if (js_cli_parse_double(optarg, &co.max_utilisation) != 0 ||
+                !(co.max_utilisation > 0) || co.max_utilisation > 1) {
+                fprintf(stderr, "jigsaw capacity: --max-utilisation must be in (0, 1]\n");
                 return JS_EXIT_USAGE;
             }
             break;

@@ -49,6 +49,7 @@ static void usage(FILE *out)
             "  --predictor P          last5 (default), last5-mean, ewma, oracle\n"
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
+            "  --max-utilisation U    every plan keeps segments at most U busy (default 1)\n"
             "  --no-tail              skip the tail check\n"
             "  --no-binding           skip the binding-constraint analysis\n"
             "  --no-plots             do not run gnuplot\n"
@@ -148,6 +149,7 @@ int js_cmd_compare(int argc, char **argv)
         {"predictor", required_argument, NULL, 'p'},
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"latency-factor", required_argument, NULL, 'l'},
+        {"max-utilisation", required_argument, NULL, 'U'},
         {"no-tail", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
@@ -193,6 +195,10 @@ int js_cmd_compare(int argc, char **argv)
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'r': bad = js_cli_parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
         case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'U':
+            bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
+                  o.max_utilisation > 1;
+            break;
         case 'T': o.tail = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;

@@ -49,6 +49,7 @@ static void usage(FILE *out)
             "  --app NAME             application the trace drives (default the first)\n"
             "  --gpus N, --gpu TYPE   cluster size / GPU type override\n"
             "  --latency-factor F     tail-safe latency rule factor (default 1)\n"
+            "  --max-utilisation U    plan segments to at most U of their throughput (default 1)\n"
             "  --seed N               random seed (default 1)\n"
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
@@ -76,6 +77,7 @@ static int scale_to_capacity(const js_scenario *s, js_controller_opts *o, double
     req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
     req.gpus = o->gpus;
     req.latency_factor = o->latency_factor;
+    req.max_utilisation = o->max_utilisation;
     js_plan p;
     js_plan_init(&p);
     int rc = js_plan_max_demand(s, &req, &p, d);
@@ -129,6 +131,7 @@ int js_cmd_run(int argc, char **argv)
         {"gpus", required_argument, NULL, 'g'},
         {"gpu", required_argument, NULL, 'G'},
         {"latency-factor", required_argument, NULL, 'l'},
+        {"max-utilisation", required_argument, NULL, 'U'},
         {"seed", required_argument, NULL, 'e'},
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
@@ -189,6 +192,10 @@ int js_cmd_run(int argc, char **argv)
             break;
         case 'G': gpu = optarg; break;
         case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'U':
+            bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
+                  o.max_utilisation > 1;
+            break;
         case 'e':
             bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
             o.sim.seed = o.arrivals.seed = (uint64_t)v;

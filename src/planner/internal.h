@@ -23,7 +23,8 @@ typedef struct pl_cfg {
     int prof;        /* index into the GPU type's MIG profiles */
     int slices;      /* compute slices of that profile */
     int batch, workers;
-    double thr;      /* items/s of one instance (per-worker throughput x workers) */
+    double thr;      /* items/s of one instance the plan may use (profiled x max utilisation) */
+    double thr_profiled; /* items/s of one instance (per-worker throughput x workers) */
     double stat;     /* the latency rule's statistic, times the latency factor (ms) */
     double lat_mean, lat_p95;
     int maxn;        /* upper bound on useful instances of this configuration */
@@ -76,6 +77,7 @@ typedef struct pl_model {
     int gpus;
     int max_workers;
     double latency_factor;
+    double max_util;       /* share of profiled throughput a segment may use */
     double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
     int napps;
     pl_app *apps;

@@ -721,7 +721,7 @@ static int fill_plan(pl_model *m, const int *y, js_plan *p, js_diag *d)
                 sg->workers = cf->workers;
                 sg->batch = cf->batch;
                 sg->count = cf->nsol;
-                sg->throughput = cf->thr;
+                sg->throughput = cf->thr_profiled;
                 sg->lat_mean_ms = cf->lat_mean;
                 sg->lat_p95_ms = cf->lat_p95;
                 if (cf->stat > tp->latency_budget_ms)

@@ -137,7 +137,8 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             c->slices = g->profiles[prof].compute_slices;
             c->batch = e->batch;
             c->workers = e->workers;
-            c->thr = thr;
+            c->thr = thr * m->max_util;
+            c->thr_profiled = thr;
             c->stat = stat;
             c->lat_mean = e->lat_mean_ms;
             c->lat_p95 = isnan(e->lat_p95_ms) ? rule_stat(pa->a, e) : e->lat_p95_ms;
@@ -353,6 +354,10 @@ int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, 
     if (m->g->max_mps_workers > 0 && m->g->max_mps_workers < m->max_workers)
         m->max_workers = m->g->max_mps_workers;
     m->latency_factor = r->latency_factor > 0.0 ? r->latency_factor : 1.0;
+    m->max_util = r->max_utilisation > 0.0 ? r->max_utilisation : 1.0;
+    if (m->max_util > 1.0)
+        return js_diag_set(d, JS_EXIT_USAGE, "max utilisation must be in (0, 1], got %g",
+                           m->max_util);
     m->full_prof = js_gpu_profile_by_slices(m->g, m->g->compute_slices);
     if (m->full_prof < 0)
         return js_diag_set(d, JS_EXIT_DATAERR, "GPU type %s has no whole-GPU MIG profile",

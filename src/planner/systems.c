@@ -77,5 +77,6 @@ void js_plan_request_init(js_plan_request *r)
     r->gpus = 0;
     r->time_limit_s = 0.0;
     r->latency_factor = 1.0;
+    r->max_utilisation = 1.0;
     r->verbose = 0;
 }

@@ -182,12 +182,14 @@ static int check_app(const vctx *c, int ai)
     for (int t = 0; t < a->ntasks; t++) {
         double need = rate * items_to(a, var, t, 0);
         double have = 0.0;
+        double util = c->r->max_utilisation > 0.0 ? c->r->max_utilisation : 1.0;
         for (int k = 0; k < ap->tasks[t].nsegments; k++)
             have += ap->tasks[t].segments[k].count * ap->tasks[t].segments[k].throughput;
-        if (!(have >= need * (1.0 - REL_TOL) - 1e-9))
+        if (!(have * util >= need * (1.0 - REL_TOL) - 1e-9))
             return js_diag_set(c->d, JS_EXIT_DATAERR,
-                               "%s: task %s: throughput %.3f items/s does not cover demand %.3f",
-                               a->name, a->tasks[t].name, have, need);
+                               "%s: task %s: throughput %.3f items/s x max utilisation %g does "
+                               "not cover demand %.3f", a->name, a->tasks[t].name, have, util,
+                               need);
     }
     path_walk pw;
     memset(&pw, 0, sizeof pw);

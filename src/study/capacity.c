@@ -14,6 +14,7 @@ void js_capacity_opts_init(js_capacity_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->latency_factor = 1.0;
+    o->max_utilisation = 1.0;
     o->relax = 0.05;
 }
 
@@ -125,6 +126,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
     r->gpus = o->gpus > 0 ? o->gpus : s->cluster.gpus;
     r->slices = r->gpus * s->cluster.gpu.compute_slices;
     r->latency_factor = o->latency_factor;
+    r->max_utilisation = o->max_utilisation;
     r->jigsaw_vs_loki = NAN;
 
     int n = o->nsystems > 0 ? o->nsystems : JS_NSYSTEMS;
@@ -148,6 +150,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
         req.features = systems[i];
         req.gpus = o->gpus;
         req.latency_factor = o->latency_factor;
+        req.max_utilisation = o->max_utilisation;
         req.time_limit_s = o->time_limit_s;
 
         js_plan p;
@@ -242,6 +245,7 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
     cJSON_AddNumberToObject(root, "gpus", r->gpus);
     cJSON_AddNumberToObject(root, "slices", r->slices);
     add_num(root, "latency_factor", r->latency_factor);
+    add_num(root, "max_utilisation", r->max_utilisation);
     add_num(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
     cJSON *arr = cJSON_AddArrayToObject(root, "systems");
     for (int i = 0; arr && i < r->nrows; i++) {
@@ -281,8 +285,8 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
 
 void js_capacity_print(FILE *out, const js_capacity_result *r)
 {
-    fprintf(out, "%s on %d x %s (%d slices), latency factor %.3g\n", r->scenario, r->gpus,
-            r->gpu, r->slices, r->latency_factor);
+    fprintf(out, "%s on %d x %s (%d slices), latency factor %.3g, max utilisation %.3g\n",
+            r->scenario, r->gpus, r->gpu, r->slices, r->latency_factor, r->max_utilisation);
     fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
             "max req/s", "gain", "paper", "slices", "gpus", "PAS", "binding");
     for (int i = 0; i < r->nrows; i++) {

@@ -42,6 +42,7 @@ void js_compare_opts_init(js_compare_opts *o)
     snprintf(o->gpu_types[0], sizeof o->gpu_types[0], "a100");
     snprintf(o->gpu_types[1], sizeof o->gpu_types[1], "h100");
     o->latency_factor = 1.0;
+    o->max_utilisation = 1.0;
     o->tail = true;
     o->binding = true;
     o->plots = true;
@@ -144,6 +145,46 @@ static int load_scenario(const cmp_data *c, const char *app, const char *gpu, in
 
 /* ---- the analytical study ---------------------------------------------------------- */
 
+/* Best throughput per compute slice of `p` on MIG instances of `slices` (0 when none). */
+static double best_per_slice(const js_profile *p, int slices, int max_workers)
+{
+    double best = 0.0;
+    for (int i = 0; i < p->nentries; i++) {
+        const js_profile_entry *e = &p->entries[i];
+        if (e->available && e->mig == slices && e->workers <= max_workers)
+            best = fmax(best, e->throughput * e->workers / slices);
+    }
+    return best;
+}
+
+static void slice_efficiency(const js_scenario *s, cmp_app *ca)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    int smallest = g->compute_slices;
+    for (int k = 0; k < g->nprofiles; k++)
+        if (g->profiles[k].compute_slices < smallest)
+            smallest = g->profiles[k].compute_slices;
+    ca->neff = 0;
+    for (int i = 0; i < s->napps; i++)
+        for (int t = 0; t < s->apps[i].ntasks && ca->neff < JS_MAX_TASKS; t++) {
+            const js_task *task = &s->apps[i].tasks[t];
+            const js_variant *best = NULL;
+            for (int v = 0; v < task->nvariants; v++)
+                if (task->variants[v].profile &&
+                    (!best || task->variants[v].accuracy_norm > best->accuracy_norm))
+                    best = &task->variants[v];
+            if (!best)
+                continue;
+            snprintf(ca->eff[ca->neff].variant, sizeof ca->eff[ca->neff].variant, "%s",
+                     best->name);
+            ca->eff[ca->neff].small = best_per_slice(best->profile, smallest,
+                                                     s->cluster.max_workers);
+            /* The whole GPU with one worker: the only segment without S. */
+            ca->eff[ca->neff].whole = best_per_slice(best->profile, g->compute_slices, 1);
+            ca->neff++;
+        }
+}
+
 static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
 {
     cmp_app *ca = &g->apps[a];
@@ -159,11 +200,13 @@ static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         js_capacity_opts co;
         js_capacity_opts_init(&co);
         co.latency_factor = c->o.latency_factor;
+        co.max_utilisation = c->o.max_utilisation;
         co.time_limit_s = c->o.time_limit_s;
         co.binding = c->o.binding;
         co.progress = stage_cb;
         co.progress_ctx = pr;
         rc = js_capacity_study(&s, &co, &ca->cap, &d);
+        slice_efficiency(&s, ca);
         js_scenario_free(&s);
     }
     if (rc == 0)
@@ -277,6 +320,7 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     js_plan_request_init(&req);
     req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
     req.latency_factor = c->o.latency_factor;
+    req.max_utilisation = c->o.max_utilisation;
     req.time_limit_s = c->o.time_limit_s;
     js_plan p;
     js_plan_init(&p);
@@ -315,6 +359,7 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         co.rate_levels = c->rate_levels;
         co.relayout_downtime_s = c->downtime_s;
         co.latency_factor = c->o.latency_factor;
+        co.max_utilisation = c->o.max_utilisation;
         co.time_limit_s = c->o.time_limit_s;
         co.sim.seed = c->o.seed;
         cmp_progress sub = *pr;

@@ -27,6 +27,7 @@ void js_controller_opts_init(js_controller_opts *o)
     o->rate_levels = JS_DEFAULT_RATE_LEVELS;
     o->relayout_downtime_s = JS_DEFAULT_RELAYOUT_DOWNTIME_S;
     o->latency_factor = 1.0;
+    o->max_utilisation = 1.0;
     js_sim_config_init(&o->sim);
 }
 
@@ -115,6 +116,7 @@ static void base_request(const ctl_state *st, js_plan_request *req)
     req->features = st->o->features;
     req->gpus = st->o->gpus;
     req->latency_factor = st->o->latency_factor;
+    req->max_utilisation = st->o->max_utilisation;
     req->time_limit_s = st->o->time_limit_s;
 }
 

@@ -14,6 +14,15 @@ typedef struct cmp_app {
     bool cap_done;
     char cap_err[JS_DIAG_MSG_MAX];
     js_capacity_result cap;
+    /* Best items/s per compute slice of each task's most accurate variant on the smallest
+     * MIG instance (any batch, up to the cluster's MPS workers) and on the whole GPU with
+     * one worker (any batch), from the scenario's profiles: what spatial partitioning can
+     * gain per slice before latency budgets. */
+    int neff;
+    struct {
+        char variant[JS_NAME_MAX];
+        double small, whole;
+    } eff[JS_MAX_TASKS];
     /* trace-driven study on the small cluster */
     bool trace_ready;
     char trace_err[JS_DIAG_MSG_MAX];

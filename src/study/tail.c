@@ -14,25 +14,35 @@ void js_tail_opts_init(js_tail_opts *o)
     o->target_violation = 0.01;
     o->max_factor = 4.0;
     o->max_iter = 4;
+    o->util_step = 0.05;
+    o->min_util = 0.5;
     o->seed = 1;
 }
 
-static void request_for(const js_tail_opts *o, unsigned features, double factor,
+/* A tail-safe rule: latency factor and utilisation cap. */
+typedef struct tail_rule {
+    double factor, util;
+} tail_rule;
+
+static const tail_rule paper_rule = {1.0, 1.0};
+
+static void request_for(const js_tail_opts *o, unsigned features, tail_rule rule,
                         js_plan_request *req)
 {
     js_plan_request_init(req);
     req->features = features;
     req->gpus = o->gpus;
-    req->latency_factor = factor;
+    req->latency_factor = rule.factor;
+    req->max_utilisation = rule.util;
     req->time_limit_s = o->time_limit_s;
 }
 
 /* Max demand scale with `factor`; 0 when nothing is servable. */
 static int tail_max_scale(const js_scenario *s, const js_tail_opts *o, unsigned features,
-                          double factor, double *scale, js_diag *d)
+                          tail_rule rule, double *scale, js_diag *d)
 {
     js_plan_request req;
-    request_for(o, features, factor, &req);
+    request_for(o, features, rule, &req);
     js_plan p;
     js_diag local;
     js_plan_init(&p);
@@ -60,14 +70,14 @@ static double plan_max_path(const js_plan *p)
     return m;
 }
 
-/* Plan min slices at `scale` with `factor`, simulate Poisson arrivals, measure. */
+/* Plan min slices at `scale` with `rule`, simulate Poisson arrivals, measure. */
 static int measure(const js_scenario *s, const js_tail_opts *o, unsigned features,
-                   double factor, double plan_scale, double scale, tail_meas *m, js_diag *d)
+                   tail_rule rule, double scale, tail_meas *m, js_diag *d)
 {
     memset(m, 0, sizeof *m);
     js_plan_request req;
-    request_for(o, features, factor, &req);
-    req.demand_scale = plan_scale;
+    request_for(o, features, rule, &req);
+    req.demand_scale = scale;
     js_plan p;
     js_diag local;
     js_plan_init(&p);
@@ -140,6 +150,77 @@ static double min_slo(const js_scenario *s)
     return m;
 }
 
+static bool meets_goal(const js_tail_opts *o, const js_tail_row *row, const tail_meas *m)
+{
+    return m->violation <= o->target_violation && m->p99 <= row->slo_ms;
+}
+
+/* Keep `rule` as the row's tail-safe rule when it meets the goal or, while none has, when
+ * it has fewer violations than the best so far. */
+static void consider(const js_tail_opts *o, js_tail_row *row, tail_rule rule,
+                     const tail_meas *m)
+{
+    if (row->safe_reached)
+        return;
+    bool reached = meets_goal(o, row, m);
+    if (!reached && isfinite(row->safe_violation) && m->violation >= row->safe_violation)
+        return;
+    row->safe_factor = rule.factor;
+    row->safe_util = rule.util;
+    row->safe_violation = m->violation;
+    row->safe_p99_ms = m->p99;
+    row->safe_reached = reached;
+}
+
+/* The latency factor, tightened by the measured p99 overshoot (at least 15% a step): the
+ * rule's statistic is scaled by F, so paths get 1/F of the room the paper's rule gives. */
+static int search_factor(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                         double scale, tail_meas m, js_tail_row *row, js_diag *d)
+{
+    tail_rule rule = paper_rule;
+    for (int it = 0; it < o->max_iter && rule.factor < o->max_factor && !row->safe_reached;
+         it++) {
+        double over = m.p99 > 0 ? m.p99 / row->slo_ms : 1.0;
+        rule.factor = fmin(rule.factor * fmax(over, 1.15), o->max_factor);
+        int rc = measure(s, o, features, rule, scale, &m, d);
+        if (rc != 0)
+            return rc;
+        if (!m.feasible)
+            break; /* this demand cannot be met with a tighter rule at all */
+        consider(o, row, rule, &m);
+    }
+    return 0;
+}
+
+/* The utilisation cap: spare capacity for the queueing that a rule on batch latencies
+ * cannot see, lowered until the goal is met or the demand no longer fits. Each cap is
+ * tried with the best factor found and, when that does not fit, with the paper's factor
+ * (a tighter latency rule also costs capacity). */
+static int search_util(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                       double scale, js_tail_row *row, js_diag *d)
+{
+    const double factors[2] = {row->safe_factor, 1.0};
+    int nf = row->safe_factor != 1.0 ? 2 : 1;
+    for (double u = 1.0 - o->util_step; !row->safe_reached && u >= o->min_util - 1e-9;
+         u -= o->util_step) {
+        bool fits = false;
+        for (int k = 0; k < nf && !row->safe_reached; k++) {
+            tail_rule rule = {factors[k], u};
+            tail_meas m;
+            int rc = measure(s, o, features, rule, scale, &m, d);
+            if (rc != 0)
+                return rc;
+            if (!m.feasible)
+                continue;
+            fits = true;
+            consider(o, row, rule, &m);
+        }
+        if (!fits)
+            break; /* a lower cap needs even more capacity */
+    }
+    return 0;
+}
+
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
                   js_tail_row *row, js_diag *d)
 {
@@ -147,9 +228,9 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->features = features;
     snprintf(row->system, sizeof row->system, "%s", js_system_name(features));
     row->slo_ms = min_slo(s);
-    row->safe_factor = NAN;
+    row->safe_factor = row->safe_util = NAN;
     row->safe_violation = row->safe_p99_ms = row->safe_max_scale = row->capacity_cost = NAN;
-    int rc = tail_max_scale(s, o, features, 1.0, &row->max_scale, d);
+    int rc = tail_max_scale(s, o, features, paper_rule, &row->max_scale, d);
     if (rc != 0)
         return rc;
     if (!(row->max_scale > 0)) {
@@ -162,7 +243,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
         total += s->apps[i].rate;
     row->rate = scale * total;
     tail_meas m;
-    rc = measure(s, o, features, 1.0, scale, scale, &m, d);
+    rc = measure(s, o, features, paper_rule, scale, &m, d);
     if (rc != 0)
         return rc;
     if (!m.feasible) {
@@ -173,57 +254,23 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->p95_ms = m.p95;
     row->p99_ms = m.p99;
     row->violation_rate = m.violation;
-    row->under_provisioned = m.violation > o->target_violation || m.p99 > row->slo_ms;
-    /* The other knob: spare capacity. Plan for the rate x (1 + headroom), simulate at the
-     * rate; infeasible when that exceeds the capacity. */
-    row->headroom = JS_DEFAULT_HEADROOM;
-    row->headroom_violation = row->headroom_p99_ms = NAN;
-    if (row->under_provisioned && (1.0 + row->headroom) * scale <= row->max_scale) {
-        tail_meas h;
-        rc = measure(s, o, features, 1.0, (1.0 + row->headroom) * scale, scale, &h, d);
-        if (rc != 0)
-            return rc;
-        if (h.feasible) {
-            row->headroom_violation = h.violation;
-            row->headroom_p99_ms = h.p99;
-        }
-    }
+    row->under_provisioned = !meets_goal(o, row, &m);
+    consider(o, row, paper_rule, &m);
     if (!row->under_provisioned) {
-        row->safe_factor = 1.0;
-        row->safe_violation = m.violation;
-        row->safe_p99_ms = m.p99;
         row->safe_max_scale = row->max_scale;
         row->capacity_cost = 0.0;
-        row->safe_reached = true;
         return 0;
     }
-    /* Tighten the rule by the measured overshoot (at least 15% a step): the rule's
-     * statistic is scaled by f, so paths get 1/f of the room the paper's rule gives. */
-    double f = 1.0;
-    for (int it = 0; it < o->max_iter && f < o->max_factor; it++) {
-        double over = m.p99 > 0 ? m.p99 / row->slo_ms : 1.0;
-        f *= over > 1.15 ? over : 1.15;
-        if (f > o->max_factor)
-            f = o->max_factor;
-        rc = measure(s, o, features, f, scale, scale, &m, d);
-        if (rc != 0)
-            return rc;
-        if (!m.feasible)
-            break; /* this demand cannot be met with a tighter rule at all */
-        row->safe_factor = f;
-        row->safe_violation = m.violation;
-        row->safe_p99_ms = m.p99;
-        if (m.violation <= o->target_violation && m.p99 <= row->slo_ms) {
-            row->safe_reached = true;
-            break;
-        }
-    }
-    if (isfinite(row->safe_factor)) {
-        rc = tail_max_scale(s, o, features, row->safe_factor, &row->safe_max_scale, d);
-        if (rc != 0)
-            return rc;
-        row->capacity_cost = 1.0 - row->safe_max_scale / row->max_scale;
-    }
+    rc = search_factor(s, o, features, scale, m, row, d);
+    if (rc == 0)
+        rc = search_util(s, o, features, scale, row, d);
+    if (rc != 0)
+        return rc;
+    tail_rule safe = {row->safe_factor, row->safe_util};
+    rc = tail_max_scale(s, o, features, safe, &row->safe_max_scale, d);
+    if (rc != 0)
+        return rc;
+    row->capacity_cost = 1.0 - row->safe_max_scale / row->max_scale;
     return 0;
 }
 
@@ -254,15 +301,13 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n)
         add_num(o, "violation_rate", r->violation_rate);
         cJSON_AddBoolToObject(o, "under_provisioned", r->under_provisioned);
         add_num(o, "safe_latency_factor", r->safe_factor);
+        add_num(o, "safe_max_utilisation", r->safe_util);
         add_num(o, "safe_violation_rate", r->safe_violation);
         add_num(o, "safe_p99_ms", r->safe_p99_ms);
         add_num(o, "max_demand_scale", r->max_scale);
         add_num(o, "safe_max_demand_scale", r->safe_max_scale);
         add_num(o, "capacity_cost", r->capacity_cost);
         cJSON_AddBoolToObject(o, "safe_reached", r->safe_reached);
-        add_num(o, "headroom", r->headroom);
-        add_num(o, "headroom_violation_rate", r->headroom_violation);
-        add_num(o, "headroom_p99_ms", r->headroom_p99_ms);
     }
     return arr;
 }

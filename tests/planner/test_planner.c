@@ -256,6 +256,120 @@ Test(max_demand, within_half_percent, .timeout = 120)
     gsl_rng_free(rng);
 }
 
+/* ---- the utilisation cap (a tail-safe planning option) ---- */
+
+/* Items per request task t receives (sum over its parents; fan-outs of the chosen
+ * variants), computed independently of the planner's own demand code. */
+static double items_per_request(const js_app *a, const js_app_plan *ap, int t)
+{
+    for (int k = 0; k < a->nsources; k++)
+        if (a->sources[k] == t)
+            return 1.0;
+    double items = 0.0;
+    for (int e = 0; e < a->nedges; e++)
+        if (a->edges[e].to == t)
+            items += items_per_request(a, ap, a->edges[e].from) *
+                     js_edge_fanout(&a->edges[e], ap->tasks[a->edges[e].from].variant);
+    return items;
+}
+
+static double task_need(const js_scenario *s, const js_plan *p, int t)
+{
+    return p->apps[0].rate * items_per_request(&s->apps[0], &p->apps[0], t);
+}
+
+Test(max_utilisation, is_planning_for_rate_over_u, .timeout = 120)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    fx_scenario *f = malloc(sizeof *f);
+    cr_assert_not_null(f);
+    int compared = 0, rejected = 0;
+    for (int k = 0; k < 60; k++) {
+        fx_random(f, rng);
+        const double u = k % 2 ? 0.5 : 0.8;
+        js_plan_request ru, r1;
+        js_plan_request_init(&ru);
+        ru.max_utilisation = u;
+        r1 = ru;
+        r1.max_utilisation = 1.0;
+        r1.demand_scale = 1.0 / u;
+        js_plan pu, p1;
+        js_diag d;
+        js_diag_init(&d);
+        int rcu = js_plan_min_slices(&f->s, &ru, &pu, &d);
+        js_diag_init(&d);
+        int rc1 = js_plan_min_slices(&f->s, &r1, &p1, &d);
+        /* Capping utilisation at U is planning for rate / U: same feasibility, slices,
+         * PAS; the plan keeps the profiled throughputs and verifies with the cap. */
+        cr_assert_eq(rcu, rc1, "scenario %d: U %g rc %d, rate / U rc %d", k, u, rcu, rc1);
+        if (rcu == 0) {
+            cr_assert_eq(pu.slices_used, p1.slices_used, "scenario %d", k);
+            cr_assert_float_eq(pu.apps[0].pas, p1.apps[0].pas, 1e-9);
+            cr_assert_float_eq(pu.demand_scale, 1.0, 1e-12);
+            js_diag_init(&d);
+            cr_assert_eq(js_plan_verify(&f->s, &ru, &pu, &d), 0, "%s", d.msg);
+            /* Without the cap's spare capacity the checker must object exactly when some
+             * task's throughput x U falls short of its demand. */
+            js_plan_request rstrict = ru;
+            rstrict.max_utilisation = u * 0.5;
+            bool short_somewhere = false;
+            for (int t = 0; t < f->s.apps[0].ntasks; t++) {
+                double have = 0.0;
+                const js_task_plan *tp = &pu.apps[0].tasks[t];
+                for (int g = 0; g < tp->nsegments; g++)
+                    have += tp->segments[g].count * tp->segments[g].throughput;
+                short_somewhere |= have * u * 0.5 < task_need(&f->s, &pu, t) * (1 - 1e-6);
+            }
+            js_diag_init(&d);
+            int rv = js_plan_verify(&f->s, &rstrict, &pu, &d);
+            cr_assert_eq(rv != 0, short_somewhere, "scenario %d: verify %d (%s)", k, rv, d.msg);
+            rejected += rv != 0;
+            compared++;
+        }
+        if (rcu == 0)
+            js_plan_free(&pu);
+        if (rc1 == 0)
+            js_plan_free(&p1);
+    }
+    cr_assert(compared >= 20 && rejected >= 10, "compared %d rejected %d", compared, rejected);
+
+    /* The maximum demand shrinks by U (both within 0.5% of their optimum). */
+    int checked = 0;
+    for (int k = 0; k < 30 && checked < 10; k++) {
+        fx_random(f, rng);
+        js_plan_request r;
+        js_plan_request_init(&r);
+        js_plan p;
+        js_diag d;
+        js_diag_init(&d);
+        if (js_plan_max_demand(&f->s, &r, &p, &d) != 0)
+            continue;
+        double full = p.demand_scale;
+        js_plan_free(&p);
+        r.max_utilisation = 0.75;
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_max_demand(&f->s, &r, &p, &d), 0, "%s", d.msg);
+        double ratio = p.demand_scale / full;
+        cr_assert(ratio > 0.75 / 1.0051 && ratio < 0.75 * 1.0051, "scenario %d: ratio %g", k,
+                  ratio);
+        js_plan_free(&p);
+        checked++;
+    }
+    cr_assert(checked >= 5, "only %d max-demand comparisons", checked);
+
+    js_plan_request bad;
+    js_plan_request_init(&bad);
+    bad.max_utilisation = 1.5;
+    js_plan p;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_plan_min_slices(&f->s, &bad, &p, &d), JS_EXIT_USAGE);
+    cr_assert_not_null(strstr(d.msg, "max utilisation"), "%s", d.msg);
+    free(f);
+    gsl_rng_free(rng);
+}
+
 /* ---- the plan's JSON round trip ---- */
 
 Test(plan_json, round_trip_verifies)

@@ -375,6 +375,78 @@ Test(capacity, monotone_in_features_on_tiny, .timeout = 120)
     rmdir(dir);
 }
 
+/* ---- the tail check on the tiny scenario -------------------------------------------- */
+
+static void check_tail_row(const js_tail_opts *o, const js_tail_row *t, double rate)
+{
+    cr_assert_eq(t->status, 0);
+    cr_assert_float_eq(t->rate, o->load * t->max_scale * rate, 1e-9 * t->rate);
+    cr_assert(t->violation_rate >= 0 && t->violation_rate <= 1);
+    cr_assert(t->p99_ms >= t->p95_ms && t->p95_ms > 0);
+    /* The paper's rule: 2 x p95 on every path within the SLO. */
+    cr_assert(t->planned_path_ms > 0 && t->planned_path_ms <= 0.5 * t->slo_ms + 1e-9,
+              "%g", t->planned_path_ms);
+    cr_assert_eq(t->under_provisioned, t->violation_rate > o->target_violation ||
+                                           t->p99_ms > t->slo_ms);
+    cr_assert(t->safe_factor >= 1.0 && t->safe_factor <= o->max_factor);
+    cr_assert(t->safe_util >= o->min_util - 1e-9 && t->safe_util <= 1.0);
+    /* The safe rule is the best tried: never more violations than the paper's rule. */
+    cr_assert(t->safe_violation <= t->violation_rate);
+    if (t->safe_reached)
+        cr_assert(t->safe_violation <= o->target_violation && t->safe_p99_ms <= t->slo_ms);
+    if (!t->under_provisioned) {
+        cr_assert(t->safe_reached);
+        cr_assert_float_eq(t->safe_factor, 1.0, 0);
+        cr_assert_float_eq(t->safe_util, 1.0, 0);
+        cr_assert_float_eq(t->capacity_cost, 0.0, 0);
+    } else {
+        /* A tighter rule never serves more (bisections are within 0.5%). */
+        cr_assert(t->safe_max_scale <= t->max_scale * 1.0051);
+        cr_assert_float_eq(t->capacity_cost, 1.0 - t->safe_max_scale / t->max_scale, 1e-12);
+        /* Capping utilisation at U costs at least 1 - U of the capacity. */
+        cr_assert(t->capacity_cost >= 1.0 - t->safe_util * 1.0051 - 1e-12);
+    }
+}
+
+Test(tail, rule_search, .timeout = 180)
+{
+    char dir[64], scen[128];
+    tmpdir(dir, sizeof dir);
+    write_tiny_scenario(dir, scen, sizeof scen, 1);
+    js_scenario s;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    js_tail_opts o;
+    js_tail_opts_init(&o);
+    o.sim_seconds = 20.0;
+    js_tail_row t;
+    /* One classifier at 80% of its capacity: the paper's rule keeps the SLO. */
+    cr_assert_eq(js_tail_check(&s, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, &o, &t, &d), 0, "%s",
+                 d.msg);
+    check_tail_row(&o, &t, s.apps[0].rate);
+    cr_assert_not(t.under_provisioned, "violations %g p99 %g", t.violation_rate, t.p99_ms);
+    js_scenario_free(&s);
+    unlink(scen);
+    rmdir(dir);
+
+    /* Traffic analysis on 4 GPUs: a request waits for all of its ~18 objects, which a
+     * per-task p95 rule does not see; the tail-safe search has to tighten the rule. */
+    js_diag_init(&d);
+    cr_assert_eq(js_scenario_load(JS_SOURCE_ROOT "/scenarios/traffic-analysis-a100-4.json", &s,
+                                  &d), 0, "%s", d.msg);
+    o.sim_seconds = 10.0;
+    cr_assert_eq(js_tail_check(&s, JS_FEAT_A | JS_FEAT_S, &o, &t, &d), 0, "%s", d.msg);
+    cr_log_info("traffic A+S: violations %.4f p99 %.1f, safe F %.2f U %.2f -> %.4f, cost %.3f",
+                t.violation_rate, t.p99_ms, t.safe_factor, t.safe_util, t.safe_violation,
+                t.capacity_cost);
+    check_tail_row(&o, &t, s.apps[0].rate);
+    cr_assert(t.under_provisioned);
+    cr_assert(t.safe_violation < t.violation_rate, "the search improves on the paper's rule");
+    cr_assert(t.capacity_cost > 0);
+    js_scenario_free(&s);
+}
+
 static char *run_capture(const char *cmd, int *status)
 {
     FILE *p = popen(cmd, "r");
