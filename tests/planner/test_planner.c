@@ -545,6 +545,28 @@ Test(cli, formats_and_exit_codes, .timeout = 120)
     cr_assert(strstr(out, "cluster has 1") != NULL, "%s", out);
     snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s Q", JS_SOURCE_ROOT);
     cr_assert_eq(run_cli(args, out, sizeof out), JS_EXIT_USAGE, "%s", out);
+    /* The utilisation cap: half of every segment's throughput takes the slices of twice
+     * the demand, and out-of-range caps are usage errors. */
+    int slices[2];
+    const char *how[2] = {"--max-utilisation 0.5", "--scale 2"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S %s --json",
+                 JS_SOURCE_ROOT, how[k]);
+        cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
+        j = cJSON_Parse(out);
+        cr_assert_not_null(j, "%s", out);
+        slices[k] = cJSON_GetObjectItem(j, "slices_used")->valueint;
+        cJSON_Delete(j);
+    }
+    cr_assert_eq(slices[0], slices[1]);
+    cr_assert_gt(slices[0], 10);
+    const char *bad_caps[] = {"0", "1.01", "-0.5", "nan", "x"};
+    for (size_t k = 0; k < sizeof bad_caps / sizeof bad_caps[0]; k++) {
+        snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json --max-utilisation %s",
+                 JS_SOURCE_ROOT, bad_caps[k]);
+        cr_assert_eq(run_cli(args, out, sizeof out), JS_EXIT_USAGE, "%s: %s", bad_caps[k], out);
+        cr_assert_not_null(strstr(out, "--max-utilisation"), "%s", out);
+    }
     cr_assert_eq(run_cli("--help", out, sizeof out), 0);
     cr_assert(strstr(out, "--max-demand") != NULL);
     cr_assert_eq(run_cli("/nonexistent/x.json", out, sizeof out), JS_EXIT_NOINPUT, "%s", out);

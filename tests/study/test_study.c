@@ -492,7 +492,26 @@ Test(capacity_cli, json_keys, .timeout = 120)
     }
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(sys, 2), "system")->valuestring,
                      "A+S+T");
+
+    /* A utilisation cap of U serves U of the demand (bisection within 0.5% each). */
+    double full = cJSON_GetObjectItem(cJSON_GetArrayItem(sys, 2), "max_demand_scale")->valuedouble;
     cJSON_Delete(root);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems A+S+T --no-binding --max-utilisation 0.5 "
+             "--json", JS_JIGSAW_EXE, scen);
+    out = run_capture(cmd, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    root = cJSON_Parse(out);
+    cr_assert_not_null(root, "%s", out);
+    cr_assert_float_eq(cJSON_GetObjectItem(root, "max_utilisation")->valuedouble, 0.5, 0);
+    sys = cJSON_GetObjectItem(root, "systems");
+    double half = cJSON_GetObjectItem(cJSON_GetArrayItem(sys, 0), "max_demand_scale")->valuedouble;
+    cr_assert(half > 0.5 * full / 1.0101 && half < 0.5 * full * 1.0101, "%g vs %g", half, full);
+    cJSON_Delete(root);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s capacity %s --max-utilisation 2 2>&1", JS_JIGSAW_EXE, scen);
+    out = run_capture(cmd, &st);
+    cr_assert_eq(st, JS_EXIT_USAGE, "%s", out);
     free(out);
 
     snprintf(cmd, sizeof cmd, "%s capacity %s --systems bogus 2>&1", JS_JIGSAW_EXE, scen);
