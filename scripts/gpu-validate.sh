@@ -15,81 +15,111 @@
 #     simulator (results/gpu/validate-<gpu>.json/.md).
 # Everything it ran is logged to results/gpu/run-<gpu>.log.
 #
+# Rehearsal without a GPU: EMULATE=DIR runs every step on the emulated device (workers sleep
+# for the modelled H100 latencies; no CUDA build, probe or MPS) and writes everything under
+# DIR instead of profiles/ and results/gpu/, so committed files are untouched. The test
+# suite runs it (tests/cuda), so the plumbing is known to work before a GPU is lent.
+#
 # Usage: scripts/gpu-validate.sh            (from anywhere; works in the repository root)
 # Env:   BUILD=dir  RATE=req/s (20)  DURATION=s (60)  REPS=n (30)  SHARES=1,2,3,7
+#        BATCHES=1,2,4,8,16  EMULATE=dir
 # Exit:  0 ok; 4 when there is no GPU or no CUDA toolkit; other codes from jigsaw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD=${BUILD:-build-gpu}
+EMULATE=${EMULATE:-}
+if [ -n "$EMULATE" ]; then BUILD=${BUILD:-build}; else BUILD=${BUILD:-build-gpu}; fi
 RATE=${RATE:-20}
 DURATION=${DURATION:-60}
 REPS=${REPS:-30}
 SHARES=${SHARES:-1,2,3,7}
+BATCHES=${BATCHES:-1,2,4,8,16}
 MODELS="resnet50 yolov5s efficientnet-b0"
 J="$BUILD/src/cli/jigsaw"
-mkdir -p results/gpu
+PROFILES=profiles
+RESULTS=results/gpu
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 if [ ! -x "$J" ]; then
-    step "build with -Dcuda=enabled"
-    command -v nvcc >/dev/null || { echo "gpu-validate: nvcc not found" >&2; exit 4; }
-    meson setup "$BUILD" -Dcuda=enabled -Dtests=disabled --buildtype=release >/dev/null
+    if [ -n "$EMULATE" ]; then
+        step "build (rehearsal: no CUDA)"
+        [ -d "$BUILD" ] || meson setup "$BUILD" >/dev/null
+    else
+        step "build with -Dcuda=enabled"
+        command -v nvcc >/dev/null || { echo "gpu-validate: nvcc not found" >&2; exit 4; }
+        meson setup "$BUILD" -Dcuda=enabled -Dtests=disabled --buildtype=release >/dev/null
+    fi
     ninja -C "$BUILD" src/cli/jigsaw
 fi
 
-step "probe"
-set +e
-"$J" gpu probe
-rc=$?
-set -e
-[ $rc -eq 0 ] || exit $rc
-"$J" gpu probe --json > results/gpu/probe.json
-gpu=$(sed -n 's/.*"profile_dir":[[:space:]]*"\([^"]*\)".*/\1/p' results/gpu/probe.json)
-[ -n "$gpu" ] || { echo "gpu-validate: cannot read the GPU name" >&2; exit 1; }
-mv results/gpu/probe.json "results/gpu/probe-$gpu.json"
-LOG="results/gpu/run-$gpu.log"
-exec > >(tee "$LOG") 2>&1
-echo "gpu-validate.sh on $gpu, $(date -u +%Y-%m-%dT%H:%M:%SZ), jigsaw $("$J" --version)"
-
-# MPS: our own daemon in private pipe/log directories unless one is already running.
-export CUDA_MPS_PIPE_DIRECTORY=${CUDA_MPS_PIPE_DIRECTORY:-$PWD/$BUILD/mps-pipe}
-export CUDA_MPS_LOG_DIRECTORY=${CUDA_MPS_LOG_DIRECTORY:-$PWD/$BUILD/mps-log}
 started_mps=0
 stop_mps() {
     if [ "$started_mps" = 1 ]; then echo quit | nvidia-cuda-mps-control || true; fi
 }
-trap stop_mps EXIT
-if [ ! -p "$CUDA_MPS_PIPE_DIRECTORY/control" ] && command -v nvidia-cuda-mps-control >/dev/null; then
-    step "start MPS daemon"
-    mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
-    if nvidia-cuda-mps-control -d; then started_mps=1; sleep 1; else
-        echo "gpu-validate: warning: MPS daemon did not start; shares will time-slice"; fi
-fi
-"$J" gpu probe --json > "results/gpu/probe-$gpu.json"
 
-step "profile $MODELS (shares $SHARES of 7, batches 1-16, workers 1-2, $REPS reps)"
+if [ -n "$EMULATE" ]; then
+    gpu=emulated-h100
+    PROFILES=$EMULATE/profiles
+    RESULTS=$EMULATE/results
+    mkdir -p "$RESULTS"
+    LOG="$RESULTS/run-$gpu.log"
+    exec > >(tee "$LOG") 2>&1
+    echo "gpu-validate.sh rehearsal on the emulated device, jigsaw $("$J" --version)"
+else
+    mkdir -p "$RESULTS"
+    step "probe"
+    set +e
+    "$J" gpu probe
+    rc=$?
+    set -e
+    [ $rc -eq 0 ] || exit $rc
+    "$J" gpu probe --json > "$RESULTS/probe.json"
+    gpu=$(sed -n 's/.*"profile_dir":[[:space:]]*"\([^"]*\)".*/\1/p' "$RESULTS/probe.json")
+    [ -n "$gpu" ] || { echo "gpu-validate: cannot read the GPU name" >&2; exit 1; }
+    mv "$RESULTS/probe.json" "$RESULTS/probe-$gpu.json"
+    LOG="$RESULTS/run-$gpu.log"
+    exec > >(tee "$LOG") 2>&1
+    echo "gpu-validate.sh on $gpu, $(date -u +%Y-%m-%dT%H:%M:%SZ), jigsaw $("$J" --version)"
+
+    # MPS: our own daemon in private pipe/log directories unless one is already running.
+    export CUDA_MPS_PIPE_DIRECTORY=${CUDA_MPS_PIPE_DIRECTORY:-$PWD/$BUILD/mps-pipe}
+    export CUDA_MPS_LOG_DIRECTORY=${CUDA_MPS_LOG_DIRECTORY:-$PWD/$BUILD/mps-log}
+    trap stop_mps EXIT
+    if [ ! -p "$CUDA_MPS_PIPE_DIRECTORY/control" ] &&
+        command -v nvidia-cuda-mps-control >/dev/null; then
+        step "start MPS daemon"
+        mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+        if nvidia-cuda-mps-control -d; then started_mps=1; sleep 1; else
+            echo "gpu-validate: warning: MPS daemon did not start; shares will time-slice"; fi
+    fi
+    "$J" gpu probe --json > "$RESULTS/probe-$gpu.json"
+fi
+
+step "profile $MODELS (shares $SHARES of 7, batches $BATCHES, workers 1-2, $REPS reps)"
 for m in $MODELS; do
-    "$J" gpu profile --model "$m" --shares "$SHARES" --batches 1,2,4,8,16 --workers 1,2 \
-        --warmup 5 --reps "$REPS" --gpu-name "$gpu"
+    emu=()
+    [ -z "$EMULATE" ] || emu=(--emulate "profiles/h100-80gb/$m.json")
+    "$J" gpu profile --model "$m" --shares "$SHARES" --batches "$BATCHES" --workers 1,2 \
+        --warmup 5 --reps "$REPS" --gpu-name "$gpu" --profiles-dir "$PROFILES" \
+        --results-dir "$RESULTS" "${emu[@]}"
 done
 
 step "measured $gpu vs modelled h100-80gb"
 for m in $MODELS; do
-    "$J" gpu diff "profiles/$gpu/$m.json" "profiles/h100-80gb/$m.json" | tail -1
-    "$J" gpu diff "profiles/$gpu/$m.json" "profiles/h100-80gb/$m.json" --json \
-        > "results/gpu/diff-$gpu-vs-h100-$m.json"
+    "$J" gpu diff "$PROFILES/$gpu/$m.json" "profiles/h100-80gb/$m.json" | tail -1
+    "$J" gpu diff "$PROFILES/$gpu/$m.json" "profiles/h100-80gb/$m.json" --json \
+        > "$RESULTS/diff-$gpu-vs-h100-$m.json"
 done
 
 step "validate a small plan on the measured profiles"
-V=results/gpu/validate
+V=$RESULTS/validate
 mkdir -p "$V/profiles/gpus" "$V/profiles/$gpu"
 sed -e "s/\"name\": *\"h100-80gb\"/\"name\": \"$gpu\"/" \
     -e "s/\"description\": *\"[^\"]*\"/\"description\": \"$gpu run in MPS shares; MIG geometry copied from h100-80gb for planning (slices only)\"/" \
     profiles/gpus/h100-80gb.json > "$V/profiles/gpus/$gpu.json"
-cp "profiles/$gpu/yolov5s.json" "profiles/$gpu/efficientnet-b0.json" "$V/profiles/$gpu/"
-cat > "$V/scenario.json" <<EOF
+cp "$PROFILES/$gpu/yolov5s.json" "$PROFILES/$gpu/efficientnet-b0.json" "$V/profiles/$gpu/"
+cat > "$V/scenario.json" <<SCENARIO
 {
   "kind": "scenario",
   "format_version": 1,
@@ -111,10 +141,12 @@ cat > "$V/scenario.json" <<EOF
     }
   ]
 }
-EOF
+SCENARIO
 "$J" plan "$V/scenario.json" --system S --json -o "$V/plan.json"
+emu=()
+[ -z "$EMULATE" ] || emu=(--emulate)
 "$J" gpu validate "$V/plan.json" --scenario "$V/scenario.json" --rate "$RATE" \
-    --duration "$DURATION" --seed 1 --name "validate-$gpu"
+    --duration "$DURATION" --seed 1 --name "validate-$gpu" --out "$RESULTS" "${emu[@]}"
 
 step "done"
-ls -l "profiles/$gpu" results/gpu
+ls -l "$PROFILES/$gpu" "$RESULTS"

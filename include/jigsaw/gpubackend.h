@@ -203,13 +203,21 @@ typedef struct js_gpu_profile_config {
 typedef struct js_gpu_measurement {
     int mig, batch, workers;
     int mps_percent;             /* 0 when run on a MIG instance */
+    /* false: the configuration failed on the device (e.g. out of memory); `error` says
+     * why and the profile lists it as unavailable, never as free. */
+    bool available;
+    char error[200];
     double lat_mean_ms, lat_p50_ms, lat_p95_ms, lat_p99_ms;
     double throughput;           /* items/s of one worker (mean over co-located workers) */
     int samples;
 } js_gpu_measurement;
 
 /* Run every configuration; fills a profile marked measured (caller frees with
- * js_profile_free) and the raw measurements (caller frees *meas). */
+ * js_profile_free) and the raw measurements (caller frees *meas). A (share, workers) pool
+ * whose device fails at some batch size keeps the batches it measured; that batch and
+ * the larger ones become unavailable entries (with the device's error), and the run goes
+ * on with the next pool. It fails only on bad configuration, host errors, or when no
+ * configuration at all could be measured. */
 int js_gpu_profile_run(const js_device_factory *f, const js_gpu_profile_config *c,
                        js_profile *out, js_gpu_measurement **meas, int *nmeas, js_diag *d);
 /* Summary statistics of a latency sample (sorted in place): GSL quantiles. */

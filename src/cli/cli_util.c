@@ -1,6 +1,7 @@
 /* cli_util: see cli_util.h. */
 #include "cli_util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -9,6 +10,30 @@ int js_cli_parse_double(const char *s, double *out)
     char *end;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int js_cli_parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno != 0 || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int js_cli_parse_seed(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '+')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end != '\0' || errno != 0)
         return -1;
     *out = v;
     return 0;

@@ -4,5 +4,9 @@
 
 /* Parse the whole of `s` as a finite number; 0 on success, -1 otherwise (*out untouched). */
 int js_cli_parse_double(const char *s, double *out);
+/* Parse the whole of `s` as a decimal integer in [lo, hi]; 0 on success, -1 otherwise. */
+int js_cli_parse_int(const char *s, long lo, long hi, long *out);
+/* Same for a seed: a decimal integer in [0, 2^64 - 1]. */
+int js_cli_parse_seed(const char *s, unsigned long long *out);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli_util.h"
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/gpubackend.h"
@@ -134,8 +135,12 @@ static int cmd_probe(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
         if (c == 'j')
             json = true;
-        else if (c == 'd')
-            device = atoi(optarg);
+        else if (c == 'd') {
+            long v;
+            if (js_cli_parse_int(optarg, 0, 63, &v) != 0)
+                return usage_error("probe", "--device: an integer in 0..63");
+            device = (int)v;
+        }
         else if (c == 'h') {
             printf("usage: jigsaw gpu probe [--json] [--device N]\n\n"
                    "Print the NVIDIA GPU's name, SMs, memory, driver and CUDA versions, MIG "
@@ -264,13 +269,18 @@ static int write_measurements(const char *path, const js_gpu_profile_config *c,
         cJSON_AddNumberToObject(o, "mps_percent", m[i].mps_percent);
         cJSON_AddNumberToObject(o, "batch", m[i].batch);
         cJSON_AddNumberToObject(o, "workers", m[i].workers);
+        cJSON_AddBoolToObject(o, "available", m[i].available);
+        cJSON_AddItemToArray(arr, o);
+        if (!m[i].available) {
+            cJSON_AddStringToObject(o, "error", m[i].error);
+            continue;
+        }
         cJSON_AddNumberToObject(o, "samples", m[i].samples);
         cJSON_AddNumberToObject(o, "lat_mean_ms", m[i].lat_mean_ms);
         cJSON_AddNumberToObject(o, "lat_p50_ms", m[i].lat_p50_ms);
         cJSON_AddNumberToObject(o, "lat_p95_ms", m[i].lat_p95_ms);
         cJSON_AddNumberToObject(o, "lat_p99_ms", m[i].lat_p99_ms);
         cJSON_AddNumberToObject(o, "throughput", m[i].throughput);
-        cJSON_AddItemToArray(arr, o);
     }
     int rc = js_json_write_file(path, root, d);
     cJSON_Delete(root);
@@ -312,12 +322,20 @@ static int profile_one(profile_opts *po, const js_device_factory *f, bool emulat
         if (rc == 0)
             printf("wrote %s (with p99)\n", path);
     }
-    for (int i = 0; rc == 0 && i < n; i++)
-        printf("  %-16s mig %d (MPS %3d%%) k %d b %3d: mean %8.3f p50 %8.3f p95 %8.3f p99 "
-               "%8.3f ms, %9.1f items/s/worker\n",
-               po->cfg.model, m[i].mig, m[i].mps_percent, m[i].workers, m[i].batch,
+    for (int i = 0; rc == 0 && i < n; i++) {
+        printf("  %-16s mig %d (MPS %3d%%) k %d b %3d: ", po->cfg.model, m[i].mig,
+               m[i].mps_percent, m[i].workers, m[i].batch);
+        if (!m[i].available) {
+            printf("unavailable (%s)\n", m[i].error);
+            fprintf(stderr, "jigsaw gpu profile: warning: %s mig %d k %d batch %d is "
+                            "unavailable: %s\n", po->cfg.model, m[i].mig, m[i].workers,
+                    m[i].batch, m[i].error);
+            continue;
+        }
+        printf("mean %8.3f p50 %8.3f p95 %8.3f p99 %8.3f ms, %9.1f items/s/worker\n",
                m[i].lat_mean_ms, m[i].lat_p50_ms, m[i].lat_p95_ms, m[i].lat_p99_ms,
                m[i].throughput);
+    }
     free(m);
     js_profile_free(&prof);
     return rc;
@@ -372,6 +390,8 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
     po->profiles_dir = "profiles";
     po->results_dir = "results/gpu";
     int o;
+    long v;
+    unsigned long long seed;
     optind = 1;
     while ((o = getopt_long(argc, argv, "m:s:b:k:W:r:P:R:g:d:e:MS:h", opts, NULL)) != -1) {
         switch (o) {
@@ -399,10 +419,14 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
                 return usage_error("profile", "--workers: up to 8 values in 1..8");
             break;
         case 'W':
-            c->warmup = atoi(optarg);
+            if (js_cli_parse_int(optarg, 0, 100000, &v) != 0)
+                return usage_error("profile", "--warmup: an integer in 0..100000");
+            c->warmup = (int)v;
             break;
         case 'r':
-            c->reps = atoi(optarg);
+            if (js_cli_parse_int(optarg, 1, 100000, &v) != 0)
+                return usage_error("profile", "--reps: an integer in 1..100000");
+            c->reps = (int)v;
             break;
         case 'P':
             po->profiles_dir = optarg;
@@ -414,7 +438,9 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
             snprintf(c->gpu_name, sizeof c->gpu_name, "%s", optarg);
             break;
         case 'd':
-            c->device_index = atoi(optarg);
+            if (js_cli_parse_int(optarg, 0, 63, &v) != 0)
+                return usage_error("profile", "--device: an integer in 0..63");
+            c->device_index = (int)v;
             break;
         case 'e':
             po->emulate = optarg;
@@ -423,7 +449,9 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
             po->use_mig = true;
             break;
         case 'S':
-            c->seed = strtoull(optarg, NULL, 10);
+            if (js_cli_parse_seed(optarg, &seed) != 0)
+                return usage_error("profile", "--seed: a non-negative integer");
+            c->seed = seed;
             break;
         case 'h':
             return profile_help() - 1;
@@ -595,16 +623,25 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
     vo->compression = 1;
     vo->out_dir = "results/gpu";
     int o;
+    long v;
+    bool bad = false;
     optind = 1;
     while ((o = getopt_long(argc, argv, "s:t:r:D:C:M:a:p:B:EFS:x:o:n:ejh", opts, NULL)) != -1) {
         switch (o) {
         case 's': vo->scenario = optarg; break;
         case 't': vo->trace = optarg; break;
-        case 'r': vo->rate = atof(optarg); break;
-        case 'D': vo->duration = atof(optarg); break;
-        case 'C': vo->compression = atof(optarg); break;
-        case 'M': vo->mean_rate = atof(optarg); break;
-        case 'a': vo->cfg.app = atoi(optarg); break;
+        case 'r': bad = js_cli_parse_double(optarg, &vo->rate) || !(vo->rate > 0); break;
+        case 'D': bad = js_cli_parse_double(optarg, &vo->duration) || !(vo->duration > 0); break;
+        case 'C':
+            bad = js_cli_parse_double(optarg, &vo->compression) || !(vo->compression > 0);
+            break;
+        case 'M':
+            bad = js_cli_parse_double(optarg, &vo->mean_rate) || !(vo->mean_rate > 0);
+            break;
+        case 'a':
+            bad = js_cli_parse_int(optarg, 0, 1000000, &v) != 0; /* checked against the scenario */
+            vo->cfg.app = bad ? 0 : (int)v;
+            break;
         case 'p':
             if (strcmp(optarg, "jsed") == 0)
                 vo->cfg.dispatch = JS_DISPATCH_JSED;
@@ -615,10 +652,18 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
             else
                 return usage_error("validate", "--dispatch: jsed, rr or shared");
             break;
-        case 'B': vo->cfg.batch_timeout_ms = atof(optarg); break;
+        case 'B':
+            bad = js_cli_parse_double(optarg, &vo->cfg.batch_timeout_ms) ||
+                  vo->cfg.batch_timeout_ms < 0;
+            break;
         case 'E': vo->cfg.early_drop = false; break;
         case 'F': vo->cfg.poisson_fanout = false; break;
-        case 'S': vo->cfg.seed = strtoull(optarg, NULL, 10); break;
+        case 'S': {
+            unsigned long long seed;
+            bad = js_cli_parse_seed(optarg, &seed) != 0;
+            vo->cfg.seed = seed;
+            break;
+        }
         case 'x': vo->sim_json = optarg; break;
         case 'o': vo->out_dir = optarg; break;
         case 'n': vo->name = optarg; break;
@@ -627,6 +672,9 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
         case 'h': return validate_help() - 1;
         default: return usage_error("validate", "unknown option");
         }
+        if (bad)
+            return usage_error("validate", "a numeric option is out of range or not a number "
+                                           "(see --help)");
     }
     if (optind + 1 != argc)
         return usage_error("validate", "give exactly one PLAN file");

@@ -42,7 +42,22 @@ static int cmp_entry(const void *a, const void *b)
     return 0;
 }
 
-/* One (share, workers) pool: every batch size. Appends to meas[*nmeas]. */
+static js_gpu_measurement *new_measurement(js_gpu_measurement *meas, int *nmeas, int slices,
+                                           int batch, int k, int mps_percent)
+{
+    js_gpu_measurement *m = &meas[(*nmeas)++];
+    memset(m, 0, sizeof *m);
+    m->mig = slices;
+    m->batch = batch;
+    m->workers = k;
+    m->mps_percent = mps_percent;
+    m->lat_mean_ms = m->lat_p50_ms = m->lat_p95_ms = m->lat_p99_ms = NAN;
+    return m;
+}
+
+/* One (share, workers) pool: every batch size. Appends to meas[*nmeas]; a device failure
+ * at batch b makes b and every larger batch unavailable (batches are tried in the order
+ * given) and is not an error of the run. */
 static int measure_pool(const js_device_factory *f, const js_gpu_profile_config *c,
                         int slot, int k, js_gpu_measurement *meas, int *nmeas, js_diag *d)
 {
@@ -74,7 +89,8 @@ static int measure_pool(const js_device_factory *f, const js_gpu_profile_config 
     }
     js_gpu_pool *pool = NULL;
     int rc = js_gpu_pool_start(f, specs, k, &pool, d);
-    for (int b = 0; rc == 0 && b < c->nbatches; b++) {
+    int b = 0;
+    for (; rc == 0 && b < c->nbatches; b++) {
         int batch = c->batches[b];
         for (int i = 0; rc == 0 && i < k; i++)
             rc = js_gpu_pool_series_start(pool, i, batch, c->warmup, c->reps, d);
@@ -86,12 +102,8 @@ static int measure_pool(const js_device_factory *f, const js_gpu_profile_config 
         }
         if (rc != 0)
             break;
-        js_gpu_measurement *m = &meas[(*nmeas)++];
-        memset(m, 0, sizeof *m);
-        m->mig = slices;
-        m->batch = batch;
-        m->workers = k;
-        m->mps_percent = mps_percent;
+        js_gpu_measurement *m = new_measurement(meas, nmeas, slices, batch, k, mps_percent);
+        m->available = true;
         m->samples = k * c->reps;
         js_latency_stats(lat, m->samples, &m->lat_mean_ms, &m->lat_p50_ms, &m->lat_p95_ms,
                          &m->lat_p99_ms);
@@ -101,7 +113,17 @@ static int measure_pool(const js_device_factory *f, const js_gpu_profile_config 
     free(specs);
     free(lat);
     free(tput);
-    return rc;
+    if (rc == JS_EXIT_USAGE)
+        return rc;
+    if (rc != 0) {
+        for (; b < c->nbatches; b++) {
+            js_gpu_measurement *m = new_measurement(meas, nmeas, slices, c->batches[b], k,
+                                                    mps_percent);
+            snprintf(m->error, sizeof m->error, "%.199s", d->msg);
+        }
+        js_diag_init(d);
+    }
+    return 0;
 }
 
 static int check_config(const js_gpu_profile_config *c, js_diag *d)
@@ -143,10 +165,15 @@ int js_gpu_profile_run(const js_device_factory *f, const js_gpu_profile_config *
     js_gpu_measurement *m = calloc(cap, sizeof *m);
     if (!m)
         return js_diag_set(d, JS_EXIT_INTERNAL, "profile: out of memory");
-    int n = 0;
+    int n = 0, measured = 0;
     for (int s = 0; rc == 0 && s < nslots; s++)
         for (int w = 0; rc == 0 && w < c->nworkers; w++)
             rc = measure_pool(f, c, s, c->workers[w], m, &n, d);
+    for (int i = 0; i < n; i++)
+        measured += m[i].available;
+    if (rc == 0 && measured == 0)
+        rc = js_diag_set(d, JS_EXIT_NOTAVAIL, "profile: no configuration of %s could be run; "
+                         "the first failure: %s", c->model, n > 0 ? m[0].error : "none");
     if (rc != 0) {
         free(m);
         return rc;
@@ -160,7 +187,7 @@ int js_gpu_profile_run(const js_device_factory *f, const js_gpu_profile_config *
         e[i].mig = m[i].mig;
         e[i].batch = m[i].batch;
         e[i].workers = m[i].workers;
-        e[i].available = true;
+        e[i].available = m[i].available;
         e[i].prov = JS_PROV_MEASURED;
         e[i].throughput = m[i].throughput;
         e[i].lat_mean_ms = m[i].lat_mean_ms;

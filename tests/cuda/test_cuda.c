@@ -293,6 +293,74 @@ Test(emulated, profile_run_matches_emulated_profile, .timeout = 30)
     js_profile_free(&out);
 }
 
+/* A configuration the device cannot run (here: the emulated profile has no batch 4 for
+ * two workers) is listed as unavailable with the device's error, the batches before it
+ * keep their measurements, and the run goes on; with nothing runnable it fails. */
+Test(emulated, failing_configurations_become_unavailable, .timeout = 30)
+{
+    js_profile_entry e[3] = {entry(7, 1, 1, 5, NAN), entry(7, 4, 1, 9, NAN),
+                             entry(7, 1, 2, 6, NAN)};
+    js_profile src = make_profile("toy", e, 3);
+    const js_profile *list[1] = {&src};
+    js_emu_config emu = {1, list, JS_EMU_DETERMINISTIC, 1.0};
+    js_device_factory f;
+    js_emu_factory(&emu, &f);
+    js_gpu_profile_config c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.model, sizeof c.model, "toy");
+    snprintf(c.gpu_name, sizeof c.gpu_name, "test-gpu");
+    snprintf(c.device_desc, sizeof c.device_desc, "emulated");
+    c.nshares = 1;
+    c.shares[0] = 7;
+    c.nbatches = 2;
+    c.batches[0] = 1;
+    c.batches[1] = 4;
+    c.nworkers = 2;
+    c.workers[0] = 1;
+    c.workers[1] = 2;
+    c.warmup = 0;
+    c.reps = 3;
+    js_profile out;
+    js_gpu_measurement *m = NULL;
+    int n = 0;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_gpu_profile_run(&f, &c, &out, &m, &n, &d), 0, "%s", d.msg);
+    cr_assert_eq(n, 4);
+    cr_assert_eq(out.nentries, 4);
+    int unavailable = 0;
+    for (int i = 0; i < n; i++) {
+        bool want = !(m[i].workers == 2 && m[i].batch == 4);
+        cr_assert_eq(m[i].available, want, "k %d b %d", m[i].workers, m[i].batch);
+        if (!want) {
+            cr_assert_not_null(strstr(m[i].error, "no available entry"), "%s", m[i].error);
+            unavailable++;
+        } else {
+            cr_assert(m[i].lat_mean_ms > 0 && m[i].throughput > 0);
+        }
+    }
+    cr_assert_eq(unavailable, 1);
+    int listed = 0;
+    for (int i = 0; i < out.nentries; i++)
+        if (out.entries[i].batch == 4 && out.entries[i].workers == 2) {
+            cr_assert_not(out.entries[i].available, "a failed configuration is never free");
+            listed++;
+        }
+    cr_assert_eq(listed, 1);
+    cr_assert_null(js_profile_find(&out, 7, 4, 2));
+    cr_assert_not_null(js_profile_find(&out, 7, 1, 2));
+    free(m);
+    js_profile_free(&out);
+
+    /* Nothing runnable: a model the emulated device does not know at all. */
+    snprintf(c.model, sizeof c.model, "other");
+    js_diag_init(&d);
+    m = NULL;
+    cr_assert_eq(js_gpu_profile_run(&f, &c, &out, &m, &n, &d), JS_EXIT_NOTAVAIL);
+    cr_assert_not_null(strstr(d.msg, "no configuration of other"), "%s", d.msg);
+    cr_assert_null(m);
+}
+
 Test(emulated, device_open_error_reaches_the_parent, .timeout = 10)
 {
     js_profile_entry e[1] = {entry(7, 1, 1, 5, NAN)};
