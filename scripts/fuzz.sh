@@ -1,17 +1,17 @@
 #!/bin/sh
 # Build (clang, libFuzzer + ASan + UBSan, separate build dir) and run one fuzz target.
-# usage: scripts/fuzz.sh TARGET SECONDS     TARGET: gpu | profile | scenario | plan
+# usage: scripts/fuzz.sh TARGET SECONDS     TARGET: gpu | profile | scenario | plan | trace | sweep
 # The corpus lives in fuzz-corpus-TARGET/ (git-ignored), seeded from the shipped files and
 # the malformed-input corpus; crashes are written there as crash-* and make this script fail.
 # (-timeout=30: on a loaded machine a slow unit is not a hang; rerun the artifact to check.)
 set -eu
 if [ $# -ne 2 ]; then
-    echo "usage: $0 gpu|profile|scenario|plan SECONDS" >&2
+    echo "usage: $0 gpu|profile|scenario|plan|trace|sweep SECONDS" >&2
     exit 2
 fi
 target=$1
 seconds=$2
-case $target in gpu|profile|scenario|plan) ;; *) echo "$0: unknown target '$target'" >&2; exit 2;; esac
+case $target in gpu|profile|scenario|plan|trace|sweep) ;; *) echo "$0: unknown target '$target'" >&2; exit 2;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-fuzz"
 if [ ! -f "$build/build.ninja" ]; then
@@ -28,6 +28,8 @@ case $target in
     profile)  seed "$root"/profiles/*/*.json "$root"/tests/core/bad/p-*.json ;;
     scenario) seed "$root"/scenarios/*.json "$root"/tests/core/bad/s-*.json ;;
     plan)     seed "$root"/fuzz/seeds/plan/*.json ;;
+    trace)    seed "$root"/fuzz/seeds/trace/* ;;
+    sweep)    seed "$root"/fuzz/seeds/sweep/*.json "$root"/scripts/sweeps/*.json ;;
 esac
 # Profiles are ~40 kB; allow inputs of that size.
 exec "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=30 \

@@ -111,6 +111,7 @@ void js_sweep_result_init(js_sweep_result *r);
  * axes are errors naming the file and the JSON path). The scenario file must be
  * readable (its bytes enter the checksum) but is not parsed here. */
 int js_sweep_load(const char *path, js_sweep *out, js_diag *d);
+/* The same from a parsed document. On error *out holds nothing to free. */
 int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out);
 void js_sweep_free(js_sweep *sw);
 

@@ -482,6 +482,8 @@ int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out)
         rc = parse_simulation(c, root, out);
     if (rc == 0)
         rc = count_points(c, out);
+    if (rc != 0)
+        js_sweep_free(out); /* nothing half-built reaches the caller */
     return rc;
 }
 
