@@ -235,6 +235,25 @@ Test(emulated, lookup_follows_simulator_rule)
     cr_assert_float_eq(mean, 25, 1e-12);
 }
 
+/* Profile configuration of model "toy" on one full share: batches {1, b2}, workers {1, 2}. */
+static void toy_profile_config(js_gpu_profile_config *c, int b2, int warmup, int reps)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->model, sizeof c->model, "toy");
+    snprintf(c->gpu_name, sizeof c->gpu_name, "test-gpu");
+    snprintf(c->device_desc, sizeof c->device_desc, "emulated");
+    c->nshares = 1;
+    c->shares[0] = 7;
+    c->nbatches = 2;
+    c->batches[0] = 1;
+    c->batches[1] = b2;
+    c->nworkers = 2;
+    c->workers[0] = 1;
+    c->workers[1] = 2;
+    c->warmup = warmup;
+    c->reps = reps;
+}
+
 Test(emulated, profile_run_matches_emulated_profile, .timeout = 30)
 {
     js_profile_entry e[4] = {entry(7, 1, 1, 12, NAN), entry(7, 2, 1, 20, NAN),
@@ -245,20 +264,7 @@ Test(emulated, profile_run_matches_emulated_profile, .timeout = 30)
     js_device_factory f;
     js_emu_factory(&emu, &f);
     js_gpu_profile_config c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.model, sizeof c.model, "toy");
-    snprintf(c.gpu_name, sizeof c.gpu_name, "test-gpu");
-    snprintf(c.device_desc, sizeof c.device_desc, "emulated");
-    c.nshares = 1;
-    c.shares[0] = 7;
-    c.nbatches = 2;
-    c.batches[0] = 1;
-    c.batches[1] = 2;
-    c.nworkers = 2;
-    c.workers[0] = 1;
-    c.workers[1] = 2;
-    c.warmup = 1;
-    c.reps = 8;
+    toy_profile_config(&c, 2, 1, 8);
     js_profile out;
     js_gpu_measurement *m = NULL;
     int n = 0;
@@ -306,20 +312,7 @@ Test(emulated, failing_configurations_become_unavailable, .timeout = 30)
     js_device_factory f;
     js_emu_factory(&emu, &f);
     js_gpu_profile_config c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.model, sizeof c.model, "toy");
-    snprintf(c.gpu_name, sizeof c.gpu_name, "test-gpu");
-    snprintf(c.device_desc, sizeof c.device_desc, "emulated");
-    c.nshares = 1;
-    c.shares[0] = 7;
-    c.nbatches = 2;
-    c.batches[0] = 1;
-    c.batches[1] = 4;
-    c.nworkers = 2;
-    c.workers[0] = 1;
-    c.workers[1] = 2;
-    c.warmup = 0;
-    c.reps = 3;
+    toy_profile_config(&c, 4, 0, 3);
     js_profile out;
     js_gpu_measurement *m = NULL;
     int n = 0;

@@ -241,6 +241,16 @@ static void write_tiny_scenario(const char *dir, char *path, size_t n, int gpus)
     fclose(f);
 }
 
+/* A fresh directory holding the tiny scenario on one GPU, loaded into *s. */
+static void load_tiny_scenario(char *dir, size_t dirsz, char *scen, size_t scensz,
+                               js_scenario *s, js_diag *d)
+{
+    tmpdir(dir, dirsz);
+    write_tiny_scenario(dir, scen, scensz, 1);
+    js_diag_init(d);
+    cr_assert_eq(js_scenario_load(scen, s, d), 0, "%s", d->msg);
+}
+
 Test(controller, oracle_on_a_step_trace, .timeout = 120)
 {
     char dir[64], scen[128], trace[128];
@@ -307,12 +317,9 @@ Test(controller, oracle_on_a_step_trace, .timeout = 120)
 Test(controller, bad_options_are_usage_errors)
 {
     char dir[64], scen[128];
-    tmpdir(dir, sizeof dir);
-    write_tiny_scenario(dir, scen, sizeof scen, 1);
     js_scenario s;
     js_diag d;
-    js_diag_init(&d);
-    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    load_tiny_scenario(dir, sizeof dir, scen, sizeof scen, &s, &d);
     js_controller_opts o;
     js_controller_opts_init(&o);
     o.interval_s = 0.0;
@@ -332,12 +339,9 @@ Test(controller, bad_options_are_usage_errors)
 Test(capacity, monotone_in_features_on_tiny, .timeout = 120)
 {
     char dir[64], scen[128];
-    tmpdir(dir, sizeof dir);
-    write_tiny_scenario(dir, scen, sizeof scen, 1);
     js_scenario s;
     js_diag d;
-    js_diag_init(&d);
-    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    load_tiny_scenario(dir, sizeof dir, scen, sizeof scen, &s, &d);
     js_capacity_opts o;
     js_capacity_opts_init(&o);
     o.binding = true;
@@ -411,12 +415,9 @@ static void check_tail_row(const js_tail_opts *o, const js_tail_row *t, double r
 Test(tail, rule_search, .timeout = 180)
 {
     char dir[64], scen[128];
-    tmpdir(dir, sizeof dir);
-    write_tiny_scenario(dir, scen, sizeof scen, 1);
     js_scenario s;
     js_diag d;
-    js_diag_init(&d);
-    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    load_tiny_scenario(dir, sizeof dir, scen, sizeof scen, &s, &d);
     js_tail_opts o;
     js_tail_opts_init(&o);
     o.sim_seconds = 20.0;
