@@ -9,6 +9,7 @@
 #   rates-<gpu>         maximum serviceable demand (requests/s) per system and application
 #   gains-vs-paper      our gains against the paper's, every application and GPU type
 #   trace-<gpu>-<app>   slices used and violations over the day, four systems
+#   batch-caps          geo-mean gains against the batch-size cap (batch-caps-gains.csv)
 
 if (!exists("resdir")) resdir = "results"
 if (!exists("gpus")) gpus = "a100 h100"
@@ -80,6 +81,25 @@ do for [ext in "png svg"] {
     set xrange [*:*]
     set yrange [*:*]
     unset xlabel
+
+    # Sensitivity to the batch-size cap (written only when that study ran).
+    f = resdir . "/batch-caps-gains.csv"
+    if (system("test -s '" . f . "' && echo yes") eq "yes") {
+        set output resdir . "/batch-caps." . ext
+        set title "Geo-mean gain over Unopt against the batch-size cap; dashed: the paper's S (5.25x) and A+S+T / A+T (11.3x)"
+        set logscale y
+        set yrange [0.5:*]
+        set xlabel "largest batch size allowed"
+        set ylabel "gain (log)"
+        set key top right
+        set grid
+        plot for [i=2:6] f using 0:i:xtic(1) with linespoints lw 2 pointsize 1.2 title columnhead(i), \
+             5.25 with lines dashtype 2 lc rgb "gray40" notitle, \
+             11.3 with lines dashtype 2 lc rgb "gray20" notitle
+        unset logscale y
+        set yrange [*:*]
+        unset xlabel
+    }
 
     # Trace-driven study: slices and violations over the day.
     do for [ga in traces] {

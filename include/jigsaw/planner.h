@@ -40,6 +40,8 @@ typedef struct js_plan_request {
                               cannot see (the other tail-safe option); the plan's segments
                               keep their profiled throughput, the demand they must cover is
                               rate / U. */
+    int max_batch;         /* > 0: only configurations with batch <= max_batch (a serving
+                              stack's batch cap); 0 = every profiled batch size */
     int verbose;           /* GLPK terminal output */
 } js_plan_request;
 

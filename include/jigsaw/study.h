@@ -57,6 +57,7 @@ typedef struct js_capacity_opts {
     int gpus;                     /* 0 = the scenario's cluster */
     double latency_factor;        /* 1 = the paper's rule */
     double max_utilisation;       /* 1 = the paper's rule (js_plan_request) */
+    int max_batch;                /* 0 = no batch cap (js_plan_request) */
     double time_limit_s;          /* per MILP, 0 = none */
     bool binding;                 /* run the relaxation analysis (3 more solves a system) */
     double relax;                 /* relaxation step, default 0.05 */
@@ -71,6 +72,7 @@ typedef struct js_capacity_result {
     char gpu[JS_NAME_MAX];
     int gpus, slices;             /* cluster */
     double latency_factor, max_utilisation;
+    int max_batch;
     int nrows;
     js_capacity_row rows[JS_NSYSTEMS];
     double jigsaw_vs_loki;        /* A+S+T / A+T; NAN when either was not run/infeasible */
@@ -288,6 +290,10 @@ typedef struct js_compare_opts {
     char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
     double latency_factor;
     double max_utilisation;     /* every plan's (js_plan_request); 1 = the paper's rule */
+    /* Sensitivity of the analytical study to a batch-size cap (first GPU type only):
+     * nbatch_caps < 0 = the default caps (1,2,4,8,16; --quick: 2), 0 = skip. */
+    int nbatch_caps;
+    int batch_caps[8];
     bool tail;                  /* run the tail check */
     bool binding;               /* run the binding analysis on the 120-GPU study */
     bool plots;                 /* run gnuplot when found */

@@ -32,6 +32,8 @@ static void usage(FILE *out)
             "                       (F > 1: a tail-safe rule; default 1 = the paper's 2 x p95)\n"
             "  --max-utilisation U  plan every segment to at most U (0 < U <= 1) of its\n"
             "                       throughput: spare capacity against queueing (default 1)\n"
+            "  --max-batch B        only batch sizes <= B (a serving stack's batch cap;\n"
+            "                       default: every profiled batch size)\n"
             "  --tail-safe          also run the tail check (simulated p99 at 80%% of each\n"
             "                       system's capacity, and the latency factor and utilisation\n"
             "                       cap that keep violations < 1%%)\n"
@@ -116,6 +118,7 @@ int js_cmd_capacity(int argc, char **argv)
         {"systems", required_argument, NULL, 's'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-batch", required_argument, NULL, 'b'},
         {"tail-safe", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"time-limit", required_argument, NULL, 't'},
@@ -163,6 +166,15 @@ int js_cmd_capacity(int argc, char **argv)
                 return JS_EXIT_USAGE;
             }
             break;
+        case 'b': {
+            long v;
+            if (js_cli_parse_int(optarg, 1, 1 << 20, &v) != 0) {
+                fprintf(stderr, "jigsaw capacity: --max-batch must be an integer >= 1\n");
+                return JS_EXIT_USAGE;
+            }
+            co.max_batch = (int)v;
+            break;
+        }
         case 'T': tail = true; break;
         case 'B': co.binding = false; break;
         case 't':

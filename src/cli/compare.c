@@ -50,6 +50,9 @@ static void usage(FILE *out)
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
             "  --max-utilisation U    every plan keeps segments at most U busy (default 1)\n"
+            "  --batch-caps LIST      also run the analytical study with batch sizes capped\n"
+            "                         at each value, on the first GPU type (default\n"
+            "                         1,2,4,8,16; --quick: 2; none = skip)\n"
             "  --no-tail              skip the tail check\n"
             "  --no-binding           skip the binding-constraint analysis\n"
             "  --no-plots             do not run gnuplot\n"
@@ -132,6 +135,24 @@ static void print_summary(const char *dir, bool json, js_diag *d)
     printf("wrote %s (and CSV/JSON tables, timelines and plots in %s/)\n", path, dir);
 }
 
+/* "1,2,4" -> batch caps (each >= 1, at most 8 of them); "none" -> no cap study. */
+static int parse_caps(const char *arg, js_compare_opts *o)
+{
+    o->nbatch_caps = 0;
+    if (strcmp(arg, "none") == 0)
+        return 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", arg);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        long v;
+        if (o->nbatch_caps >= 8 || js_cli_parse_int(t, 1, 1 << 20, &v) != 0)
+            return -1;
+        o->batch_caps[o->nbatch_caps++] = (int)v;
+    }
+    return o->nbatch_caps > 0 ? 0 : -1;
+}
+
 int js_cmd_compare(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -150,6 +171,7 @@ int js_cmd_compare(int argc, char **argv)
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"batch-caps", required_argument, NULL, 'b'},
         {"no-tail", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
@@ -199,6 +221,7 @@ int js_cmd_compare(int argc, char **argv)
             bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
                   o.max_utilisation > 1;
             break;
+        case 'b': bad = parse_caps(optarg, &o) != 0; break;
         case 'T': o.tail = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;

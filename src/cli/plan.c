@@ -24,7 +24,7 @@ static void plan_usage(FILE *out)
         "usage: jigsaw plan SCENARIO [--system NAME] [--rate R [--app NAME] | --scale X]\n"
         "                   [--gpus N] [--gpu TYPE] [--time-limit S] [--max-demand]\n"
         "                   [--latency-factor F] [--max-utilisation U] [--json]\n"
-        "                   [--format FMT] [-o FILE]\n"
+        "                   [--max-batch B] [--format FMT] [-o FILE]\n"
         "\n"
         "Plan every application of SCENARIO on its cluster with the exact MILP (GLPK): for\n"
         "each task a model variant and segments (MIG size, MPS workers, batch, count), placed\n"
@@ -47,6 +47,7 @@ static void plan_usage(FILE *out)
         "      --max-utilisation U  plan each segment to at most U (0 < U <= 1) of its\n"
         "                        profiled throughput: spare capacity against queueing\n"
         "                        (default 1, the paper's rule; both are tail-safe options)\n"
+        "      --max-batch B     only batch sizes <= B (a serving stack's batch cap)\n"
         "      --json            same as --format json\n"
         "      --format FMT      table (default), json, mig-parted (an nvidia-mig-parted\n"
         "                        config: one config per node of %d GPUs), csv (deployment\n"
@@ -78,8 +79,8 @@ typedef struct plan_opts {
 
 static int parse_args(int argc, char **argv, plan_opts *o)
 {
-    enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_MU, O_JSON,
-           O_FMT, O_STATS };
+    enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_MU, O_MB,
+           O_JSON, O_FMT, O_STATS };
     static const struct option longopts[] = {
         {"system", required_argument, NULL, 's'},
         {"rate", required_argument, NULL, O_RATE},
@@ -91,6 +92,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"time-limit", required_argument, NULL, O_TL},
         {"latency-factor", required_argument, NULL, O_LF},
         {"max-utilisation", required_argument, NULL, O_MU},
+        {"max-batch", required_argument, NULL, O_MB},
         {"json", no_argument, NULL, O_JSON},
         {"format", required_argument, NULL, O_FMT},
         {"output", required_argument, NULL, 'o'},
@@ -162,6 +164,14 @@ static int parse_args(int argc, char **argv, plan_opts *o)
                 return JS_EXIT_USAGE;
             }
             o->req.max_utilisation = x;
+            break;
+        case O_MB:
+            if (js_cli_parse_double(optarg, &x) != 0 || x < 1 || x > (1 << 20) || x != floor(x)) {
+                fprintf(stderr, "jigsaw plan: --max-batch must be an integer >= 1, got '%s'\n",
+                        optarg);
+                return JS_EXIT_USAGE;
+            }
+            o->req.max_batch = (int)x;
             break;
         case O_JSON: o->fmt = FMT_JSON; break;
         case O_FMT:

@@ -78,6 +78,7 @@ typedef struct pl_model {
     int max_workers;
     double latency_factor;
     double max_util;       /* share of profiled throughput a segment may use */
+    int max_batch;         /* 0 = no cap */
     double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
     int napps;
     pl_app *apps;

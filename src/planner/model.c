@@ -116,7 +116,8 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             continue;
         for (int i = 0; i < pr->nentries; i++) {
             const js_profile_entry *e = &pr->entries[i];
-            if (!e->available || e->workers < 1 || e->workers > m->max_workers || e->batch < 1)
+            if (!e->available || e->workers < 1 || e->workers > m->max_workers || e->batch < 1 ||
+                (m->max_batch > 0 && e->batch > m->max_batch))
                 continue;
             int prof = js_gpu_profile_by_slices(g, e->mig);
             if (prof < 0)
@@ -355,6 +356,9 @@ int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, 
         m->max_workers = m->g->max_mps_workers;
     m->latency_factor = r->latency_factor > 0.0 ? r->latency_factor : 1.0;
     m->max_util = r->max_utilisation > 0.0 ? r->max_utilisation : 1.0;
+    m->max_batch = r->max_batch;
+    if (m->max_batch < 0)
+        return js_diag_set(d, JS_EXIT_USAGE, "max batch must be >= 0, got %d", m->max_batch);
     if (m->max_util > 1.0)
         return js_diag_set(d, JS_EXIT_USAGE, "max utilisation must be in (0, 1], got %g",
                            m->max_util);

@@ -144,6 +144,9 @@ static int check_task(const vctx *c, int ai, int t, double *task_stat, double *l
                                "configuration of %s (or count %d < 1)",
                                a->name, task->name, sg->mig, sg->batch, sg->workers, var->name,
                                sg->count);
+        if (c->r->max_batch > 0 && sg->batch > c->r->max_batch)
+            return js_diag_set(c->d, JS_EXIT_DATAERR, "%s: task %s: batch %d > the cap %d",
+                               a->name, task->name, sg->batch, c->r->max_batch);
         if (sg->workers > c->max_workers)
             return js_diag_set(c->d, JS_EXIT_DATAERR, "%s: task %s: %d MPS workers > %d allowed",
                                a->name, task->name, sg->workers, c->max_workers);

@@ -127,6 +127,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
     r->slices = r->gpus * s->cluster.gpu.compute_slices;
     r->latency_factor = o->latency_factor;
     r->max_utilisation = o->max_utilisation;
+    r->max_batch = o->max_batch;
     r->jigsaw_vs_loki = NAN;
 
     int n = o->nsystems > 0 ? o->nsystems : JS_NSYSTEMS;
@@ -151,6 +152,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
         req.gpus = o->gpus;
         req.latency_factor = o->latency_factor;
         req.max_utilisation = o->max_utilisation;
+        req.max_batch = o->max_batch;
         req.time_limit_s = o->time_limit_s;
 
         js_plan p;
@@ -246,6 +248,7 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
     cJSON_AddNumberToObject(root, "slices", r->slices);
     add_num(root, "latency_factor", r->latency_factor);
     add_num(root, "max_utilisation", r->max_utilisation);
+    cJSON_AddNumberToObject(root, "max_batch", r->max_batch);
     add_num(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
     cJSON *arr = cJSON_AddArrayToObject(root, "systems");
     for (int i = 0; arr && i < r->nrows; i++) {
@@ -285,8 +288,11 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
 
 void js_capacity_print(FILE *out, const js_capacity_result *r)
 {
-    fprintf(out, "%s on %d x %s (%d slices), latency factor %.3g, max utilisation %.3g\n",
+    fprintf(out, "%s on %d x %s (%d slices), latency factor %.3g, max utilisation %.3g",
             r->scenario, r->gpus, r->gpu, r->slices, r->latency_factor, r->max_utilisation);
+    if (r->max_batch > 0)
+        fprintf(out, ", batch <= %d", r->max_batch);
+    fputc('\n', out);
     fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
             "max req/s", "gain", "paper", "slices", "gpus", "PAS", "binding");
     for (int i = 0; i < r->nrows; i++) {

@@ -43,6 +43,7 @@ void js_compare_opts_init(js_compare_opts *o)
     snprintf(o->gpu_types[1], sizeof o->gpu_types[1], "h100");
     o->latency_factor = 1.0;
     o->max_utilisation = 1.0;
+    o->nbatch_caps = -1;
     o->tail = true;
     o->binding = true;
     o->plots = true;
@@ -214,6 +215,41 @@ static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     else
         snprintf(ca->cap_err, sizeof ca->cap_err, "%s", d.msg);
     stage_end(pr);
+}
+
+/* ---- sensitivity to a batch-size cap ----------------------------------------------- */
+
+static void run_batch_caps(cmp_data *c, cmp_progress *pr)
+{
+    cmp_batchcap *bc = &c->bc;
+    cmp_gpu *g = &c->gpus[0];
+    for (int k = 0; k < bc->ncaps; k++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            char what[64];
+            snprintf(what, sizeof what, "batch <= %d", bc->caps[k]);
+            stage_begin(pr, JS_NSYSTEMS, what, g->key, js_paper_apps[a]);
+            js_scenario s;
+            js_diag d;
+            js_diag_init(&d);
+            int rc = load_scenario(c, js_paper_apps[a], g->key, c->big_gpus, &s, &d);
+            if (rc == 0) {
+                js_capacity_opts co;
+                js_capacity_opts_init(&co);
+                co.latency_factor = c->o.latency_factor;
+                co.max_utilisation = c->o.max_utilisation;
+                co.max_batch = bc->caps[k];
+                co.time_limit_s = c->o.time_limit_s;
+                co.progress = stage_cb;
+                co.progress_ctx = pr;
+                rc = js_capacity_study(&s, &co, &bc->res[k][a], &d);
+                js_scenario_free(&s);
+            }
+            if (rc == 0)
+                bc->done[k][a] = true;
+            else
+                snprintf(bc->err[k][a], sizeof bc->err[k][a], "%s", d.msg);
+            stage_end(pr);
+        }
 }
 
 /* ---- the trace-driven study -------------------------------------------------------- */
@@ -448,6 +484,11 @@ static void collect_errors(const cmp_data *c, js_diag *d)
                 js_diag_warn(d, "tail %s %s: %s", c->gpus[g].key, js_paper_apps[a],
                              ca->tail_err);
         }
+    for (int k = 0; k < c->bc.ncaps; k++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++)
+            if (c->bc.err[k][a][0])
+                js_diag_warn(d, "batch <= %d %s %s: %s", c->bc.caps[k], c->gpus[0].key,
+                             js_paper_apps[a], c->bc.err[k][a]);
 }
 
 static bool nothing_done(const cmp_data *c)
@@ -488,6 +529,17 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     c->ngpus = o->ngpu_types;
     for (int g = 0; g < c->ngpus; g++)
         snprintf(c->gpus[g].key, sizeof c->gpus[g].key, "%s", o->gpu_types[g]);
+    if (o->nbatch_caps < 0) {
+        static const int full[] = {1, 2, 4, 8, 16};
+        c->bc.ncaps = o->quick ? 1 : (int)(sizeof full / sizeof full[0]);
+        for (int k = 0; k < c->bc.ncaps; k++)
+            c->bc.caps[k] = o->quick ? 2 : full[k];
+    } else {
+        c->bc.ncaps = o->nbatch_caps < CMP_MAX_CAPS ? o->nbatch_caps : CMP_MAX_CAPS;
+        memcpy(c->bc.caps, o->batch_caps, sizeof c->bc.caps[0] * (size_t)c->bc.ncaps);
+    }
+    if (c->ngpus < 1)
+        c->bc.ncaps = 0;
 
     int rc = js_mkdir_p(o->out_dir, d);
     if (rc == 0) {
@@ -508,10 +560,13 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     pr.o = o;
     pr.total = c->ngpus * (JS_PAPER_NAPPS * JS_NSYSTEMS * (o->binding ? 4 : 1) +
                            (o->quick ? 1 : JS_PAPER_NAPPS) *
-                               (CMP_NTRACE_SYSTEMS + (o->tail ? JS_NSYSTEMS : 0)));
+                               (CMP_NTRACE_SYSTEMS + (o->tail ? JS_NSYSTEMS : 0))) +
+               c->bc.ncaps * JS_PAPER_NAPPS * JS_NSYSTEMS;
     for (int g = 0; g < c->ngpus; g++) {
         for (int a = 0; a < JS_PAPER_NAPPS; a++)
             run_capacity(c, &c->gpus[g], a, &pr);
+        if (g == 0)
+            run_batch_caps(c, &pr);
         int napps_sim = o->quick ? 1 : JS_PAPER_NAPPS;
         for (int a = 0; a < napps_sim; a++)
             run_trace_app(c, &c->gpus[g], a, &pr);

@@ -6,6 +6,7 @@
 
 #define CMP_NTRACE_SYSTEMS 4
 #define CMP_MAX_GPUS 2
+#define CMP_MAX_CAPS 8
 
 extern const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS];
 
@@ -48,6 +49,16 @@ typedef struct cmp_gpu {
     cmp_app apps[JS_PAPER_NAPPS];
 } cmp_gpu;
 
+/* The analytical study again with batch sizes capped (on the first GPU type): how the
+ * systems' gains depend on whether whole GPUs can run large batches. */
+typedef struct cmp_batchcap {
+    int ncaps;
+    int caps[CMP_MAX_CAPS];
+    bool done[CMP_MAX_CAPS][JS_PAPER_NAPPS];
+    char err[CMP_MAX_CAPS][JS_PAPER_NAPPS][JS_DIAG_MSG_MAX];
+    js_capacity_result res[CMP_MAX_CAPS][JS_PAPER_NAPPS];
+} cmp_batchcap;
+
 typedef struct cmp_data {
     js_compare_opts o;
     int big_gpus, small_gpus;  /* cluster sizes from the scenario file names */
@@ -60,6 +71,7 @@ typedef struct cmp_data {
     double *raw_rates;
     int ngpus;
     cmp_gpu gpus[CMP_MAX_GPUS];
+    cmp_batchcap bc;           /* on gpus[0] */
 } cmp_data;
 
 /* report.c */

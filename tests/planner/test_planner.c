@@ -370,6 +370,65 @@ Test(max_utilisation, is_planning_for_rate_over_u, .timeout = 120)
     gsl_rng_free(rng);
 }
 
+/* ---- the batch cap ---- */
+
+Test(max_batch, caps_every_segment_and_never_saves_slices, .timeout = 120)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 23);
+    fx_scenario *f = malloc(sizeof *f);
+    cr_assert_not_null(f);
+    int compared = 0, rejected = 0;
+    for (int k = 0; k < 80; k++) {
+        fx_random(f, rng);
+        js_plan_request r, rc1;
+        js_plan_request_init(&r);
+        rc1 = r;
+        rc1.max_batch = 1;
+        js_plan p, q;
+        js_diag d;
+        js_diag_init(&d);
+        int rfree = js_plan_min_slices(&f->s, &r, &p, &d);
+        js_diag_init(&d);
+        int rcap = js_plan_min_slices(&f->s, &rc1, &q, &d);
+        /* A cap only removes options. */
+        if (rfree != 0)
+            cr_assert_neq(rcap, 0, "scenario %d: capped plan without an uncapped one", k);
+        if (rcap == 0) {
+            cr_assert_eq(rfree, 0);
+            cr_assert_geq(q.slices_used, p.slices_used, "scenario %d", k);
+            bool big = false;
+            for (int t = 0; t < q.apps[0].ntasks; t++)
+                for (int g = 0; g < q.apps[0].tasks[t].nsegments; g++)
+                    cr_assert_eq(q.apps[0].tasks[t].segments[g].batch, 1);
+            js_diag_init(&d);
+            cr_assert_eq(js_plan_verify(&f->s, &rc1, &q, &d), 0, "%s", d.msg);
+            for (int t = 0; t < p.apps[0].ntasks; t++)
+                for (int g = 0; g < p.apps[0].tasks[t].nsegments; g++)
+                    big |= p.apps[0].tasks[t].segments[g].batch > 1;
+            /* The checker holds the uncapped plan to the cap. */
+            js_diag_init(&d);
+            int rv = js_plan_verify(&f->s, &rc1, &p, &d);
+            cr_assert_eq(rv != 0, big, "scenario %d: %s", k, d.msg);
+            rejected += rv != 0;
+            compared++;
+            js_plan_free(&q);
+        }
+        if (rfree == 0)
+            js_plan_free(&p);
+    }
+    cr_assert(compared >= 10 && rejected >= 3, "compared %d rejected %d", compared, rejected);
+    js_plan_request bad;
+    js_plan_request_init(&bad);
+    bad.max_batch = -1;
+    js_plan p;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_plan_min_slices(&f->s, &bad, &p, &d), JS_EXIT_USAGE);
+    free(f);
+    gsl_rng_free(rng);
+}
+
 /* ---- the plan's JSON round trip ---- */
 
 Test(plan_json, round_trip_verifies)
