@@ -20,9 +20,14 @@
 # DIR instead of profiles/ and results/gpu/, so committed files are untouched. The test
 # suite runs it (tests/cuda), so the plumbing is known to work before a GPU is lent.
 #
+# On a GPU machine without this project's build dependencies, use the bundle made here by
+# scripts/gpu-bundle.sh:  . .gpu-bundle/env.sh && BUILD=.gpu-bundle scripts/gpu-validate.sh
+#
 # Usage: scripts/gpu-validate.sh            (from anywhere; works in the repository root)
 # Env:   BUILD=dir  RATE=req/s (20)  DURATION=s (60)  REPS=n (30)  SHARES=1,2,3,7
 #        BATCHES=1,2,4,8,16  EMULATE=dir
+#        ARCHIVE=file.tgz  on exit, also when a step failed, pack everything written
+#                          (profiles, results, the log) into one file
 # Exit:  0 ok; 4 when there is no GPU or no CUDA toolkit; other codes from jigsaw.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,9 +59,16 @@ if [ ! -x "$J" ]; then
 fi
 
 started_mps=0
-stop_mps() {
+gpu=
+finish() {
     if [ "$started_mps" = 1 ]; then echo quit | nvidia-cuda-mps-control || true; fi
+    if [ -n "${ARCHIVE:-}" ]; then
+        local what=("$RESULTS")
+        [ -n "$gpu" ] && [ -d "$PROFILES/$gpu" ] && what+=("$PROFILES/$gpu")
+        tar czf "$ARCHIVE" "${what[@]}" && echo "packed ${what[*]} into $ARCHIVE" >&2
+    fi
 }
+trap finish EXIT
 
 if [ -n "$EMULATE" ]; then
     gpu=emulated-h100
@@ -85,7 +97,6 @@ else
     # MPS: our own daemon in private pipe/log directories unless one is already running.
     export CUDA_MPS_PIPE_DIRECTORY=${CUDA_MPS_PIPE_DIRECTORY:-$PWD/$BUILD/mps-pipe}
     export CUDA_MPS_LOG_DIRECTORY=${CUDA_MPS_LOG_DIRECTORY:-$PWD/$BUILD/mps-log}
-    trap stop_mps EXIT
     if [ ! -p "$CUDA_MPS_PIPE_DIRECTORY/control" ] &&
         command -v nvidia-cuda-mps-control >/dev/null; then
         step "start MPS daemon"
