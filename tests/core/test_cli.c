@@ -153,6 +153,35 @@ Test(cli, usage_errors_and_help)
     }
 }
 
+/* Numeric options are parsed whole and range-checked by every subcommand: a bad value is
+ * a usage error (2) before any work starts. */
+Test(cli, numeric_options_are_strict)
+{
+    static const char *const bad[] = {
+        "plan scenarios/example.json --max-batch 0",
+        "plan scenarios/example.json --max-utilisation 1.5",
+        "plan scenarios/example.json --latency-factor x",
+        "capacity scenarios/example.json --max-batch 2x",
+        "capacity scenarios/example.json --max-utilisation 0",
+        "run scenarios/example.json --system A+S+T --trace x --max-utilisation -1",
+        "run scenarios/example.json --system A+S+T --trace x --trace-smooth -5",
+        "compare --batch-caps 0",
+        "compare --batch-caps 1,x",
+        "compare --max-utilisation nan",
+        "gpu probe --device two",
+        "gpu profile --model resnet50 --reps 10x",
+        "gpu profile --model resnet50 --warmup -1",
+        "gpu validate p.json --scenario s.json --rate fast",
+        "gpu validate p.json --scenario s.json --rate 10 --seed -3",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s >/dev/null 2>&1", JS_SOURCE_ROOT, EXE,
+                 bad[i]);
+        cr_assert_eq(run(cmd, NULL), 2, "jigsaw %s", bad[i]);
+    }
+}
+
 Test(cli, show_example)
 {
     char cmd[2048];
