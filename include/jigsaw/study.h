@@ -170,6 +170,7 @@ typedef struct js_controller_opts {
     int gpus;                   /* 0 = the scenario's */
     double latency_factor;
     double max_utilisation;     /* planner option, 1 = the paper's rule */
+    int max_batch;              /* planner option, 0 = no batch cap */
     double time_limit_s;        /* per MILP */
     js_sim_config sim;          /* seed, dispatch, service distribution, early drop */
     js_progress_fn progress;
@@ -241,6 +242,7 @@ typedef struct js_tail_opts {
     double util_step;       /* the utilisation cap is lowered by this much a step
                                (default 0.05) */
     double min_util;        /* lowest utilisation cap tried (default 0.5) */
+    int max_batch;          /* the serving stack's batch cap for every plan (0 = none) */
     double time_limit_s;
     int gpus;
     uint64_t seed;
@@ -290,6 +292,7 @@ typedef struct js_compare_opts {
     char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
     double latency_factor;
     double max_utilisation;     /* every plan's (js_plan_request); 1 = the paper's rule */
+    int max_batch;              /* every plan's batch cap (js_plan_request); 0 = none */
     /* Sensitivity of the analytical study to a batch-size cap (first GPU type only):
      * nbatch_caps < 0 = the default caps (1,2,4,8,16; --quick: 2), 0 = skip. */
     int nbatch_caps;

@@ -50,6 +50,7 @@ static void usage(FILE *out)
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
             "  --max-utilisation U    every plan keeps segments at most U busy (default 1)\n"
+            "  --max-batch B          every plan uses batch sizes <= B (default: no cap)\n"
             "  --batch-caps LIST      also run the analytical study with batch sizes capped\n"
             "                         at each value, on the first GPU type (default\n"
             "                         1,2,4,8,16; --quick: 2; none = skip)\n"
@@ -172,6 +173,7 @@ int js_cmd_compare(int argc, char **argv)
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
         {"batch-caps", required_argument, NULL, 'b'},
+        {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
@@ -222,6 +224,12 @@ int js_cmd_compare(int argc, char **argv)
                   o.max_utilisation > 1;
             break;
         case 'b': bad = parse_caps(optarg, &o) != 0; break;
+        case 'm': {
+            long b;
+            bad = js_cli_parse_int(optarg, 1, 1 << 20, &b) != 0;
+            o.max_batch = bad ? 0 : (int)b;
+            break;
+        }
         case 'T': o.tail = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;

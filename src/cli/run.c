@@ -54,6 +54,7 @@ static void usage(FILE *out)
             "  --gpus N, --gpu TYPE   cluster size / GPU type override\n"
             "  --latency-factor F     tail-safe latency rule factor (default 1)\n"
             "  --max-utilisation U    plan segments to at most U of their throughput (default 1)\n"
+            "  --max-batch B          plan with batch sizes <= B only (default: no cap)\n"
             "  --seed N               random seed (default 1)\n"
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
@@ -82,6 +83,7 @@ static int scale_to_capacity(const js_scenario *s, js_controller_opts *o, double
     req.gpus = o->gpus;
     req.latency_factor = o->latency_factor;
     req.max_utilisation = o->max_utilisation;
+    req.max_batch = o->max_batch;
     js_plan p;
     js_plan_init(&p);
     int rc = js_plan_max_demand(s, &req, &p, d);
@@ -137,6 +139,7 @@ int js_cmd_run(int argc, char **argv)
         {"gpu", required_argument, NULL, 'G'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-batch", required_argument, NULL, 'b'},
         {"seed", required_argument, NULL, 'e'},
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
@@ -203,6 +206,10 @@ int js_cmd_run(int argc, char **argv)
         case 'U':
             bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
                   o.max_utilisation > 1;
+            break;
+        case 'b':
+            bad = js_cli_parse_double(optarg, &v) || v < 1 || v > (1 << 20) || v != floor(v);
+            o.max_batch = bad ? 0 : (int)v;
             break;
         case 'e':
             bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);

@@ -147,18 +147,19 @@ static int load_scenario(const cmp_data *c, const char *app, const char *gpu, in
 /* ---- the analytical study ---------------------------------------------------------- */
 
 /* Best throughput per compute slice of `p` on MIG instances of `slices` (0 when none). */
-static double best_per_slice(const js_profile *p, int slices, int max_workers)
+static double best_per_slice(const js_profile *p, int slices, int max_workers, int max_batch)
 {
     double best = 0.0;
     for (int i = 0; i < p->nentries; i++) {
         const js_profile_entry *e = &p->entries[i];
-        if (e->available && e->mig == slices && e->workers <= max_workers)
+        if (e->available && e->mig == slices && e->workers <= max_workers &&
+            (max_batch <= 0 || e->batch <= max_batch))
             best = fmax(best, e->throughput * e->workers / slices);
     }
     return best;
 }
 
-static void slice_efficiency(const js_scenario *s, cmp_app *ca)
+static void slice_efficiency(const js_scenario *s, int max_batch, cmp_app *ca)
 {
     const js_gpu_type *g = &s->cluster.gpu;
     int smallest = g->compute_slices;
@@ -179,9 +180,10 @@ static void slice_efficiency(const js_scenario *s, cmp_app *ca)
             snprintf(ca->eff[ca->neff].variant, sizeof ca->eff[ca->neff].variant, "%s",
                      best->name);
             ca->eff[ca->neff].small = best_per_slice(best->profile, smallest,
-                                                     s->cluster.max_workers);
+                                                     s->cluster.max_workers, max_batch);
             /* The whole GPU with one worker: the only segment without S. */
-            ca->eff[ca->neff].whole = best_per_slice(best->profile, g->compute_slices, 1);
+            ca->eff[ca->neff].whole = best_per_slice(best->profile, g->compute_slices, 1,
+                                                     max_batch);
             ca->neff++;
         }
 }
@@ -202,12 +204,13 @@ static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         js_capacity_opts_init(&co);
         co.latency_factor = c->o.latency_factor;
         co.max_utilisation = c->o.max_utilisation;
+        co.max_batch = c->o.max_batch;
         co.time_limit_s = c->o.time_limit_s;
         co.binding = c->o.binding;
         co.progress = stage_cb;
         co.progress_ctx = pr;
         rc = js_capacity_study(&s, &co, &ca->cap, &d);
-        slice_efficiency(&s, ca);
+        slice_efficiency(&s, c->o.max_batch, ca);
         js_scenario_free(&s);
     }
     if (rc == 0)
@@ -357,6 +360,7 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
     req.latency_factor = c->o.latency_factor;
     req.max_utilisation = c->o.max_utilisation;
+    req.max_batch = c->o.max_batch;
     req.time_limit_s = c->o.time_limit_s;
     js_plan p;
     js_plan_init(&p);
@@ -396,6 +400,7 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         co.relayout_downtime_s = c->downtime_s;
         co.latency_factor = c->o.latency_factor;
         co.max_utilisation = c->o.max_utilisation;
+        co.max_batch = c->o.max_batch;
         co.time_limit_s = c->o.time_limit_s;
         co.sim.seed = c->o.seed;
         cmp_progress sub = *pr;
@@ -437,6 +442,7 @@ static void run_tail_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     to.seed = c->o.seed;
     to.time_limit_s = c->o.time_limit_s;
     to.sim_seconds = c->o.quick ? 10.0 : 60.0;
+    to.max_batch = c->o.max_batch;
     for (int k = 0; k < JS_NSYSTEMS; k++) {
         stage_cb(pr, js_system_name(js_systems[k]), k, JS_NSYSTEMS);
         js_diag_init(&d);
@@ -529,7 +535,9 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     c->ngpus = o->ngpu_types;
     for (int g = 0; g < c->ngpus; g++)
         snprintf(c->gpus[g].key, sizeof c->gpus[g].key, "%s", o->gpu_types[g]);
-    if (o->nbatch_caps < 0) {
+    if (o->nbatch_caps < 0 && o->max_batch > 0) {
+        c->bc.ncaps = 0; /* the whole study already runs under a cap */
+    } else if (o->nbatch_caps < 0) {
         static const int full[] = {1, 2, 4, 8, 16};
         c->bc.ncaps = o->quick ? 1 : (int)(sizeof full / sizeof full[0]);
         for (int k = 0; k < c->bc.ncaps; k++)

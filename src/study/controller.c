@@ -117,6 +117,7 @@ static void base_request(const ctl_state *st, js_plan_request *req)
     req->gpus = st->o->gpus;
     req->latency_factor = st->o->latency_factor;
     req->max_utilisation = st->o->max_utilisation;
+    req->max_batch = st->o->max_batch;
     req->time_limit_s = st->o->time_limit_s;
 }
 

@@ -34,6 +34,7 @@ static void request_for(const js_tail_opts *o, unsigned features, tail_rule rule
     req->gpus = o->gpus;
     req->latency_factor = rule.factor;
     req->max_utilisation = rule.util;
+    req->max_batch = o->max_batch;
     req->time_limit_s = o->time_limit_s;
 }
 
