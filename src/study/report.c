@@ -83,6 +83,19 @@ static const char *paper_trace_text(unsigned f)
 
 /* ---- capacity tables --------------------------------------------------------------- */
 
+/* <stem>.csv from the buffer and <stem>.json from root (consumed), both atomically. */
+static int commit_table(outbuf *b, const char *dir, const char *stem, cJSON *root, js_diag *d)
+{
+    char csv[64], json[64];
+    snprintf(csv, sizeof csv, "%s.csv", stem);
+    snprintf(json, sizeof json, "%s.json", stem);
+    int rc = ob_commit(b, dir, csv, d);
+    if (rc == 0)
+        return write_json(dir, json, root, d);
+    cJSON_Delete(root);
+    return rc;
+}
+
 static int write_capacity(const cmp_data *c, js_diag *d)
 {
     outbuf b;
@@ -127,11 +140,7 @@ static int write_capacity(const cmp_data *c, js_diag *d)
                 fputc('\n', b.f);
             }
         }
-    rc = ob_commit(&b, c->o.out_dir, "capacity.csv", d);
-    if (rc == 0)
-        rc = write_json(c->o.out_dir, "capacity.json", root, d);
-    else
-        cJSON_Delete(root);
+    rc = commit_table(&b, c->o.out_dir, "capacity", root, d);
     if (rc)
         return rc;
 
@@ -347,11 +356,7 @@ static int write_tail(const cmp_data *c, js_diag *d)
                 fprintf(b.f, ",%d\n", t->status == 0 && t->safe_reached);
             }
         }
-    rc = ob_commit(&b, c->o.out_dir, "tail.csv", d);
-    if (rc == 0)
-        rc = write_json(c->o.out_dir, "tail.json", root, d);
-    else
-        cJSON_Delete(root);
+    rc = commit_table(&b, c->o.out_dir, "tail", root, d);
     return rc;
 }
 
@@ -460,11 +465,7 @@ static int write_batch_caps(const cmp_data *c, js_diag *d)
                 fputc('\n', b.f);
             }
         }
-    rc = ob_commit(&b, c->o.out_dir, "batch-caps.csv", d);
-    if (rc == 0)
-        rc = write_json(c->o.out_dir, "batch-caps.json", root, d);
-    else
-        cJSON_Delete(root);
+    rc = commit_table(&b, c->o.out_dir, "batch-caps", root, d);
     if (rc == 0)
         rc = write_batch_cap_gains(c, d);
     return rc;
