@@ -54,6 +54,11 @@ int js_json_check_keys(js_jctx *c, const cJSON *obj, const char *const *allowed,
 int js_json_get_number(js_jctx *c, const cJSON *obj, const char *key, bool required,
                        double *out);
 int js_json_get_int(js_jctx *c, const cJSON *obj, const char *key, bool required, int *out);
+/* Add v under key, or null when v is not finite (JSON has no NaN or infinity); the added
+ * item, or NULL when out of memory. */
+cJSON *js_json_add_num_or_null(cJSON *obj, const char *key, double v);
+/* A required integer in [lo, hi] ("must be in [lo, hi], got v" otherwise). */
+int js_json_get_int_in(js_jctx *c, const cJSON *obj, const char *key, int lo, int hi, int *out);
 int js_json_get_bool(js_jctx *c, const cJSON *obj, const char *key, bool required,
                      bool *out);
 /* Copies into buf (size bufsz); too long or empty is an error. */

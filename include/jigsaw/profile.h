@@ -66,6 +66,10 @@ void js_profile_free(js_profile *p);
 void js_profile_derive_tails(js_profile *p, double sigma);
 double js_latency_p95_from_mean(double mean_ms, double sigma);
 
+/* The order profile entries are kept in: (mig, batch, workers); a qsort/bsearch
+ * comparator of two js_profile_entry. */
+int js_profile_entry_cmp(const void *a, const void *b);
+
 /* The available entry for (mig, batch, workers), or NULL. */
 const js_profile_entry *js_profile_find(const js_profile *p, int mig, int batch, int workers);
 

@@ -160,8 +160,7 @@ int js_cmd_capacity(int argc, char **argv)
             }
             break;
         case 'U':
-            if (js_cli_parse_double(optarg, &co.max_utilisation) != 0 ||
-                !(co.max_utilisation > 0) || co.max_utilisation > 1) {
+            if (js_cli_parse_utilisation(optarg, &co.max_utilisation) != 0) {
                 fprintf(stderr, "jigsaw capacity: --max-utilisation must be in (0, 1]\n");
                 return JS_EXIT_USAGE;
             }

@@ -38,3 +38,12 @@ int js_cli_parse_seed(const char *s, unsigned long long *out)
     *out = v;
     return 0;
 }
+
+int js_cli_parse_utilisation(const char *s, double *out)
+{
+    double v;
+    if (js_cli_parse_double(s, &v) != 0 || !(v > 0) || v > 1)
+        return -1;
+    *out = v;
+    return 0;
+}

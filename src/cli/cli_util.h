@@ -4,6 +4,8 @@
 
 /* Parse the whole of `s` as a finite number; 0 on success, -1 otherwise (*out untouched). */
 int js_cli_parse_double(const char *s, double *out);
+/* A utilisation cap (--max-utilisation): a number in (0, 1]; 0 on success, -1 otherwise. */
+int js_cli_parse_utilisation(const char *s, double *out);
 /* Parse the whole of `s` as a decimal integer in [lo, hi]; 0 on success, -1 otherwise. */
 int js_cli_parse_int(const char *s, long lo, long hi, long *out);
 /* Same for a seed: a decimal integer in [0, 2^64 - 1]. */

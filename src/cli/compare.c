@@ -220,8 +220,7 @@ int js_cmd_compare(int argc, char **argv)
         case 'r': bad = js_cli_parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
         case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
         case 'U':
-            bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
-                  o.max_utilisation > 1;
+            bad = js_cli_parse_utilisation(optarg, &o.max_utilisation) != 0;
             break;
         case 'b': bad = parse_caps(optarg, &o) != 0; break;
         case 'm': {

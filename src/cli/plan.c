@@ -158,7 +158,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             o->req.latency_factor = x;
             break;
         case O_MU:
-            if (js_cli_parse_double(optarg, &x) != 0 || !(x > 0) || x > 1) {
+            if (js_cli_parse_utilisation(optarg, &x) != 0) {
                 fprintf(stderr, "jigsaw plan: --max-utilisation must be in (0, 1], got '%s'\n",
                         optarg);
                 return JS_EXIT_USAGE;

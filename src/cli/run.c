@@ -204,8 +204,7 @@ int js_cmd_run(int argc, char **argv)
         case 'G': gpu = optarg; break;
         case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
         case 'U':
-            bad = js_cli_parse_double(optarg, &o.max_utilisation) || !(o.max_utilisation > 0) ||
-                  o.max_utilisation > 1;
+            bad = js_cli_parse_utilisation(optarg, &o.max_utilisation) != 0;
             break;
         case 'b':
             bad = js_cli_parse_double(optarg, &v) || v < 1 || v > (1 << 20) || v != floor(v);

@@ -137,7 +137,7 @@ static void print_text(const js_scenario *s)
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
-    return (isfinite(v) ? cJSON_AddNumberToObject(o, k, v) : cJSON_AddNullToObject(o, k)) != NULL;
+    return js_json_add_num_or_null(o, k, v) != NULL;
 }
 
 static cJSON *task_json(const js_app *a, int t, const double *items, const int *through)

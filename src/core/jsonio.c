@@ -437,6 +437,19 @@ int js_json_get_int(js_jctx *c, const cJSON *obj, const char *key, bool required
     return 0;
 }
 
+cJSON *js_json_add_num_or_null(cJSON *obj, const char *key, double v)
+{
+    return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
+}
+
+int js_json_get_int_in(js_jctx *c, const cJSON *obj, const char *key, int lo, int hi, int *out)
+{
+    int rc = js_json_get_int(c, obj, key, true, out);
+    if (rc == 0 && (*out < lo || *out > hi))
+        rc = js_json_err(c, key, "must be in [%d, %d], got %d", lo, hi, *out);
+    return rc;
+}
+
 int js_json_get_bool(js_jctx *c, const cJSON *obj, const char *key, bool required,
                      bool *out)
 {

@@ -30,18 +30,6 @@ void js_latency_stats(double *ms, int n, double *mean, double *p50, double *p95,
     *p99 = gsl_stats_quantile_from_sorted_data(ms, 1, (size_t)n, 0.99);
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-    const js_profile_entry *x = a, *y = b;
-    if (x->mig != y->mig)
-        return x->mig < y->mig ? -1 : 1;
-    if (x->batch != y->batch)
-        return x->batch < y->batch ? -1 : 1;
-    if (x->workers != y->workers)
-        return x->workers < y->workers ? -1 : 1;
-    return 0;
-}
-
 static js_gpu_measurement *new_measurement(js_gpu_measurement *meas, int *nmeas, int slices,
                                            int batch, int k, int mps_percent)
 {
@@ -194,7 +182,7 @@ int js_gpu_profile_run(const js_device_factory *f, const js_gpu_profile_config *
         e[i].lat_p50_ms = m[i].lat_p50_ms;
         e[i].lat_p95_ms = m[i].lat_p95_ms;
     }
-    qsort(e, (size_t)n, sizeof *e, cmp_entry);
+    qsort(e, (size_t)n, sizeof *e, js_profile_entry_cmp);
     snprintf(out->model, sizeof out->model, "%s", c->model);
     snprintf(out->gpu, sizeof out->gpu, "%s", c->gpu_name);
     snprintf(out->description, sizeof out->description,

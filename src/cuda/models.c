@@ -646,14 +646,6 @@ void js_proxy_stats_compute(const js_proxy_model *m, js_proxy_stats *out)
     out->act_mib = act / (1024.0 * 1024.0);
 }
 
-static void add_num_or_null(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 cJSON *js_proxy_table_to_json(js_diag *d)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -688,11 +680,11 @@ cJSON *js_proxy_table_to_json(js_diag *d)
         cJSON_AddNumberToObject(o, "layers", m->nlayers);
         cJSON_AddNumberToObject(o, "kernels", st.nkernels);
         cJSON_AddNumberToObject(o, "gmacs", st.gmacs);
-        add_num_or_null(o, "published_gmacs", m->pub_gmacs);
-        add_num_or_null(o, "gmacs_ratio", st.pub_scope_gmacs / m->pub_gmacs);
+        js_json_add_num_or_null(o, "published_gmacs", m->pub_gmacs);
+        js_json_add_num_or_null(o, "gmacs_ratio", st.pub_scope_gmacs / m->pub_gmacs);
         cJSON_AddNumberToObject(o, "params_m", st.params_m);
-        add_num_or_null(o, "published_params_m", m->pub_params_m);
-        add_num_or_null(o, "params_ratio", st.pub_scope_params_m / m->pub_params_m);
+        js_json_add_num_or_null(o, "published_params_m", m->pub_params_m);
+        js_json_add_num_or_null(o, "params_ratio", st.pub_scope_params_m / m->pub_params_m);
         cJSON_AddStringToObject(o, "published_scope",
                                 m->pub_layers ? "image encoder" : "whole model");
         cJSON_AddNumberToObject(o, "scope_gmacs", st.pub_scope_gmacs);

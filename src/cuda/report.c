@@ -145,22 +145,14 @@ int js_validate_simulate(const js_scenario *s, const js_plan *p, const js_arriva
     return rc;
 }
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 static cJSON *stat_json(double measured, double simulated)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    add_num(o, "measured", measured);
-    add_num(o, "simulated", simulated);
-    add_num(o, "rel_error", js_rel_error(measured, simulated));
+    js_json_add_num_or_null(o, "measured", measured);
+    js_json_add_num_or_null(o, "simulated", simulated);
+    js_json_add_num_or_null(o, "rel_error", js_rel_error(measured, simulated));
     return o;
 }
 
@@ -324,14 +316,14 @@ cJSON *js_profile_compare_json(const js_profile *a, const js_profile *b)
         cJSON_AddNumberToObject(o, "mig", x->mig);
         cJSON_AddNumberToObject(o, "batch", x->batch);
         cJSON_AddNumberToObject(o, "workers", x->workers);
-        add_num(o, "throughput", x->throughput);
-        add_num(o, "ref_throughput", y->throughput);
-        add_num(o, "lat_mean_ms", x->lat_mean_ms);
-        add_num(o, "ref_lat_mean_ms", y->lat_mean_ms);
+        js_json_add_num_or_null(o, "throughput", x->throughput);
+        js_json_add_num_or_null(o, "ref_throughput", y->throughput);
+        js_json_add_num_or_null(o, "lat_mean_ms", x->lat_mean_ms);
+        js_json_add_num_or_null(o, "ref_lat_mean_ms", y->lat_mean_ms);
         double et = js_rel_error(x->throughput, y->throughput);
         double elat = js_rel_error(x->lat_mean_ms, y->lat_mean_ms);
-        add_num(o, "throughput_rel_error", et);
-        add_num(o, "latency_rel_error", elat);
+        js_json_add_num_or_null(o, "throughput_rel_error", et);
+        js_json_add_num_or_null(o, "latency_rel_error", elat);
         cJSON_AddItemToArray(rows, o);
         if (isfinite(et) && isfinite(elat)) {
             ea[n] = fabs(et) * 100.0;
@@ -343,8 +335,8 @@ cJSON *js_profile_compare_json(const js_profile *a, const js_profile *b)
     cJSON_AddStringToObject(root, "gpu", a->gpu);
     cJSON_AddStringToObject(root, "reference_gpu", b->gpu);
     cJSON_AddNumberToObject(root, "matched", n);
-    add_num(root, "median_ape_throughput_pct", median_of(ea, n));
-    add_num(root, "median_ape_latency_pct", median_of(el, n));
+    js_json_add_num_or_null(root, "median_ape_throughput_pct", median_of(ea, n));
+    js_json_add_num_or_null(root, "median_ape_latency_pct", median_of(el, n));
     free(ea);
     free(el);
     return root;

@@ -16,15 +16,10 @@ static int load_mig_profile(js_jctx *c, const cJSON *o, const js_gpu_type *g,
     if (rc == 0)
         rc = js_json_get_name(c, o, "name", true, p->name, sizeof p->name);
     if (rc == 0)
-        rc = js_json_get_int(c, o, "compute_slices", true, &p->compute_slices);
-    if (rc == 0 && (p->compute_slices < 1 || p->compute_slices > g->compute_slices))
-        rc = js_json_err(c, "compute_slices", "must be in [1, %d], got %d", g->compute_slices,
-                         p->compute_slices);
+        rc = js_json_get_int_in(c, o, "compute_slices", 1, g->compute_slices,
+                                &p->compute_slices);
     if (rc == 0)
-        rc = js_json_get_int(c, o, "memory_slices", true, &p->memory_slices);
-    if (rc == 0 && (p->memory_slices < 1 || p->memory_slices > g->memory_slices))
-        rc = js_json_err(c, "memory_slices", "must be in [1, %d], got %d", g->memory_slices,
-                         p->memory_slices);
+        rc = js_json_get_int_in(c, o, "memory_slices", 1, g->memory_slices, &p->memory_slices);
     if (rc == 0)
         rc = js_json_get_int(c, o, "sms", true, &p->sms);
     if (rc == 0 && p->sms < 1)
@@ -95,18 +90,11 @@ int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out)
     if (rc == 0)
         rc = js_json_get_string(c, root, "sources", false, out->sources, sizeof out->sources);
     if (rc == 0)
-        rc = js_json_get_int(c, root, "compute_slices", true, &out->compute_slices);
-    if (rc == 0 && (out->compute_slices < 1 || out->compute_slices > 32))
-        rc = js_json_err(c, "compute_slices", "must be in [1, 32], got %d", out->compute_slices);
+        rc = js_json_get_int_in(c, root, "compute_slices", 1, 32, &out->compute_slices);
     if (rc == 0)
-        rc = js_json_get_int(c, root, "memory_slices", true, &out->memory_slices);
-    if (rc == 0 && (out->memory_slices < 1 || out->memory_slices > 32))
-        rc = js_json_err(c, "memory_slices", "must be in [1, 32], got %d", out->memory_slices);
+        rc = js_json_get_int_in(c, root, "memory_slices", 1, 32, &out->memory_slices);
     if (rc == 0)
-        rc = js_json_get_int(c, root, "max_mps_workers", true, &out->max_mps_workers);
-    if (rc == 0 && (out->max_mps_workers < 1 || out->max_mps_workers > 64))
-        rc = js_json_err(c, "max_mps_workers", "must be in [1, 64], got %d",
-                         out->max_mps_workers);
+        rc = js_json_get_int_in(c, root, "max_mps_workers", 1, 64, &out->max_mps_workers);
     static const char *const facts[] = {"sm_clock_mhz", "memory_bandwidth_gbs", "fp16_tflops"};
     double *fact_out[] = {&out->sm_clock_mhz, &out->memory_bandwidth_gbs, &out->fp16_tflops};
     for (int i = 0; i < 3 && rc == 0; i++) {

@@ -38,9 +38,7 @@ static int load_one(js_jctx *c, const cJSON *o, js_pm_facts *f)
     if (rc == 0 && !(f->act_m > 0))
         rc = js_json_err(c, "act_m", "must be > 0, got %g", f->act_m);
     if (rc == 0)
-        rc = js_json_get_int(c, o, "input_px", true, &f->input_px);
-    if (rc == 0 && (f->input_px < 0 || f->input_px > 4096))
-        rc = js_json_err(c, "input_px", "must be in [0, 4096], got %d", f->input_px);
+        rc = js_json_get_int_in(c, o, "input_px", 0, 4096, &f->input_px);
     if (rc == 0)
         rc = js_json_get_number(c, o, "accuracy", true, &f->accuracy);
     if (rc == 0 && !(f->accuracy > 0))

@@ -638,8 +638,14 @@ static int objective_from_row(lp_build *b, int row, int dir)
     return 0;
 }
 
-/* Read the incumbent into the model (nsol, vsol) and y. */
-static void read_solution(pl_model *m, lp_build *b, int *y)
+/* Column j's value in the solution: the stored vector x, or GLPK's incumbent (x NULL). */
+static double sol_val(const lp_build *b, const double *x, int j)
+{
+    return x ? x[j] : glp_mip_col_val(b->lp, j);
+}
+
+/* Read a solution (x, or the incumbent when x is NULL) into the model (nsol, vsol) and y. */
+static void read_solution(pl_model *m, lp_build *b, const double *x, int *y)
 {
     for (int i = 0; i < m->napps; i++) {
         pl_app *pa = &m->apps[i];
@@ -648,16 +654,16 @@ static void read_solution(pl_model *m, lp_build *b, int *y)
             double best = -1.0;
             pt->vsol = -1;
             for (int v = 0; v < pa->a->tasks[t].nvariants; v++)
-                if (pt->col_z[v] && glp_mip_col_val(b->lp, pt->col_z[v]) > best) {
-                    best = glp_mip_col_val(b->lp, pt->col_z[v]);
+                if (pt->col_z[v] && sol_val(b, x, pt->col_z[v]) > best) {
+                    best = sol_val(b, x, pt->col_z[v]);
                     pt->vsol = v;
                 }
             for (int c = 0; c < pt->ncfg; c++)
-                pt->cfg[c].nsol = (int)lround(glp_mip_col_val(b->lp, pt->cfg[c].col_n));
+                pt->cfg[c].nsol = (int)lround(sol_val(b, x, pt->cfg[c].col_n));
         }
     }
     for (int l = 0; l < m->nlayouts; l++)
-        y[l] = (int)lround(glp_mip_col_val(b->lp, b->col_y0 + l));
+        y[l] = (int)lround(sol_val(b, x, b->col_y0 + l));
 }
 
 static const char *status_word(const solve_info *si)
@@ -890,7 +896,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
             free(x0);
             return; /* the stage-1 plan stands */
         }
-        read_solution(m, b, y);
+        read_solution(m, b, NULL, y);
         glp_set_row_bnds(b->lp, b->row_logpas, GLP_LO, si.obj - PL_LOG_EPS, 0.0);
         free(x0);
         if (!(x0 = incumbent(b->lp)))
@@ -902,7 +908,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
         solve_from(b, r, deadline, 0.0, x0, &si);
         note_stage(out, &si, 3);
         if (has_solution(&si))
-            read_solution(m, b, y);
+            read_solution(m, b, NULL, y);
     }
     free(x0);
 }
@@ -1125,28 +1131,6 @@ typedef struct combo_best {
     bool complete;     /* every combination resolved */
 } combo_best;
 
-/* Read a stored solution vector into the model (nsol, vsol) and y. */
-static void read_solution_x(pl_model *m, lp_build *b, const double *x, int *y)
-{
-    for (int i = 0; i < m->napps; i++) {
-        pl_app *pa = &m->apps[i];
-        for (int t = 0; t < pa->a->ntasks; t++) {
-            pl_task *pt = &pa->t[t];
-            double hi = -1.0;
-            pt->vsol = -1;
-            for (int v = 0; v < pa->a->tasks[t].nvariants; v++)
-                if (pt->col_z[v] && x[pt->col_z[v]] > hi) {
-                    hi = x[pt->col_z[v]];
-                    pt->vsol = v;
-                }
-            for (int c = 0; c < pt->ncfg; c++)
-                pt->cfg[c].nsol = (int)lround(x[pt->cfg[c].col_n]);
-        }
-    }
-    for (int l = 0; l < m->nlayouts; l++)
-        y[l] = (int)lround(x[b->col_y0 + l]);
-}
-
 /* Objective (GPUs + 1) x slices + GPUs: with the variants (so PAS) fixed, minimum slices
  * and then fewest GPUs in one solve, with integer coefficients (GLPK rounds bounds). */
 static int set_lexicographic_objective(const pl_model *m, lp_build *b)
@@ -1227,7 +1211,7 @@ static int combos_min_slices(pl_model *m, lp_build *b, const pl_combos *cb,
             rc = -1;
             break;
         }
-        read_solution_x(m, b, x, y);
+        read_solution(m, b, x, y);
         int gpus = gpus_after_placement(m, y);
         bool better = slices < best->slices ||
                       (slices == best->slices && (better_pas || (same_pas && gpus < best->gpus)));
@@ -1245,7 +1229,7 @@ static int combos_min_slices(pl_model *m, lp_build *b, const pl_combos *cb,
     best->bound = fmin(best->bound, best->slices);
     glp_set_row_bnds(b->lp, b->row_slices, GLP_FR, 0.0, 0.0);
     if (best->x)
-        read_solution_x(m, b, best->x, y);
+        read_solution(m, b, best->x, y);
     free(keys);
     return rc;
 }
@@ -1363,7 +1347,7 @@ static int min_slices_impl(const js_scenario *s, const js_plan_request *r, js_pl
         out->gap = slices > 0 ? (slices - out->bound) / slices : 0.0;
         if (strcmp(out->status, "optimal") == 0)
             out->gap = 0.0, out->bound = slices;
-        read_solution(&m, &b, y);
+        read_solution(&m, &b, NULL, y);
         if (strcmp(out->status, "optimal") == 0)
             tie_breaks(&m, &b, r, deadline, slices, y, out);
         rc = fill_plan(&m, y, out, d);

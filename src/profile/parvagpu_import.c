@@ -204,16 +204,6 @@ static int list_models(const char *prof_dir, pv_model *models, int *n, js_diag *
     return 0;
 }
 
-static int cmp_entry_key(const void *a, const void *b)
-{
-    const js_profile_entry *x = a, *y = b;
-    if (x->mig != y->mig)
-        return x->mig < y->mig ? -1 : 1;
-    if (x->batch != y->batch)
-        return x->batch < y->batch ? -1 : 1;
-    return x->workers < y->workers ? -1 : x->workers > y->workers;
-}
-
 /* Parse one prof_data csv into p->entries (sorted). */
 static int parse_profile_csv(const char *path, js_profile *p, js_diag *d)
 {
@@ -305,7 +295,7 @@ static int parse_profile_csv(const char *path, js_profile *p, js_diag *d)
         e->throughput = e->available ? tput : NAN;
         e->lat_mean_ms = e->available ? lat * 1000.0 : NAN; /* s -> ms */
         for (int i = 0; i < p->nentries - 1; i++)
-            if (cmp_entry_key(&p->entries[i], e) == 0) {
+            if (js_profile_entry_cmp(&p->entries[i], e) == 0) {
                 rc = js_diag_set(d, JS_EXIT_DATAERR,
                                  "%s:%d: duplicate row for (mig %ld, batch %ld, workers %ld)",
                                  path, lineno, mig, batch, workers);
@@ -323,7 +313,7 @@ static int parse_profile_csv(const char *path, js_profile *p, js_diag *d)
     if (rc == 0 && navail == 0)
         rc = js_diag_set(d, JS_EXIT_DATAERR, "%s: every row is 0,0 (nothing measured)", path);
     if (rc == 0)
-        qsort(p->entries, (size_t)p->nentries, sizeof *p->entries, cmp_entry_key);
+        qsort(p->entries, (size_t)p->nentries, sizeof *p->entries, js_profile_entry_cmp);
     return rc;
 }
 

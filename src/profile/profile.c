@@ -108,14 +108,6 @@ static int get_latency(js_jctx *c, const cJSON *o, const char *key, bool require
     return rc;
 }
 
-static int get_int_range(js_jctx *c, const cJSON *o, const char *key, int lo, int hi, int *out)
-{
-    int rc = js_json_get_int(c, o, key, true, out);
-    if (rc == 0 && (*out < lo || *out > hi))
-        rc = js_json_err(c, key, "must be in [%d, %d], got %d", lo, hi, *out);
-    return rc;
-}
-
 static int load_entry(js_jctx *c, const cJSON *o, js_provenance_kind file_kind,
                       js_profile_entry *e)
 {
@@ -128,11 +120,11 @@ static int load_entry(js_jctx *c, const cJSON *o, js_provenance_kind file_kind,
     e->throughput = e->lat_mean_ms = e->lat_p50_ms = e->lat_p95_ms = NAN;
     int rc = js_json_check_keys(c, o, allowed, required);
     if (rc == 0)
-        rc = get_int_range(c, o, "mig", 1, JS_PROFILE_MAX_MIG, &e->mig);
+        rc = js_json_get_int_in(c, o, "mig", 1, JS_PROFILE_MAX_MIG, &e->mig);
     if (rc == 0)
-        rc = get_int_range(c, o, "batch", 1, JS_PROFILE_MAX_BATCH, &e->batch);
+        rc = js_json_get_int_in(c, o, "batch", 1, JS_PROFILE_MAX_BATCH, &e->batch);
     if (rc == 0)
-        rc = get_int_range(c, o, "workers", 1, JS_PROFILE_MAX_WORKERS, &e->workers);
+        rc = js_json_get_int_in(c, o, "workers", 1, JS_PROFILE_MAX_WORKERS, &e->workers);
     if (rc == 0)
         rc = js_json_get_bool(c, o, "available", false, &e->available);
     if (rc == 0)
@@ -166,8 +158,9 @@ static int load_entry(js_jctx *c, const cJSON *o, js_provenance_kind file_kind,
     return rc;
 }
 
-static int cmp_key(const js_profile_entry *x, const js_profile_entry *y)
+int js_profile_entry_cmp(const void *a, const void *b)
 {
+    const js_profile_entry *x = a, *y = b;
     if (x->mig != y->mig)
         return x->mig < y->mig ? -1 : 1;
     if (x->batch != y->batch)
@@ -185,7 +178,7 @@ typedef struct idx_entry {
 static int cmp_idx_entry(const void *a, const void *b)
 {
     const idx_entry *x = a, *y = b;
-    int k = cmp_key(&x->e, &y->e);
+    int k = js_profile_entry_cmp(&x->e, &y->e);
     if (k != 0)
         return k;
     return x->index < y->index ? -1 : x->index > y->index;
@@ -217,7 +210,7 @@ static int load_entries(js_jctx *c, const cJSON *root, js_profile *out)
     if (rc == 0) {
         qsort(tmp, (size_t)n, sizeof *tmp, cmp_idx_entry);
         for (i = 1; i < n && rc == 0; i++)
-            if (cmp_key(&tmp[i - 1].e, &tmp[i].e) == 0) {
+            if (js_profile_entry_cmp(&tmp[i - 1].e, &tmp[i].e) == 0) {
                 size_t s1 = js_jctx_push_index(c, tmp[i].index);
                 rc = js_json_err(c, NULL,
                                  "duplicate configuration (mig %d, batch %d, workers %d), "
@@ -372,11 +365,6 @@ cJSON *js_profile_to_json(const js_profile *p)
 
 /* ------------------------------------------------------------------ lookup */
 
-static int cmp_entry(const void *a, const void *b)
-{
-    return cmp_key(a, b);
-}
-
 const js_profile_entry *js_profile_find(const js_profile *p, int mig, int batch, int workers)
 {
     if (p == NULL || p->nentries == 0)
@@ -387,7 +375,7 @@ const js_profile_entry *js_profile_find(const js_profile *p, int mig, int batch,
     key.batch = batch;
     key.workers = workers;
     const js_profile_entry *e =
-        bsearch(&key, p->entries, (size_t)p->nentries, sizeof key, cmp_entry);
+        bsearch(&key, p->entries, (size_t)p->nentries, sizeof key, js_profile_entry_cmp);
     return e != NULL && e->available ? e : NULL;
 }
 

@@ -88,9 +88,7 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
             snprintf(cl->gpu_name, sizeof cl->gpu_name, "%s", gpu_override);
     }
     if (rc == 0)
-        rc = js_json_get_int(c, o, "gpus", true, &cl->gpus);
-    if (rc == 0 && (cl->gpus < 1 || cl->gpus > JS_MAX_GPUS))
-        rc = js_json_err(c, "gpus", "must be in [1, %d], got %d", JS_MAX_GPUS, cl->gpus);
+        rc = js_json_get_int_in(c, o, "gpus", 1, JS_MAX_GPUS, &cl->gpus);
     char gpath[JS_PATH_MAX * 2];
     if (rc == 0) {
         char rel[JS_PATH_MAX];

@@ -228,15 +228,6 @@ void js_binding_string(unsigned binding, bool done, char *buf, size_t n)
         snprintf(buf, n, "none");
 }
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-    /* JSON has no NaN: unknown numbers are null. */
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 cJSON *js_capacity_to_json(const js_capacity_result *r)
 {
     cJSON *root = cJSON_CreateObject();
@@ -246,10 +237,10 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
     cJSON_AddStringToObject(root, "gpu", r->gpu);
     cJSON_AddNumberToObject(root, "gpus", r->gpus);
     cJSON_AddNumberToObject(root, "slices", r->slices);
-    add_num(root, "latency_factor", r->latency_factor);
-    add_num(root, "max_utilisation", r->max_utilisation);
+    js_json_add_num_or_null(root, "latency_factor", r->latency_factor);
+    js_json_add_num_or_null(root, "max_utilisation", r->max_utilisation);
     cJSON_AddNumberToObject(root, "max_batch", r->max_batch);
-    add_num(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
+    js_json_add_num_or_null(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
     cJSON *arr = cJSON_AddArrayToObject(root, "systems");
     for (int i = 0; arr && i < r->nrows; i++) {
         const js_capacity_row *row = &r->rows[i];
@@ -263,23 +254,23 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
         cJSON_AddBoolToObject(o, "feasible", row->status == 0);
         if (row->status != 0)
             cJSON_AddStringToObject(o, "reason", row->reason);
-        add_num(o, "max_demand_scale", row->max_demand_scale);
-        add_num(o, "max_rate", row->max_rate);
-        add_num(o, "gain_vs_unopt", row->gain_vs_unopt);
-        add_num(o, "paper_gain_vs_unopt", js_paper_gain(row->features));
+        js_json_add_num_or_null(o, "max_demand_scale", row->max_demand_scale);
+        js_json_add_num_or_null(o, "max_rate", row->max_rate);
+        js_json_add_num_or_null(o, "gain_vs_unopt", row->gain_vs_unopt);
+        js_json_add_num_or_null(o, "paper_gain_vs_unopt", js_paper_gain(row->features));
         cJSON_AddNumberToObject(o, "slices_used", row->slices_used);
         cJSON_AddNumberToObject(o, "gpus_used", row->gpus_used);
-        add_num(o, "pas", row->pas_min);
-        add_num(o, "gap", row->gap);
+        js_json_add_num_or_null(o, "pas", row->pas_min);
+        js_json_add_num_or_null(o, "gap", row->gap);
         char b[64];
         js_binding_string(row->binding, row->binding_done, b, sizeof b);
         cJSON_AddStringToObject(o, "binding", b);
         if (row->binding_done) {
             cJSON *g = cJSON_AddObjectToObject(o, "relaxation_gain");
             if (g) {
-                add_num(g, "capacity", row->relax_gain[0]);
-                add_num(g, "latency", row->relax_gain[1]);
-                add_num(g, "accuracy", row->relax_gain[2]);
+                js_json_add_num_or_null(g, "capacity", row->relax_gain[0]);
+                js_json_add_num_or_null(g, "latency", row->relax_gain[1]);
+                js_json_add_num_or_null(g, "accuracy", row->relax_gain[2]);
             }
         }
     }

@@ -437,16 +437,10 @@ static void run_tail_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         stage_end(pr);
         return;
     }
-    js_tail_opts to;
-    js_tail_opts_init(&to);
-    to.seed = c->o.seed;
-    to.time_limit_s = c->o.time_limit_s;
-    to.sim_seconds = c->o.quick ? 10.0 : 60.0;
-    to.max_batch = c->o.max_batch;
     for (int k = 0; k < JS_NSYSTEMS; k++) {
         stage_cb(pr, js_system_name(js_systems[k]), k, JS_NSYSTEMS);
         js_diag_init(&d);
-        rc = js_tail_check(&s, js_systems[k], &to, &ca->tail[ca->ntail], &d);
+        rc = js_tail_check(&s, js_systems[k], &c->tail, &ca->tail[ca->ntail], &d);
         if (rc != 0) {
             snprintf(ca->tail_err, sizeof ca->tail_err, "%s: %.900s",
                      js_system_name(js_systems[k]), d.msg);
@@ -548,6 +542,11 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     }
     if (c->ngpus < 1)
         c->bc.ncaps = 0;
+    js_tail_opts_init(&c->tail);
+    c->tail.seed = o->seed;
+    c->tail.time_limit_s = o->time_limit_s;
+    c->tail.sim_seconds = o->quick ? 10.0 : 60.0;
+    c->tail.max_batch = o->max_batch;
 
     int rc = js_mkdir_p(o->out_dir, d);
     if (rc == 0) {

@@ -465,14 +465,6 @@ void js_controller_result_free(js_controller_result *r)
     js_sim_result_free(&r->sim);
 }
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals)
 {
     cJSON *o = cJSON_CreateObject();
@@ -482,12 +474,12 @@ cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals)
     cJSON_AddStringToObject(o, "predictor", r->predictor);
     cJSON_AddNumberToObject(o, "intervals", r->nintervals);
     cJSON_AddNumberToObject(o, "cluster_slices", r->cluster_slices);
-    add_num(o, "capacity_rate", r->capacity_rate);
-    add_num(o, "mean_slice_share", r->mean_slice_share);
-    add_num(o, "peak_slice_share", r->peak_slice_share);
-    add_num(o, "violation_rate", r->violation_rate);
-    add_num(o, "accuracy", r->accuracy);
-    add_num(o, "p99_ms", r->p99_ms);
+    js_json_add_num_or_null(o, "capacity_rate", r->capacity_rate);
+    js_json_add_num_or_null(o, "mean_slice_share", r->mean_slice_share);
+    js_json_add_num_or_null(o, "peak_slice_share", r->peak_slice_share);
+    js_json_add_num_or_null(o, "violation_rate", r->violation_rate);
+    js_json_add_num_or_null(o, "accuracy", r->accuracy);
+    js_json_add_num_or_null(o, "p99_ms", r->p99_ms);
     cJSON_AddNumberToObject(o, "relayouts", r->relayouts);
     cJSON_AddNumberToObject(o, "plan_changes", r->plan_changes);
     cJSON_AddNumberToObject(o, "capped_intervals", r->capped_intervals);
@@ -506,16 +498,16 @@ cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals)
             break;
         cJSON_AddItemToArray(arr, e);
         cJSON_AddNumberToObject(e, "t_start_s", row->t_start_s);
-        add_num(e, "rate_actual", row->rate_actual);
-        add_num(e, "rate_predicted", row->rate_predicted);
-        add_num(e, "rate_planned", row->rate_planned);
+        js_json_add_num_or_null(e, "rate_actual", row->rate_actual);
+        js_json_add_num_or_null(e, "rate_predicted", row->rate_predicted);
+        js_json_add_num_or_null(e, "rate_planned", row->rate_planned);
         cJSON_AddBoolToObject(e, "capped", row->capped);
         cJSON_AddNumberToObject(e, "slices_used", row->slices_used);
-        add_num(e, "slice_share", row->slice_share);
+        js_json_add_num_or_null(e, "slice_share", row->slice_share);
         cJSON_AddNumberToObject(e, "relayouts", row->relayouts);
-        add_num(e, "pas", row->pas);
+        js_json_add_num_or_null(e, "pas", row->pas);
         cJSON_AddNumberToObject(e, "requests", (double)row->requests);
-        add_num(e, "violation_rate", row->violation_rate);
+        js_json_add_num_or_null(e, "violation_rate", row->violation_rate);
     }
     return o;
 }

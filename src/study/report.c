@@ -390,10 +390,12 @@ static void gpu_results(const cmp_data *c, int g, const js_capacity_result *res[
 /* The results of cap k (k == ncaps: the uncapped main study on the first GPU). */
 static void cap_results(const cmp_data *c, int k, const js_capacity_result *res[JS_PAPER_NAPPS])
 {
+    if (k == c->bc.ncaps) {
+        gpu_results(c, 0, res);
+        return;
+    }
     for (int a = 0; a < JS_PAPER_NAPPS; a++)
-        res[a] = k == c->bc.ncaps ? (c->gpus[0].apps[a].cap_done ? &c->gpus[0].apps[a].cap
-                                                                 : NULL)
-                                  : (c->bc.done[k][a] ? &c->bc.res[k][a] : NULL);
+        res[a] = c->bc.done[k][a] ? &c->bc.res[k][a] : NULL;
 }
 
 /* batch-caps-gains.csv (plot input): per cap, geo-mean gains of a few systems. */
@@ -744,7 +746,8 @@ static void report_tail(FILE *f, const cmp_data *c, int g)
             snprintf(sv, sizeof sv, "%.2f%%", 100.0 * t->safe_violation);
             snprintf(sp, sizeof sp, "%.1f", t->safe_p99_ms);
             snprintf(cc, sizeof cc, "%.1f%%", 100.0 * t->capacity_cost);
-            fprintf(f, "| %s | %s | %.4g | %.0f | %.1f | %.1f | %.2f%% | %s | %s | %s | %s | %s |\n",
+            fprintf(f,
+                    "| %s | %s | %.4g | %.0f | %.1f | %.1f | %.2f%% | %s | %s | %s | %s | %s |\n",
                     js_paper_apps[a], t->system, t->rate, t->slo_ms, t->planned_path_ms,
                     t->p99_ms, 100.0 * t->violation_rate, t->under_provisioned ? "yes" : "no",
                     sf, sv, sp, cc);
@@ -1091,7 +1094,8 @@ static void report_why_trace(FILE *f, const cmp_data *c)
                 same ? ": T has nothing to re-split there, as in the paper" : "");
     }
     for (int k = 1; k < CMP_NTRACE_SYSTEMS; k++) {
-        fprintf(f, "- **%s used %s A+S+T's slices** over the runs.", js_system_name(cmp_trace_systems[k]),
+        fprintf(f, "- **%s used %s A+S+T's slices** over the runs.",
+                js_system_name(cmp_trace_systems[k]),
                 fmt_range(b1, sizeof b1, rel[k]));
         if (cmp_trace_systems[k] != (JS_FEAT_A | JS_FEAT_S))
             fprintf(f, " Where its capacity is below the scaled peak (column \"capacity\") it "
@@ -1219,10 +1223,9 @@ static int write_report(const cmp_data *c, js_diag *d)
 
     if (c->o.tail) {
         fprintf(f, "\n## 3. Tail check: does the 2 x p95 rule keep the SLO?\n\n");
-        js_tail_opts to; /* compare runs the tail check with its defaults */
-        js_tail_opts_init(&to);
+        const js_tail_opts *to = &c->tail;
         fprintf(f, "Each system's min-slice plan at %.0f%% of its maximum demand, simulated for "
-                   "%s s under Poisson arrivals. Under-provisioned: violations above %.0f%% or "
+                   "%.0f s under Poisson arrivals. Under-provisioned: violations above %.0f%% or "
                    "p99 above the SLO. The tail-safe rule has two knobs, both planner options "
                    "(`plan`, `capacity`, `run`, `compare`): `--latency-factor F` multiplies every "
                    "configuration's rule statistic by F (less room per path for batch latency), "
@@ -1235,8 +1238,8 @@ static int write_report(const cmp_data *c, js_diag *d)
                    "maximum demand under the tail-safe rule. \"goal not reached\": no rule "
                    "tried meets the goal at this demand on this cluster; the row shows the best "
                    "one tried.\n",
-                   100.0 * to.load, c->o.quick ? "10" : "60", 100.0 * to.target_violation,
-                   to.max_factor, to.util_step);
+                   100.0 * to->load, to->sim_seconds, 100.0 * to->target_violation,
+                   to->max_factor, to->util_step);
         for (int g = 0; g < c->ngpus; g++)
             report_tail(f, c, g);
     }

@@ -72,6 +72,7 @@ typedef struct cmp_data {
     int ngpus;
     cmp_gpu gpus[CMP_MAX_GPUS];
     cmp_batchcap bc;           /* on gpus[0] */
+    js_tail_opts tail;         /* the tail check's settings (run and reported) */
 } cmp_data;
 
 /* report.c */

@@ -275,14 +275,6 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     return 0;
 }
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 cJSON *js_tail_to_json(const js_tail_row *rows, int n)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -294,20 +286,20 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n)
         cJSON_AddItemToArray(arr, o);
         cJSON_AddStringToObject(o, "system", r->system);
         cJSON_AddBoolToObject(o, "feasible", r->status == 0);
-        add_num(o, "rate", r->rate);
-        add_num(o, "slo_ms", r->slo_ms);
-        add_num(o, "planned_path_ms", r->planned_path_ms);
-        add_num(o, "p95_ms", r->p95_ms);
-        add_num(o, "p99_ms", r->p99_ms);
-        add_num(o, "violation_rate", r->violation_rate);
+        js_json_add_num_or_null(o, "rate", r->rate);
+        js_json_add_num_or_null(o, "slo_ms", r->slo_ms);
+        js_json_add_num_or_null(o, "planned_path_ms", r->planned_path_ms);
+        js_json_add_num_or_null(o, "p95_ms", r->p95_ms);
+        js_json_add_num_or_null(o, "p99_ms", r->p99_ms);
+        js_json_add_num_or_null(o, "violation_rate", r->violation_rate);
         cJSON_AddBoolToObject(o, "under_provisioned", r->under_provisioned);
-        add_num(o, "safe_latency_factor", r->safe_factor);
-        add_num(o, "safe_max_utilisation", r->safe_util);
-        add_num(o, "safe_violation_rate", r->safe_violation);
-        add_num(o, "safe_p99_ms", r->safe_p99_ms);
-        add_num(o, "max_demand_scale", r->max_scale);
-        add_num(o, "safe_max_demand_scale", r->safe_max_scale);
-        add_num(o, "capacity_cost", r->capacity_cost);
+        js_json_add_num_or_null(o, "safe_latency_factor", r->safe_factor);
+        js_json_add_num_or_null(o, "safe_max_utilisation", r->safe_util);
+        js_json_add_num_or_null(o, "safe_violation_rate", r->safe_violation);
+        js_json_add_num_or_null(o, "safe_p99_ms", r->safe_p99_ms);
+        js_json_add_num_or_null(o, "max_demand_scale", r->max_scale);
+        js_json_add_num_or_null(o, "safe_max_demand_scale", r->safe_max_scale);
+        js_json_add_num_or_null(o, "capacity_cost", r->capacity_cost);
         cJSON_AddBoolToObject(o, "safe_reached", r->safe_reached);
     }
     return arr;

@@ -148,16 +148,23 @@ Test(infeasible, latency_path_needs_more_than_slo)
     free(f);
 }
 
+/* One task, one variant, one configuration (a whole GPU: 100 items/s, p95 40 ms) on 2 GPUs,
+ * SLOs 200 ms and 0.9, at `rate`. */
+static void single_task(fx_scenario *f, double rate)
+{
+    double acc[1] = {50.0};
+    fx_init(f, 2, 1);
+    fx_task(f, "only", 1, acc);
+    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
+    fx_done(f, 200.0, 0.9, rate);
+}
+
 Test(infeasible, accuracy_and_local_budgets)
 {
     fx_scenario *f = malloc(sizeof *f);
     js_plan p;
     js_diag d;
-    double acc[1] = {50.0};
-    fx_init(f, 2, 1);
-    fx_task(f, "only", 1, acc);
-    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
-    fx_done(f, 200.0, 0.9, 10.0);
+    single_task(f, 10.0);
     f->app.tasks[0].variants[0].accuracy_norm = 0.8; /* a task whose best is below the SLO */
     cr_assert_eq(plan_rc(f, JS_FEAT_A | JS_FEAT_T, &d, &p), JS_EXIT_INFEASIBLE);
     cr_assert(strstr(d.msg, "App: the best reachable PAS is 0.8000, below the accuracy SLO 0.9000"),
@@ -181,17 +188,14 @@ Test(infeasible, capacity)
     fx_scenario *f = malloc(sizeof *f);
     js_plan p;
     js_diag d;
-    double acc[1] = {50.0};
     /* 350 req/s on 100 req/s whole GPUs: at least 4 GPUs, from the slice bound. */
-    fx_init(f, 2, 1);
-    fx_task(f, "only", 1, acc);
-    fx_entry(f, 0, 0, 7, 1, 1, 100.0, 30.0, 40.0);
-    fx_done(f, 200.0, 0.9, 350.0);
+    single_task(f, 350.0);
     cr_assert_eq(plan_rc(f, JS_FEAT_S, &d, &p), JS_EXIT_INFEASIBLE);
     cr_assert(strstr(d.msg, "demand needs at least 4 GPUs") && strstr(d.msg, "cluster has 2"),
               "%s", d.msg);
     js_plan_free(&p);
     /* Only 4g instances (one per GPU): 3 of them need 3 GPUs though 12 slices fit in 2. */
+    double acc[1] = {50.0};
     fx_init(f, 2, 1);
     fx_task(f, "only", 1, acc);
     fx_entry(f, 0, 0, 4, 1, 1, 100.0, 30.0, 40.0);
