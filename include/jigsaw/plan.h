@@ -34,6 +34,8 @@ typedef struct js_task_plan {
     double latency_budget_ms; /* the rule's statistic of the chosen configuration(s) */
     int nsegments;
     js_segment segments[JS_MAX_SEGMENT_KINDS];
+    /* Addition: planned demand / profiled capacity of the task's segments (NAN unknown). */
+    double utilisation;
 } js_task_plan;
 
 typedef struct js_app_plan {
@@ -44,6 +46,10 @@ typedef struct js_app_plan {
     double path_latency_ms[256]; /* per source->sink path (js_dag_paths order): sum of stats */
     int ntasks;
     js_task_plan tasks[JS_MAX_TASKS];
+    /* Addition: the queueing model's prediction at the planned rate (qmodel.h); NAN when
+     * not predicted, INFINITY when some task is loaded to or past its capacity. */
+    double predicted_p50_ms, predicted_p99_ms;
+    double predicted_violation_rate;
 } js_app_plan;
 
 typedef struct js_instance {
@@ -88,6 +94,8 @@ typedef struct js_plan {
     double demand_scale_bound; /* max demand: proven upper bound on the scale; else NAN */
     int gpus_total;          /* cluster size the plan was made for */
     js_plan_stats stats;
+    char rule[8];            /* latency rule planned with: "paper" or "safe" ("" unknown) */
+    double target_quantile;  /* safe rule: end-to-end latency quantile held within the SLO */
 } js_plan;
 
 void js_plan_init(js_plan *p);

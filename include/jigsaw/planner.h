@@ -43,7 +43,24 @@ typedef struct js_plan_request {
     int max_batch;         /* > 0: only configurations with batch <= max_batch (a serving
                               stack's batch cap); 0 = every profiled batch size */
     int verbose;           /* GLPK terminal output */
+    /* Addition: the latency rule. JS_RULE_PAPER (the library's default): on every path
+     * the sum of the configurations' rule statistics (2 x p95 of batch latency) within
+     * the SLO. JS_RULE_SAFE: per task a utilisation level is chosen with every
+     * configuration, and on every path the sum of the queueing model's quantiles of the
+     * item latency (waiting + service) at that level, taken over the slowest of a
+     * request's items at the task (fan-in), within the SLO (qmodel.h); the plan is then
+     * predicted end to end and tightened until the predicted violation rate is within
+     * 1 - target_quantile. */
+    int rule;
+    double target_quantile; /* safe rule: quantile of end-to-end latency <= SLO (0.99) */
 } js_plan_request;
+
+enum { JS_RULE_PAPER = 0, JS_RULE_SAFE = 1 };
+/* "paper" or "safe" -> JS_RULE_*; 0 ok, -1 unknown. */
+int js_rule_parse(const char *name, int *rule);
+const char *js_rule_name(int rule);
+/* "p95", "p99", "p99.9" (or a number in (0.5, 1)) -> quantile; 0 ok, -1 bad. */
+int js_target_parse(const char *text, double *quantile);
 
 void js_plan_request_init(js_plan_request *r);
 

@@ -320,4 +320,16 @@ void js_compare_opts_init(js_compare_opts *o);
 /* Runs everything and writes out_dir. Warnings (e.g. gnuplot missing) go to d->warnings. */
 int js_compare_run(const js_compare_opts *o, js_diag *d);
 
+/* ---- A plan simulated at its planned demand (plan --verify-sim, the safe-rule
+ * benchmark) ---- */
+typedef struct js_simcheck_app {
+    uint64_t requests;
+    double p50_ms, p99_ms, violation_rate;
+} js_simcheck_app;
+/* Poisson arrivals at every application's planned rate for `seconds` (or until
+ * `max_requests` requests per application have arrived, when > 0), lognormal service,
+ * JSED, early dropping, Poisson fan-out; out[i] for scenario application i. */
+int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
+                     uint64_t max_requests, uint64_t seed, js_simcheck_app *out, js_diag *d);
+
 #endif

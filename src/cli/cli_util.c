@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "jigsaw/planner.h"
 
 int js_cli_parse_double(const char *s, double *out)
 {
@@ -46,4 +49,21 @@ int js_cli_parse_utilisation(const char *s, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int js_cli_parse_rule(const char *cmd, const char *s, int *rule)
+{
+    if (js_rule_parse(s, rule) == 0)
+        return 0;
+    fprintf(stderr, "jigsaw %s: --rule must be paper or safe, got '%s'\n", cmd, s);
+    return -1;
+}
+
+int js_cli_parse_target(const char *cmd, const char *s, double *quantile)
+{
+    if (js_target_parse(s, quantile) == 0)
+        return 0;
+    fprintf(stderr, "jigsaw %s: --target must be a latency quantile such as p95, p99 or "
+                    "p99.9 (or a number in (0.5, 1)), got '%s'\n", cmd, s);
+    return -1;
 }

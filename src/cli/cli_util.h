@@ -11,4 +11,9 @@ int js_cli_parse_int(const char *s, long lo, long hi, long *out);
 /* Same for a seed: a decimal integer in [0, 2^64 - 1]. */
 int js_cli_parse_seed(const char *s, unsigned long long *out);
 
+/* The latency rule (--rule paper|safe) and its target (--target p99, p99.9, 0.995):
+ * 0 ok; -1 with a message on stderr naming the subcommand `cmd`. */
+int js_cli_parse_rule(const char *cmd, const char *s, int *rule);
+int js_cli_parse_target(const char *cmd, const char *s, double *quantile);
+
 #endif

@@ -14,7 +14,9 @@
 #include "jigsaw/jsonio.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/planner.h"
+#include "jigsaw/qmodel.h"
 #include "jigsaw/scenario.h"
+#include "jigsaw/study.h"
 
 #define GPUS_PER_NODE 8
 
@@ -24,7 +26,8 @@ static void plan_usage(FILE *out)
         "usage: jigsaw plan SCENARIO [--system NAME] [--rate R [--app NAME] | --scale X]\n"
         "                   [--gpus N] [--gpu TYPE] [--time-limit S] [--max-demand]\n"
         "                   [--latency-factor F] [--max-utilisation U] [--json]\n"
-        "                   [--max-batch B] [--format FMT] [-o FILE]\n"
+        "                   [--max-batch B] [--rule paper|safe] [--target pQ]\n"
+        "                   [--verify-sim[=SECONDS]] [--format FMT] [-o FILE]\n"
         "\n"
         "Plan every application of SCENARIO on its cluster with the exact MILP (GLPK): for\n"
         "each task a model variant and segments (MIG size, MPS workers, batch, count), placed\n"
@@ -48,6 +51,15 @@ static void plan_usage(FILE *out)
         "                        profiled throughput: spare capacity against queueing\n"
         "                        (default 1, the paper's rule; both are tail-safe options)\n"
         "      --max-batch B     only batch sizes <= B (a serving stack's batch cap)\n"
+        "      --rule R          safe (default): per task a utilisation level, and on every\n"
+        "                        path the queueing model's latency quantile (waiting +\n"
+        "                        service, slowest of a request's items) within the SLO;\n"
+        "                        paper: the paper's sum of 2 x p95 of batch latency\n"
+        "      --target pQ       safe rule: end-to-end latency quantile held within the SLO\n"
+        "                        (p95, p99 (default), p99.9, ...): violation budget 1 - Q\n"
+        "      --verify-sim[=S]  simulate the plan at its planned demand for S seconds\n"
+        "                        (default 120; Poisson arrivals, seed 1) and print the\n"
+        "                        measured p99 and violations beside the predicted ones\n"
         "      --json            same as --format json\n"
         "      --format FMT      table (default), json, mig-parted (an nvidia-mig-parted\n"
         "                        config: one config per node of %d GPUs), csv (deployment\n"
@@ -72,6 +84,7 @@ typedef struct plan_opts {
     const char *app;
     const char *output;
     bool max_demand, stats, have_rate, have_scale;
+    double verify_sim_s;   /* > 0: simulate the plan for this long (--verify-sim) */
     double rate;
     out_format fmt;
     js_plan_request req;
@@ -80,7 +93,7 @@ typedef struct plan_opts {
 static int parse_args(int argc, char **argv, plan_opts *o)
 {
     enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_MU, O_MB,
-           O_JSON, O_FMT, O_STATS };
+           O_JSON, O_FMT, O_STATS, O_RULE, O_TARGET, O_VSIM };
     static const struct option longopts[] = {
         {"system", required_argument, NULL, 's'},
         {"rate", required_argument, NULL, O_RATE},
@@ -97,12 +110,16 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"format", required_argument, NULL, O_FMT},
         {"output", required_argument, NULL, 'o'},
         {"stats", no_argument, NULL, O_STATS},
+        {"rule", required_argument, NULL, O_RULE},
+        {"target", required_argument, NULL, O_TARGET},
+        {"verify-sim", optional_argument, NULL, O_VSIM},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     js_plan_request_init(&o->req);
+    o->req.rule = JS_RULE_SAFE; /* the command's default: plans that hold their SLO */
     optind = 1;
     opterr = 0;
     int c;
@@ -186,6 +203,24 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             break;
         case 'o': o->output = optarg; break;
         case O_STATS: o->stats = true; break;
+        case O_RULE:
+            if (js_cli_parse_rule("plan", optarg, &o->req.rule) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case O_TARGET:
+            if (js_cli_parse_target("plan", optarg, &o->req.target_quantile) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case O_VSIM:
+            o->verify_sim_s = 120.0;
+            if (optarg && (js_cli_parse_double(optarg, &x) != 0 || !(x > 0) || x > 1e6)) {
+                fprintf(stderr, "jigsaw plan: --verify-sim must be seconds in (0, 1e6], got "
+                                "'%s'\n", optarg);
+                return JS_EXIT_USAGE;
+            }
+            if (optarg)
+                o->verify_sim_s = x;
+            break;
         case 'v': o->req.verbose = 1; break;
         case 'h': plan_usage(stdout); return -1;
         default:
@@ -221,10 +256,19 @@ static void table_app(FILE *f, const js_scenario *s, const js_plan *p, int i)
     const js_app_plan *ap = &p->apps[i];
     const js_app *a = &s->apps[ap->app];
     const js_gpu_type *g = &s->cluster.gpu;
-    fprintf(f, "\napp %s: %.6g req/s, PAS %.4f (SLO >= %g), latency SLO %g ms (rule: sum of %s "
-               "<= %g x SLO = %g ms)\n", a->name, ap->rate, ap->pas, a->accuracy_slo,
-            a->latency_slo_ms, stat_word(a), a->rule.slo_fraction,
-            a->rule.slo_fraction * a->latency_slo_ms);
+    if (strcmp(p->rule, "safe") == 0)
+        fprintf(f, "\napp %s: %.6g req/s, PAS %.4f (SLO >= %g), latency SLO %g ms (safe rule: "
+                   "p%g of end-to-end latency <= SLO)\n", a->name, ap->rate, ap->pas,
+                a->accuracy_slo, a->latency_slo_ms, 100.0 * p->target_quantile);
+    else
+        fprintf(f, "\napp %s: %.6g req/s, PAS %.4f (SLO >= %g), latency SLO %g ms (rule: sum of "
+                   "%s <= %g x SLO = %g ms)\n", a->name, ap->rate, ap->pas, a->accuracy_slo,
+                a->latency_slo_ms, stat_word(a), a->rule.slo_fraction,
+                a->rule.slo_fraction * a->latency_slo_ms);
+    if (isfinite(ap->predicted_p99_ms) || ap->predicted_violation_rate >= 1.0)
+        fprintf(f, "  predicted (queueing model, Poisson arrivals): p50 %.1f ms, p99 %.1f ms, "
+                   "violations %.2f%%\n", ap->predicted_p50_ms, ap->predicted_p99_ms,
+                100.0 * ap->predicted_violation_rate);
     js_path paths[JS_MAX_PATHS];
     int np = js_dag_paths(a, paths, JS_MAX_PATHS);
     for (int k = 0; k < np && k < ap->npaths; k++) {
@@ -233,13 +277,14 @@ static void table_app(FILE *f, const js_scenario *s, const js_plan *p, int i)
             fprintf(f, "%s%s", j ? " -> " : "", a->tasks[paths[k].tasks[j]].name);
         fprintf(f, ": %.2f ms\n", ap->path_latency_ms[k]);
     }
-    fprintf(f, "  %-16s %-20s %12s %10s  %s\n", "task", "variant", "items/s", "stat ms",
-            "segments (count x MIG, batch, MPS workers: items/s each)");
+    fprintf(f, "  %-16s %-20s %12s %10s %6s  %s\n", "task", "variant", "items/s", "stat ms",
+            "util", "segments (count x MIG, batch, MPS workers: items/s each)");
     for (int t = 0; t < ap->ntasks; t++) {
         const js_task_plan *tp = &ap->tasks[t];
         const js_task *task = &a->tasks[tp->task];
-        fprintf(f, "  %-16s %-20s %12.2f %10.2f ", task->name, task->variants[tp->variant].name,
-                tp->demand, tp->latency_budget_ms);
+        fprintf(f, "  %-16s %-20s %12.2f %10.2f %6.3f ", task->name,
+                task->variants[tp->variant].name, tp->demand, tp->latency_budget_ms,
+                tp->utilisation);
         if (tp->nsegments == 0)
             fprintf(f, " (none: no demand)");
         for (int k = 0; k < tp->nsegments; k++) {
@@ -406,6 +451,51 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
     return rc;
 }
 
+/* Predictions for the table and JSON; the paper's rule gets a warning where it runs a
+ * task close to saturation (its rule cannot see queueing). */
+static int annotate(const js_scenario *s, const plan_opts *o, js_plan *p, js_diag *d)
+{
+    (void)d; /* the planner predicted the plan (planner.h) */
+    if (o->req.rule == JS_RULE_SAFE)
+        return 0;
+    for (int i = 0; i < p->napps; i++)
+        for (int k = 0; k < p->apps[i].ntasks; k++) {
+            const js_task_plan *tp = &p->apps[i].tasks[k];
+            if (tp->utilisation > 0.9)
+                fprintf(stderr, "jigsaw plan: warning: the paper's rule runs %s/%s at %.0f%% "
+                                "of its capacity; queueing there is not in the rule "
+                                "(predicted p99 %.0f ms, violations %.1f%%): use --rule safe\n",
+                        s->apps[p->apps[i].app].name,
+                        s->apps[p->apps[i].app].tasks[tp->task].name, 100.0 * tp->utilisation,
+                        p->apps[i].predicted_p99_ms, 100.0 * p->apps[i].predicted_violation_rate);
+        }
+    return 0;
+}
+
+/* --verify-sim: the plan replayed at its planned demand, measured beside predicted. */
+static int verify_sim(const js_scenario *s, const js_plan *p, double seconds, js_diag *d)
+{
+    js_simcheck_app *m = calloc((size_t)s->napps + 1, sizeof *m);
+    if (!m)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    int rc = js_simcheck_plan(s, p, seconds, 0, 1, m, d);
+    if (rc == 0) {
+        fprintf(stderr, "verify-sim (%g s, Poisson at the planned rates, seed 1):\n", seconds);
+        fprintf(stderr, "  %-20s %10s %12s %12s %12s %12s\n", "app", "requests", "p99 ms",
+                "pred p99 ms", "violations", "predicted");
+        for (int i = 0; i < p->napps; i++) {
+            const js_app_plan *ap = &p->apps[i];
+            const js_simcheck_app *r = &m[ap->app];
+            fprintf(stderr, "  %-20s %10llu %12.1f %12.1f %11.3f%% %11.3f%%\n",
+                    s->apps[ap->app].name, (unsigned long long)r->requests, r->p99_ms,
+                    ap->predicted_p99_ms, 100.0 * r->violation_rate,
+                    100.0 * ap->predicted_violation_rate);
+        }
+    }
+    free(m);
+    return rc;
+}
+
 static void print_stats(const js_plan *p)
 {
     fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
@@ -466,10 +556,16 @@ int js_cmd_plan(int argc, char **argv)
     js_plan p;
     rc = o.max_demand ? js_plan_max_demand(&s, &o.req, &p, &d)
                       : js_plan_min_slices(&s, &o.req, &p, &d);
+    if (rc == 0)
+        rc = annotate(&s, &o, &p, &d);
+    if (rc == 0 && d.nwarnings > 0)
+        js_diag_print(&d);
     if (rc == 0) {
         if (o.stats)
             print_stats(&p);
         rc = write_result(&o, &s, &p);
+        if (rc == 0 && o.verify_sim_s > 0)
+            rc = verify_sim(&s, &p, o.verify_sim_s, &d);
     } else {
         if (rc == JS_EXIT_INFEASIBLE && o.fmt == FMT_JSON && !o.output)
             infeasible_json(&o, &d);

@@ -18,6 +18,7 @@ void js_plan_init(js_plan *p)
     p->demand_scale = 1.0;
     p->demand_scale_bound = NAN;
     p->bound = NAN;
+    p->target_quantile = NAN;
     snprintf(p->status, sizeof p->status, "none");
     snprintf(p->objective_kind, sizeof p->objective_kind, "slices");
 }
@@ -91,6 +92,9 @@ static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, b
     add_str(o, "name", a->name, ok);
     add_num(o, "rate", ap->rate, ok);
     add_num(o, "pas", ap->pas, ok);
+    add_num(o, "predicted_p50_ms", ap->predicted_p50_ms, ok);
+    add_num(o, "predicted_p99_ms", ap->predicted_p99_ms, ok);
+    add_num(o, "predicted_violation_rate", ap->predicted_violation_rate, ok);
     js_path paths[JS_MAX_PATHS];
     int np = js_dag_paths(a, paths, JS_MAX_PATHS);
     cJSON *pj = add_arr(o, "paths", ok);
@@ -128,6 +132,7 @@ static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, b
         add_str(to, "variant", task->variants[tp->variant].name, ok);
         add_num(to, "demand", tp->demand, ok);
         add_num(to, "latency_budget_ms", tp->latency_budget_ms, ok);
+        add_num(to, "utilisation", tp->utilisation, ok);
         cJSON *segs = add_arr(to, "segments", ok);
         for (int k = 0; k < tp->nsegments && segs; k++)
             segment_json(segs, &tp->segments[k], &s->cluster.gpu, ok);
@@ -184,6 +189,9 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
     add_num(root, "slices_used", p->slices_used, &ok);
     add_num(root, "gpus_used", p->gpus_used, &ok);
     add_num(root, "gpus_total", p->gpus_total, &ok);
+    if (p->rule[0])
+        add_str(root, "rule", p->rule, &ok);
+    add_num(root, "target_quantile", p->target_quantile, &ok);
     cJSON *solver = cJSON_AddObjectToObject(root, "solver");
     if (!solver)
         ok = false;
@@ -262,7 +270,7 @@ static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_p
                           bool *seen)
 {
     static const char *const allowed[] = {"task", "variant", "demand", "latency_budget_ms",
-                                          "segments", NULL};
+                                          "utilisation", "segments", NULL};
     static const char *const required[] = {"task", "variant", "segments", NULL};
     char tname[JS_NAME_MAX], vname[JS_NAME_MAX];
     const cJSON *segs;
@@ -283,6 +291,10 @@ static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_p
     tp->variant = v;
     if (!rc) rc = js_json_get_number(c, o, "demand", false, &tp->demand);
     if (!rc) rc = js_json_get_number(c, o, "latency_budget_ms", false, &tp->latency_budget_ms);
+    tp->utilisation = NAN;
+    if (!rc) rc = js_json_get_number(c, o, "utilisation", false, &tp->utilisation);
+    if (!rc && !isnan(tp->utilisation) && !(tp->utilisation >= 0))
+        return js_json_err(c, "utilisation", "must be >= 0, got %g", tp->utilisation);
     if (!rc) rc = js_json_get_array(c, o, "segments", true, &segs);
     if (rc)
         return rc;
@@ -308,7 +320,8 @@ static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_ap
                          bool *app_seen)
 {
     static const char *const allowed[] = {"name", "rate", "pas", "latency_budget_ms", "paths",
-                                          "tasks", NULL};
+                                          "predicted_p50_ms", "predicted_p99_ms",
+                                          "predicted_violation_rate", "tasks", NULL};
     static const char *const required[] = {"name", "rate", "tasks", NULL};
     char name[JS_NAME_MAX];
     const cJSON *tasks, *lat = NULL;
@@ -326,6 +339,11 @@ static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_ap
     ap->pas = NAN;
     if (!rc) rc = js_json_get_number(c, o, "rate", true, &ap->rate);
     if (!rc) rc = js_json_get_number(c, o, "pas", false, &ap->pas);
+    ap->predicted_p50_ms = ap->predicted_p99_ms = ap->predicted_violation_rate = NAN;
+    if (!rc) rc = js_json_get_number(c, o, "predicted_p50_ms", false, &ap->predicted_p50_ms);
+    if (!rc) rc = js_json_get_number(c, o, "predicted_p99_ms", false, &ap->predicted_p99_ms);
+    if (!rc) rc = js_json_get_number(c, o, "predicted_violation_rate", false,
+                                     &ap->predicted_violation_rate);
     if (!rc) rc = js_json_get_array(c, o, "latency_budget_ms", false, &lat);
     if (!rc) rc = js_json_get_array(c, o, "tasks", true, &tasks);
     if (rc)
@@ -437,7 +455,8 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
     static const char *const allowed[] = {
         "kind", "format_version", "scenario", "gpu_type", "system", "feasible", "status",
         "objective_kind", "objective", "bound", "gap", "demand_scale", "demand_scale_bound",
-        "slices_used", "gpus_used", "gpus_total", "solver", "apps", "gpus", NULL};
+        "slices_used", "gpus_used", "gpus_total", "rule", "target_quantile", "solver", "apps",
+        "gpus", NULL};
     static const char *const required[] = {"kind", "format_version", "system", "feasible",
                                            "apps", "gpus", NULL};
     int rc = js_json_check_keys(c, root, allowed, required);
@@ -454,6 +473,14 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
     if (!rc) rc = js_json_get_number(c, root, "demand_scale_bound", false,
                                      &out->demand_scale_bound);
     if (!rc) rc = js_json_get_int(c, root, "gpus_total", false, &out->gpus_total);
+    if (!rc) rc = js_json_get_string(c, root, "rule", false, out->rule, sizeof out->rule);
+    if (!rc && out->rule[0] && strcmp(out->rule, "paper") != 0 && strcmp(out->rule, "safe") != 0)
+        return js_json_err(c, "rule", "must be \"paper\" or \"safe\", got \"%s\"", out->rule);
+    if (!rc) rc = js_json_get_number(c, root, "target_quantile", false, &out->target_quantile);
+    if (!rc && !isnan(out->target_quantile) &&
+        !(out->target_quantile > 0 && out->target_quantile < 1))
+        return js_json_err(c, "target_quantile", "must be in (0, 1), got %g",
+                           out->target_quantile);
     return rc;
 }
 

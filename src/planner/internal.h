@@ -27,6 +27,8 @@ typedef struct pl_cfg {
     double thr_profiled; /* items/s of one instance (per-worker throughput x workers) */
     double stat;     /* the latency rule's statistic, times the latency factor (ms) */
     double lat_mean, lat_p95;
+    double util;     /* safe rule: utilisation level the statistic was computed at
+                        (thr = profiled x util); paper rule: max utilisation */
     int maxn;        /* upper bound on useful instances of this configuration */
     int col_n, col_u; /* GLPK columns (0 = none) */
     int nsol;        /* instances in the solution */
@@ -43,6 +45,9 @@ typedef struct pl_task {
     int ncfg;
     int ncfg_raw;          /* before pruning */
     pl_cfg *cfg;
+    double fanin;          /* safe rule: items per request reaching the task (max over the
+                              system's variants) and their arrival burstiness */
+    double burst;
     double items_max;      /* items per request reaching the task, max over variants */
     double items_min;      /* ... min over variants (equal: demand fixed by the rate) */
     bool var_fanout;       /* some out-edge's fan-out differs between allowed variants */
@@ -78,6 +83,8 @@ typedef struct pl_model {
     int max_workers;
     double latency_factor;
     double max_util;       /* share of profiled throughput a segment may use */
+    int rule;              /* JS_RULE_PAPER or JS_RULE_SAFE */
+    double tail;           /* safe rule: end-to-end tail per path (1 - target quantile) */
     int max_batch;         /* 0 = no cap */
     double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
     int napps;
@@ -95,6 +102,13 @@ void pl_model_free(pl_model *m);
 /* Recompute count bounds for a given scale (demand bounds are rate x scale x items). */
 void pl_model_set_scale(pl_model *m, double scale);
 double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
+
+/* milp.c: one planning pass with the request's rule as it is (safe.c wraps them: the
+ * safe rule's predict-and-tighten loop, predictions on every plan). */
+int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d);
+int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d);
 
 /* diagnose.c: the reason an input cannot be planned, in a planner's words, computed
  * directly from the model (not from the solver). Returns JS_EXIT_INFEASIBLE with d set,

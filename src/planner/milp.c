@@ -1363,7 +1363,7 @@ static int min_slices_impl(const js_scenario *s, const js_plan_request *r, js_pl
     return rc;
 }
 
-int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
     return min_slices_impl(s, r, out, d, NULL, 0.0);
@@ -1612,7 +1612,7 @@ static int max_demand_by_combos(pl_model *m, pl_model *m2, lp_build *b, const pl
     return 0;
 }
 
-int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
+int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
     double t0 = now_s(), c0 = cpu_s();

@@ -5,6 +5,15 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jigsaw/qmodel.h"
+
+/* Safe rule: the utilisation levels offered with every configuration. Finer near 1,
+ * where the queueing term changes fastest; the planner picks the cheapest level whose
+ * latency quantile fits (the issue of discrete levels: docs/queueing-model.md). */
+static const double safe_levels[] = {0.3, 0.45, 0.6, 0.7, 0.75, 0.8, 0.84, 0.87, 0.9,
+                                     0.92, 0.94, 0.96, 0.975, 0.985};
+#define NSAFE_LEVELS ((int)(sizeof safe_levels / sizeof safe_levels[0]))
+#define SAFE_QUANTUM 0.005
 
 static double rule_stat(const js_app *a, const js_profile_entry *e)
 {
@@ -97,6 +106,61 @@ static void choose_variants(const pl_model *m, const pl_app *pa, const js_task *
     }
 }
 
+/* Safe rule: one configuration per utilisation level, its statistic the model's
+ * quantile of the slowest of the request's items at the task. A level is offered only
+ * while it fits the task's budget. */
+static int add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
+                            const js_task *task, int v, int prof, const js_profile_entry *e)
+{
+    /* Statistics are rounded up to SAFE_QUANTUM of the SLO: a few dozen distinct levels
+     * per task instead of one per configuration keep the MILP's latency staircase small,
+     * at a cost of at most that share of the SLO per task (on the safe side). */
+    double quantum = SAFE_QUANTUM * pa->a->latency_slo_ms;
+    js_qm_service sv;
+    if (e->batch > JS_QM_MAX_BATCH)
+        return 0;
+    double p95 = e->lat_p95_ms;
+    if (isnan(p95)) /* the documented default dispersion (profile.h) */
+        p95 = js_latency_p95_from_mean(e->lat_mean_ms, JS_DEFAULT_LATENCY_SIGMA);
+    if (js_qm_service_from_profile(task->variants[v].profile, e->mig, e->workers, e->batch,
+                                   e->lat_mean_ms, p95, e->throughput, &sv) != 0)
+        return 0;
+    double eps = js_qm_fanin_eps(m->tail, pt->fanin);
+    for (int k = 0; k < NSAFE_LEVELS; k++) {
+        double u = safe_levels[k];
+        if (u > m->max_util + 1e-12)
+            break;
+        /* The workers of one instance: JSED pools every instance of the task, so a task
+         * with several instances waits less than this (the safe side). */
+        js_qm_load ld = {.rate = u * e->workers * e->throughput, .workers = e->workers,
+                         .burst = pt->burst};
+        js_qm_dist dist;
+        if (!js_qm_dist_make(&sv, &ld, &dist))
+            break;
+        double stat = js_qm_quantile(&dist, eps) * m->latency_factor;
+        if (!isfinite(stat))
+            break;
+        stat = ceil(stat / quantum - 1e-9) * quantum;
+        if (stat < pt->minstat_raw[v])
+            pt->minstat_raw[v] = stat;
+        if (!pt->allowed[v] || stat > pt->budget_ms + PL_MS_EPS)
+            break; /* higher levels only wait longer */
+        pl_cfg *c = &pt->cfg[pt->ncfg++];
+        c->variant = v;
+        c->prof = prof;
+        c->slices = m->g->profiles[prof].compute_slices;
+        c->batch = e->batch;
+        c->workers = e->workers;
+        c->thr_profiled = e->throughput * e->workers;
+        c->thr = c->thr_profiled * u;
+        c->util = u;
+        c->stat = stat;
+        c->lat_mean = e->lat_mean_ms;
+        c->lat_p95 = p95;
+    }
+    return 0;
+}
+
 static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *task,
                            pl_task *pt)
 {
@@ -105,6 +169,8 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
     for (int v = 0; v < task->nvariants; v++)
         if (pt->allowed_sys[v] && task->variants[v].profile)
             cap += task->variants[v].profile->nentries;
+    if (m->rule == JS_RULE_SAFE)
+        cap *= NSAFE_LEVELS;
     pt->cfg = calloc((size_t)cap + 1, sizeof *pt->cfg);
     if (!pt->cfg)
         return -1;
@@ -132,6 +198,11 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
                 pt->minstat_raw[v] = stat;
             if (!pt->allowed[v] || stat > pt->budget_ms + PL_MS_EPS)
                 continue;
+            if (m->rule == JS_RULE_SAFE) {
+                if (add_safe_configs(m, pa, pt, task, v, prof, e) != 0)
+                    return -1;
+                continue;
+            }
             pl_cfg *c = &pt->cfg[pt->ncfg++];
             c->variant = v;
             c->prof = prof;
@@ -140,6 +211,7 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             c->workers = e->workers;
             c->thr = thr * m->max_util;
             c->thr_profiled = thr;
+            c->util = m->max_util;
             c->stat = stat;
             c->lat_mean = e->lat_mean_ms;
             c->lat_p95 = isnan(e->lat_p95_ms) ? rule_stat(pa->a, e) : e->lat_p95_ms;
@@ -318,18 +390,45 @@ void pl_model_set_scale(pl_model *m, double scale)
     }
 }
 
+/* Safe rule: items per request reaching each task and how bursty their arrivals are,
+ * with the largest fan-out any of the system's variants has (the safe side). */
+static void safe_fanin(pl_app *pa)
+{
+    const js_app *a = pa->a;
+    for (int k = 0; k < a->ntasks; k++) {
+        int t = pa->order[k];
+        pl_task *pt = &pa->t[t];
+        pt->fanin = pl_is_source(a, t) ? 1.0 : 0.0;
+        pt->burst = 1.0;
+        for (int e = 0; e < a->nedges; e++) {
+            if (a->edges[e].to != t)
+                continue;
+            int p = a->edges[e].from;
+            double f = 0.0;
+            for (int v = 0; v < a->tasks[p].nvariants; v++)
+                if (pa->t[p].allowed_sys[v])
+                    f = fmax(f, js_edge_fanout(&a->edges[e], v));
+            pt->fanin += pa->t[p].fanin * f;
+            pt->burst = fmax(pt->burst, 1.0 + f); /* Poisson counts: E[X^2]/E[X] */
+        }
+    }
+}
+
 static int build_app(pl_model *m, pl_app *pa, const js_app *a, double rate, js_diag *d)
 {
     pa->a = a;
     pa->rate = rate;
-    pa->bound_ms = a->rule.slo_fraction * a->latency_slo_ms;
+    pa->bound_ms = m->rule == JS_RULE_SAFE ? a->latency_slo_ms
+                                           : a->rule.slo_fraction * a->latency_slo_ms;
     pa->log_floor = log(a->accuracy_slo);
     if (js_dag_topo_order(a, pa->order, d) != 0)
         return JS_EXIT_DATAERR;
     js_dag_longest_path_through(a, pa->len_through);
+    for (int t = 0; t < a->ntasks; t++)
+        choose_variants(m, pa, &a->tasks[t], &pa->t[t]);
+    safe_fanin(pa);
     for (int t = 0; t < a->ntasks; t++) {
         pl_task *pt = &pa->t[t];
-        choose_variants(m, pa, &a->tasks[t], pt);
         pt->budget_ms = (m->feat & JS_FEAT_T) ? pa->bound_ms : pa->bound_ms / pa->len_through[t];
         if (collect_configs(m, pa, &a->tasks[t], pt) != 0)
             return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
@@ -357,6 +456,9 @@ int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, 
     m->latency_factor = r->latency_factor > 0.0 ? r->latency_factor : 1.0;
     m->max_util = r->max_utilisation > 0.0 ? r->max_utilisation : 1.0;
     m->max_batch = r->max_batch;
+    m->rule = r->rule;
+    m->tail = 1.0 - (r->target_quantile > 0.5 && r->target_quantile < 1.0 ? r->target_quantile
+                                                                           : 0.99);
     if (m->max_batch < 0)
         return js_diag_set(d, JS_EXIT_USAGE, "max batch must be >= 0, got %d", m->max_batch);
     if (m->max_util > 1.0)

@@ -1,5 +1,7 @@
 /* The eight systems (feature subsets of A, S, T) and the planning request defaults. */
 #include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -79,4 +81,37 @@ void js_plan_request_init(js_plan_request *r)
     r->latency_factor = 1.0;
     r->max_utilisation = 1.0;
     r->verbose = 0;
+    r->rule = JS_RULE_PAPER;
+    r->target_quantile = 0.99;
+}
+
+int js_rule_parse(const char *name, int *rule)
+{
+    if (strcmp(name, "paper") == 0)
+        *rule = JS_RULE_PAPER;
+    else if (strcmp(name, "safe") == 0)
+        *rule = JS_RULE_SAFE;
+    else
+        return -1;
+    return 0;
+}
+
+const char *js_rule_name(int rule)
+{
+    return rule == JS_RULE_SAFE ? "safe" : "paper";
+}
+
+int js_target_parse(const char *text, double *quantile)
+{
+    const char *num = (text[0] == 'p' || text[0] == 'P') ? text + 1 : text;
+    char *end = NULL;
+    double v = strtod(num, &end);
+    if (end == num || *end != '\0' || !isfinite(v))
+        return -1;
+    if (num != text)
+        v /= 100.0; /* p99.9 -> 0.999 */
+    if (!(v > 0.5 && v < 1.0))
+        return -1;
+    *quantile = v;
+    return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jigsaw/planner.h"
+#include "jigsaw/qmodel.h"
 
 #define REL_TOL 1e-7
 
@@ -202,7 +203,22 @@ static int check_app(const vctx *c, int ai)
         if (entry_task(a, t))
             walk(&pw, t);
     double bound = a->rule.slo_fraction * a->latency_slo_ms;
-    if (c->r->features & JS_FEAT_T) {
+    if (c->r->rule == JS_RULE_SAFE) {
+        /* The safe rule's promise, checked end to end by the model, not by the MILP's
+         * per-task statistics. */
+        js_qm_app_prediction pr;
+        int rc = js_qm_predict_app(c->s, c->p, ai, ap->rate, true, &pr, c->d);
+        if (rc != 0)
+            return rc;
+        double budget = 1.0 - c->r->target_quantile;
+        if (!pr.stable || pr.violation_rate > budget * (1.0 + 1e-6))
+            return js_diag_set(c->d, JS_EXIT_DATAERR,
+                               "%s: predicted violation rate %.4f%% exceeds the target's %.4f%%",
+                               a->name, 100.0 * pr.violation_rate, 100.0 * budget);
+        if ((c->r->features & JS_FEAT_T) && logpas < log(a->accuracy_slo) - 1e-9)
+            return js_diag_set(c->d, JS_EXIT_DATAERR, "%s: PAS %.6f below the accuracy SLO %.6f",
+                               a->name, exp(logpas), a->accuracy_slo);
+    } else if (c->r->features & JS_FEAT_T) {
         if (pw.worst > bound + 1e-9)
             return js_diag_set(c->d, JS_EXIT_DATAERR,
                                "%s: a path needs %.3f ms, the latency rule allows %.3f ms",

@@ -608,12 +608,12 @@ Test(cli, formats_and_exit_codes, .timeout = 120)
     cr_assert(strstr(out, "cluster has 1") != NULL, "%s", out);
     snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s Q", JS_SOURCE_ROOT);
     cr_assert_eq(run_cli(args, out, sizeof out), JS_EXIT_USAGE, "%s", out);
-    /* The utilisation cap: half of every segment's throughput takes the slices of twice
-     * the demand, and out-of-range caps are usage errors. */
+    /* The utilisation cap under the paper's rule: half of every segment's throughput takes
+     * the slices of twice the demand, and out-of-range caps are usage errors. */
     int slices[2];
     const char *how[2] = {"--max-utilisation 0.5", "--scale 2"};
     for (int k = 0; k < 2; k++) {
-        snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S %s --json",
+        snprintf(args, sizeof args, "%s/scenarios/parvagpu-slo1.json -s S --rule paper %s --json",
                  JS_SOURCE_ROOT, how[k]);
         cr_assert_eq(run_cli(args, out, sizeof out), 0, "%s", out);
         j = cJSON_Parse(out);

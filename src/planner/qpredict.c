@@ -1,0 +1,298 @@
+/* A plan's predicted end-to-end latency distribution, from the queueing model (qmodel.c).
+ *
+ * Every item spawns its children on each out-edge independently, so a request's items
+ * form a tree even on a DAG with joins. The completion time of the subtree below one item
+ * of task t has CDF G_t = F_t * H_t (convolution), where F_t is the task's item latency
+ * and H_t the product over out-edges of E[G_child^N] for the edge's count N: exp(-f(1-G))
+ * for a Poisson count of mean f, G^floor(f) (1 - r + r G) for the simulator's rounded mean.
+ * A request completes when the subtrees of all its entry tasks have. Everything is
+ * computed on one grid of NGRID points; tasks are assumed independent (items of one
+ * request that share a batch are positively correlated, which makes the maximum smaller:
+ * the prediction leans to the safe side there).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jigsaw/dag.h"
+#include "jigsaw/qmodel.h"
+
+#define NGRID 4096
+
+typedef struct task_model {
+    int nkinds;
+    double share[JS_MAX_SEGMENT_KINDS];
+    js_qm_dist dist[JS_MAX_SEGMENT_KINDS];
+    js_qm_service *sv[JS_MAX_SEGMENT_KINDS]; /* owned */
+    double batch_eff;  /* items per batch, throughput-weighted over the kinds */
+} task_model;
+
+static void task_model_free(task_model *tm, int n)
+{
+    for (int t = 0; t < n; t++)
+        for (int k = 0; k < tm[t].nkinds; k++)
+            free(tm[t].sv[k]);
+}
+
+/* Index of dispersion of the items arriving at task t: the children of one parent batch
+ * (batch_eff items, each spawning Poisson(f) or the rounded f) arrive together. */
+static double arrival_burst(const js_app *a, const int *variant, const double *items, int t,
+                            bool poisson, const task_model *tm)
+{
+    double num = 0.0, den = 0.0;
+    for (int e = 0; e < a->nedges; e++) {
+        if (a->edges[e].to != t)
+            continue;
+        double f = js_edge_fanout(&a->edges[e], variant[a->edges[e].from]);
+        double w = items[a->edges[e].from] * f;
+        double nb = fmax(1.0, tm[a->edges[e].from].batch_eff);
+        double disp;
+        if (poisson) {
+            disp = 1.0 + nb * f;
+        } else {
+            double fl = floor(f), r = f - fl;
+            double ex2 = (1.0 - r) * fl * fl + r * (fl + 1.0) * (fl + 1.0);
+            disp = f > 0 ? ex2 / f + (nb - 1.0) * f : 1.0;
+        }
+        num += w * disp;
+        den += w;
+    }
+    return den > 0 ? fmax(1.0, num / den) : 1.0;
+}
+
+static int build_task(const js_scenario *s, const js_app *a, const js_task_plan *tp,
+                      double rate_items, double burst, task_model *tm, js_diag *d)
+{
+    const js_profile *prof = a->tasks[tp->task].variants[tp->variant].profile;
+    double thr_total = 0.0;
+    int workers = 0;
+    for (int i = 0; i < tp->nsegments; i++) {
+        thr_total += tp->segments[i].count * tp->segments[i].throughput;
+        workers += tp->segments[i].count * tp->segments[i].workers;
+    }
+    memset(tm, 0, sizeof *tm);
+    if (!(thr_total > 0))
+        return js_diag_set(d, JS_EXIT_DATAERR, "plan: %s/%s has no serving capacity", a->name,
+                           a->tasks[tp->task].name);
+    double util = rate_items / thr_total;
+    for (int i = 0; i < tp->nsegments; i++) {
+        const js_segment *sg = &tp->segments[i];
+        if (sg->count <= 0)
+            continue;
+        js_qm_service *sv = malloc(sizeof *sv);
+        if (!sv)
+            return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+        if (js_qm_service_from_profile(prof, sg->mig, sg->workers, sg->batch, sg->lat_mean_ms,
+                                       sg->lat_p95_ms, sg->throughput / sg->workers, sv) != 0) {
+            free(sv);
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "plan: %s/%s: segment %dg x%d batch %d has no usable latency",
+                               a->name, a->tasks[tp->task].name, sg->mig, sg->workers,
+                               sg->batch);
+        }
+        /* JSED pools the task's workers: the kind is modelled as the whole pool made of
+         * its own workers, loaded to the task's utilisation. */
+        js_qm_load ld = {.rate = util * workers * sv->thr_worker, .workers = workers,
+                         .burst = burst};
+        int k = tm->nkinds++;
+        tm->sv[k] = sv;
+        js_qm_dist_make(sv, &ld, &tm->dist[k]);
+        tm->share[k] = sg->count * sg->throughput / thr_total;
+        tm->batch_eff += tm->share[k] * tm->dist[k].batch_eff;
+    }
+    (void)s;
+    return 0;
+}
+
+static double mix_tail(const task_model *tm, double t)
+{
+    double acc = 0.0;
+    for (int k = 0; k < tm->nkinds; k++)
+        acc += tm->share[k] * js_qm_tail(&tm->dist[k], t);
+    return acc;
+}
+
+/* Count generating function E[g^N] of an edge's child count. */
+static double count_pgf(double g, double f, bool poisson)
+{
+    if (poisson)
+        return exp(-f * (1.0 - g));
+    double fl = floor(f), r = f - fl;
+    return pow(g, fl) * (1.0 - r + r * g);
+}
+
+static double grid_quantile(const double *cdf, double dt, double p)
+{
+    for (int i = 0; i < NGRID; i++)
+        if (cdf[i] >= p) {
+            if (i == 0)
+                return 0.0;
+            double f0 = cdf[i - 1], f1 = cdf[i];
+            return dt * (i - 1 + (f1 > f0 ? (p - f0) / (f1 - f0) : 1.0));
+        }
+    return INFINITY;
+}
+
+static int predict_grid(const js_app *a, const int *order, task_model *tm, const int *variant,
+                        bool poisson, double dt, double *req, js_diag *d)
+{
+    double *F = malloc(sizeof(double) * NGRID * (size_t)(2 * a->ntasks + 1));
+    if (!F)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    double *G = F + (size_t)NGRID * a->ntasks, *H = G + (size_t)NGRID * a->ntasks;
+    for (int t = 0; t < a->ntasks; t++)
+        for (int i = 0; i < NGRID; i++)
+            F[(size_t)t * NGRID + i] = tm[t].nkinds ? 1.0 - mix_tail(&tm[t], i * dt) : 1.0;
+    for (int k = a->ntasks - 1; k >= 0; k--) {
+        int t = order[k];
+        for (int i = 0; i < NGRID; i++)
+            H[i] = 1.0;
+        for (int e = 0; e < a->nedges; e++) {
+            if (a->edges[e].from != t)
+                continue;
+            double f = js_edge_fanout(&a->edges[e], variant[t]);
+            const double *gc = G + (size_t)a->edges[e].to * NGRID;
+            for (int i = 0; i < NGRID; i++)
+                H[i] *= count_pgf(gc[i], f, poisson);
+        }
+        const double *ft = F + (size_t)t * NGRID;
+        double *gt = G + (size_t)t * NGRID;
+        for (int i = 0; i < NGRID; i++) {
+            double acc = 0.0, prev = 0.0;
+            for (int j = 0; j <= i; j++) {
+                acc += (ft[j] - prev) * H[i - j];
+                prev = ft[j];
+            }
+            gt[i] = acc;
+        }
+    }
+    for (int i = 0; i < NGRID; i++)
+        req[i] = 1.0;
+    for (int k = 0; k < a->nsources; k++)
+        for (int i = 0; i < NGRID; i++)
+            req[i] *= G[(size_t)a->sources[k] * NGRID + i];
+    free(F);
+    return 0;
+}
+
+int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, double rate,
+                      bool poisson_fanout, js_qm_app_prediction *out, js_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    const js_app_plan *ap = NULL;
+    for (int i = 0; i < p->napps; i++)
+        if (p->apps[i].app == app_index)
+            ap = &p->apps[i];
+    if (!ap || app_index < 0 || app_index >= s->napps)
+        return js_diag_set(d, JS_EXIT_DATAERR, "plan has no application %d", app_index);
+    const js_app *a = &s->apps[app_index];
+    if (!(rate > 0))
+        rate = ap->rate; /* the planned rate, demand scale included */
+    int variant[JS_MAX_TASKS] = {0}, order[JS_MAX_TASKS];
+    const js_task_plan *tplan[JS_MAX_TASKS] = {0};
+    for (int k = 0; k < ap->ntasks; k++) {
+        variant[ap->tasks[k].task] = ap->tasks[k].variant;
+        tplan[ap->tasks[k].task] = &ap->tasks[k];
+    }
+    double items[JS_MAX_TASKS];
+    js_dag_items_per_request(a, variant, items);
+    if (js_dag_topo_order(a, order, d) != 0)
+        return JS_EXIT_DATAERR;
+    task_model *tm = calloc(JS_MAX_TASKS, sizeof *tm);
+    if (!tm)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    out->stable = true;
+    double horizon = 4.0 * a->latency_slo_ms;
+    for (int k = 0; k < a->ntasks; k++) {
+        int t = order[k];
+        if (!tplan[t] || !(items[t] > 0))
+            continue;
+        double burst = arrival_burst(a, variant, items, t, poisson_fanout, tm);
+        int rc = build_task(s, a, tplan[t], rate * items[t], burst, &tm[t], d);
+        if (rc != 0) {
+            task_model_free(tm, a->ntasks);
+            free(tm);
+            return rc;
+        }
+        double hi = 0.0;
+        for (int j = 0; j < tm[t].nkinds; j++) {
+            out->task_util[t] = tm[t].dist[j].util;
+            if (!tm[t].dist[j].stable)
+                out->stable = false;
+            else
+                hi = fmax(hi, js_qm_quantile(&tm[t].dist[j], 0.01));
+        }
+        out->task_p99_ms[t] = hi;
+        if (getenv("JS_QM_DEBUG"))
+            for (int j = 0; j < tm[t].nkinds; j++) {
+                const js_qm_dist *q = &tm[t].dist[j];
+                fprintf(stderr, "qm %s: burst %.2f util %.3f nbar %.2f nsvc %d m %.2f g %.2f "
+                        "p1 %.3f th1 %.2f p2 %.3f th2 %.2f mean %.2f p99 %.2f\n",
+                        a->tasks[t].name, burst, q->util, q->batch_eff, q->batch_service,
+                        q->m_cycle, q->group, q->p_w1, q->theta1_ms, q->p_w2, q->theta2_ms,
+                        q->mean_ms, js_qm_quantile(q, 0.01));
+            }
+        out->max_util = fmax(out->max_util, out->task_util[t]);
+        if (out->stable)
+            horizon = fmax(horizon, 6.0 * hi * a->ntasks);
+    }
+    if (!out->stable) {
+        out->p50_ms = out->p95_ms = out->p99_ms = out->p999_ms = out->mean_ms = INFINITY;
+        out->violation_rate = 1.0;
+        task_model_free(tm, a->ntasks);
+        free(tm);
+        return 0;
+    }
+    double dt = horizon / NGRID;
+    double *req = malloc(sizeof(double) * NGRID);
+    if (!req) {
+        task_model_free(tm, a->ntasks);
+        free(tm);
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    int rc = predict_grid(a, order, tm, variant, poisson_fanout, dt, req, d);
+    if (rc == 0) {
+        out->p50_ms = grid_quantile(req, dt, 0.5);
+        out->p95_ms = grid_quantile(req, dt, 0.95);
+        out->p99_ms = grid_quantile(req, dt, 0.99);
+        out->p999_ms = grid_quantile(req, dt, 0.999);
+        double mean = 0.0;
+        for (int i = 0; i < NGRID; i++)
+            mean += (1.0 - req[i]) * dt;
+        out->mean_ms = mean;
+        double x = a->latency_slo_ms / dt;
+        int i = (int)floor(x);
+        double f = i + 1 < NGRID ? req[i] + (req[i + 1] - req[i]) * (x - i) : req[NGRID - 1];
+        out->violation_rate = fmax(0.0, 1.0 - f);
+    }
+    free(req);
+    task_model_free(tm, a->ntasks);
+    free(tm);
+    return rc;
+}
+
+int js_qm_annotate_plan(const js_scenario *s, js_plan *p, bool poisson_fanout, js_diag *d)
+{
+    for (int i = 0; i < p->napps; i++) {
+        js_app_plan *ap = &p->apps[i];
+        ap->predicted_p50_ms = ap->predicted_p99_ms = ap->predicted_violation_rate = NAN;
+        for (int k = 0; k < ap->ntasks; k++)
+            ap->tasks[k].utilisation = NAN;
+        if (!p->feasible || ap->app < 0 || ap->app >= s->napps)
+            continue;
+        double rate = ap->rate;
+        if (!(rate > 0))
+            continue;
+        js_qm_app_prediction pr;
+        int rc = js_qm_predict_app(s, p, ap->app, rate, poisson_fanout, &pr, d);
+        if (rc != 0)
+            return rc;
+        for (int k = 0; k < ap->ntasks; k++)
+            ap->tasks[k].utilisation = pr.task_util[ap->tasks[k].task];
+        ap->predicted_p50_ms = pr.p50_ms;
+        ap->predicted_p99_ms = pr.p99_ms;
+        ap->predicted_violation_rate = pr.violation_rate;
+    }
+    return 0;
+}
