@@ -50,19 +50,29 @@ typedef struct js_qm_load {
                            that arrive together behind a fan-out f: 1 + f (Poisson fan-out) */
 } js_qm_load;
 
+#define JS_QM_MAX_STEPS 32
+
 /* The item latency distribution at a pool: T = W1 + W2 + S (docs/queueing-model.md).
- * S is a mixture over the size of the batch the item is served in: with probability
- * p_w1 the worker is busy and the batch holds the item's group plus the arrivals during
- * one batch (Poisson, mean m_cycle), else just the group. */
+ * The profile's service curve is a staircase: a batch of n takes the latency of the
+ * smallest profiled batch >= n, so the batch sizes fall into `nsteps` steps. A worker's
+ * successive batches form a Markov chain over the steps (the next batch holds the
+ * arrivals during this one, Poisson); its stationary law gives
+ *   S   a mixture over the steps, weighted by the items served in each (item_w),
+ *   W1  with probability p_w1 (every worker busy) the residual of the batch in flight:
+ *       a mixture of uniforms over [0, resid_ms[k]], weighted by time in each (cycle_w),
+ *   W2  queueing beyond the batch in flight (Allen-Cunneen for c*b servers): with
+ *       probability p_w2 an exponential of mean theta2_ms. */
 typedef struct js_qm_dist {
-    const js_qm_service *sv; /* not owned: must outlive the distribution */
     double util;        /* rate / (workers x thr_worker): load against full-batch capacity */
-    double batch_eff;   /* mean batch the workers form at this load */
-    int batch_service;  /* operating batch: the step of the service curve that applies */
-    double m_cycle;     /* arrivals at one worker during one batch at the operating point */
+    double batch_eff;   /* mean items per batch */
+    int nsteps;
+    double s_mean_ms[JS_QM_MAX_STEPS], s_sigma[JS_QM_MAX_STEPS];
+    double item_w[JS_QM_MAX_STEPS];   /* share of items served in a batch of step k */
+    double cycle_w[JS_QM_MAX_STEPS];  /* share of busy time in a batch of step k */
+    double resid_ms[JS_QM_MAX_STEPS]; /* the wait for a busy worker is uniform on [0, this] */
     double group;       /* items arriving together with an item at its worker (>= 1) */
-    double p_w1, theta1_ms;    /* wait for a worker to free: P(wait) and mean given wait */
-    double p_w2, theta2_ms;    /* queueing for more than one batch: P and mean given it */
+    double p_w1;        /* probability an item waits for a batch in flight */
+    double p_w2, theta2_ms; /* queueing for more than one batch: P and mean given it */
     double mean_ms;     /* E[T] */
     bool stable;        /* util < 1 */
 } js_qm_dist;

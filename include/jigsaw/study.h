@@ -58,6 +58,8 @@ typedef struct js_capacity_opts {
     double latency_factor;        /* 1 = the paper's rule */
     double max_utilisation;       /* 1 = the paper's rule (js_plan_request) */
     int max_batch;                /* 0 = no batch cap (js_plan_request) */
+    int rule;                     /* JS_RULE_PAPER (default) or JS_RULE_SAFE (js_plan_request) */
+    double target_quantile;       /* safe rule's target (default 0.99) */
     double time_limit_s;          /* per MILP, 0 = none */
     bool binding;                 /* run the relaxation analysis (3 more solves a system) */
     double relax;                 /* relaxation step, default 0.05 */
@@ -73,6 +75,8 @@ typedef struct js_capacity_result {
     int gpus, slices;             /* cluster */
     double latency_factor, max_utilisation;
     int max_batch;
+    int rule;
+    double target_quantile;
     int nrows;
     js_capacity_row rows[JS_NSYSTEMS];
     double jigsaw_vs_loki;        /* A+S+T / A+T; NAN when either was not run/infeasible */
@@ -171,6 +175,8 @@ typedef struct js_controller_opts {
     double latency_factor;
     double max_utilisation;     /* planner option, 1 = the paper's rule */
     int max_batch;              /* planner option, 0 = no batch cap */
+    int rule;                   /* planner option: JS_RULE_PAPER (default) or JS_RULE_SAFE */
+    double target_quantile;     /* safe rule's target (default 0.99) */
     double time_limit_s;        /* per MILP */
     js_sim_config sim;          /* seed, dispatch, service distribution, early drop */
     js_progress_fn progress;

@@ -34,6 +34,9 @@ static void usage(FILE *out)
             "                       throughput: spare capacity against queueing (default 1)\n"
             "  --max-batch B        only batch sizes <= B (a serving stack's batch cap;\n"
             "                       default: every profiled batch size)\n"
+            "  --rule R             safe (default): queueing-aware rule, the plan's predicted\n"
+            "                       end-to-end quantile within the SLO; paper: 2 x p95\n"
+            "  --target pQ          safe rule's latency quantile (default p99)\n"
             "  --tail-safe          also run the tail check (simulated p99 at 80%% of each\n"
             "                       system's capacity, and the latency factor and utilisation\n"
             "                       cap that keep violations < 1%%)\n"
@@ -119,6 +122,8 @@ int js_cmd_capacity(int argc, char **argv)
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
         {"max-batch", required_argument, NULL, 'b'},
+        {"rule", required_argument, NULL, 'r'},
+        {"target", required_argument, NULL, 'q'},
         {"tail-safe", no_argument, NULL, 'T'},
         {"no-binding", no_argument, NULL, 'B'},
         {"time-limit", required_argument, NULL, 't'},
@@ -129,6 +134,7 @@ int js_cmd_capacity(int argc, char **argv)
     js_capacity_opts co;
     js_capacity_opts_init(&co);
     co.binding = true;
+    co.rule = JS_RULE_SAFE; /* the command's default */
     const char *gpu = NULL;
     bool json = false, tail = false;
     int c;
@@ -174,6 +180,14 @@ int js_cmd_capacity(int argc, char **argv)
             co.max_batch = (int)v;
             break;
         }
+        case 'r':
+            if (js_cli_parse_rule("capacity", optarg, &co.rule) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case 'q':
+            if (js_cli_parse_target("capacity", optarg, &co.target_quantile) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'T': tail = true; break;
         case 'B': co.binding = false; break;
         case 't':

@@ -31,7 +31,9 @@ static void usage(FILE *out)
             "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
             "                         last5-mean, ewma, oracle (the true next-interval rate)\n"
             "  --ewma-alpha A         weight of the newest interval for ewma (default 0.5)\n"
-            "  --headroom H           plan for prediction x (1 + H) (default %.2g)\n"
+            "  --headroom H           plan for prediction x (1 + H) (default: 0 with the safe\n"
+            "                         rule, whose plans carry the queueing model's headroom;\n"
+            "                         %.2g with --rule paper)\n"
             "  --rate-levels N        round planned rates up to multiples of capacity / N and\n"
             "                         solve each level once (default %d; 0 = exact rates)\n"
             "  --keep-fraction K      keep the plan in force while the demand to plan for is\n"
@@ -55,6 +57,8 @@ static void usage(FILE *out)
             "  --latency-factor F     tail-safe latency rule factor (default 1)\n"
             "  --max-utilisation U    plan segments to at most U of their throughput (default 1)\n"
             "  --max-batch B          plan with batch sizes <= B only (default: no cap)\n"
+            "  --rule R               safe (default; queueing-aware) or paper (2 x p95)\n"
+            "  --target pQ            safe rule's latency quantile (default p99)\n"
             "  --seed N               random seed (default 1)\n"
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
@@ -83,6 +87,8 @@ static int scale_to_capacity(const js_scenario *s, js_controller_opts *o, double
     req.gpus = o->gpus;
     req.latency_factor = o->latency_factor;
     req.max_utilisation = o->max_utilisation;
+    req.rule = o->rule;
+    req.target_quantile = o->target_quantile;
     req.max_batch = o->max_batch;
     js_plan p;
     js_plan_init(&p);
@@ -140,6 +146,8 @@ int js_cmd_run(int argc, char **argv)
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
         {"max-batch", required_argument, NULL, 'b'},
+        {"rule", required_argument, NULL, 'R'},
+        {"target", required_argument, NULL, 'Q'},
         {"seed", required_argument, NULL, 'e'},
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
@@ -156,6 +164,8 @@ int js_cmd_run(int argc, char **argv)
     const char *system = NULL, *trace = NULL, *timeline = NULL, *gpu = NULL, *app = NULL;
     bool json = false, intervals = false;
     double scale_frac = 0.0;
+    bool headroom_given = false;
+    o.rule = JS_RULE_SAFE; /* the command's default */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -169,7 +179,18 @@ int js_cmd_run(int argc, char **argv)
         case 'a':
             bad = js_cli_parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
             break;
-        case 'H': bad = js_cli_parse_double(optarg, &o.headroom) || o.headroom < 0; break;
+        case 'H':
+            bad = js_cli_parse_double(optarg, &o.headroom) || o.headroom < 0;
+            headroom_given = true;
+            break;
+        case 'R':
+            if (js_cli_parse_rule("run", optarg, &o.rule) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case 'Q':
+            if (js_cli_parse_target("run", optarg, &o.target_quantile) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'L':
             bad = js_cli_parse_double(optarg, &v) || v < 0 || v > 10000 || v != floor(v);
             o.rate_levels = (int)v;
@@ -225,6 +246,8 @@ int js_cmd_run(int argc, char **argv)
             return JS_EXIT_USAGE;
         }
     }
+    if (!headroom_given && o.rule == JS_RULE_SAFE)
+        o.headroom = 0.0;
     if (optind + 1 != argc || !system || !trace) {
         fprintf(stderr, "jigsaw run: needs SCENARIO, --system and --trace\n");
         usage(stderr);

@@ -15,6 +15,7 @@
 #include "jigsaw/qmodel.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define Z95 1.6448536269514722
@@ -83,118 +84,202 @@ static double erlang_c(long c, double a)
     return b / (1.0 - rho * (1.0 - b));
 }
 
-/* Weights of the item's batch size n = 1..b: with probability p_w1 the group plus a
- * Poisson(m_cycle) number of others, else the group alone; clipped to [1, b]. Calls
- * fn(n, weight) for every n whose weight is not negligible. */
-typedef void (*batch_fn)(void *ctx, int n, double w);
-
-static void item_batches(const js_qm_dist *d, batch_fn fn, void *ctx)
+/* How much of a busy worker's residual an item waits under JSED with c workers at load
+ * u. At light load JSED sends the item to the first worker to free up: the expected
+ * minimum of c uniform residuals, 2 / (c + 1) of one. Near saturation every worker has
+ * items queued and the expected-delay penalty of a queued item spreads arrivals over
+ * the workers as if each had its own Poisson stream: the whole residual. Between the two
+ * a linear blend over u in [0.4, 0.8], fitted to the simulator (docs/queueing-model.md:
+ * the calibration grid of tests/planner/test_qmodel.c). */
+static double residual_share(int c, double u)
 {
-    int b = d->sv->batch;
-    int g = (int)fmin(b, fmax(1.0, floor(d->group + 0.5)));
-    double busy = d->p_w1, m = d->m_cycle;
-    double pk = exp(-m), left = 1.0;
-    fn(ctx, g, 1.0 - busy);
-    for (int k = 0; g + k <= b; k++) {
-        int n = g + k;
-        double w = (n == b) ? left : pk;
-        if (w > 1e-9 || n == b)
-            fn(ctx, n, busy * w);
-        left -= pk;
-        if (left < 1e-12)
-            break;
-        pk *= m / (k + 1);
+    double k = 2.0 / (c + 1.0);
+    double x = fmin(1.0, fmax(0.0, (u - 0.4) / 0.4));
+    return k + (1.0 - k) * x;
+}
+
+/* Law of the number of items arriving at a worker during a batch, mean m, index of
+ * dispersion disp: Poisson when disp = 1, else negative binomial with the same mean and
+ * variance m x disp (items arrive in groups behind a fan-out). pmf into p[0..n]. */
+static void count_pmf(double m, double disp, int n, double *p)
+{
+    if (!(disp > 1.0 + 1e-9) || !(m > 0)) {
+        p[0] = exp(-m);
+        for (int k = 1; k <= n; k++)
+            p[k] = p[k - 1] * m / k;
+        return;
     }
+    double q = 1.0 / disp, r = m / (disp - 1.0);
+    p[0] = exp(r * log(q));
+    for (int k = 1; k <= n; k++)
+        p[k] = p[k - 1] * (k - 1 + r) / k * (1.0 - q);
 }
 
-typedef struct cycle_acc { const js_qm_service *sv; double w, c1, c2; } cycle_acc;
+typedef struct steps {
+    int n;
+    int hi[JS_QM_MAX_STEPS]; /* largest batch of step k */
+} steps;
 
-static void add_cycle(void *ctx, int n, double w)
+/* The staircase: consecutive batch sizes with the same service form one step. */
+static int make_steps(const js_qm_service *sv, steps *st)
 {
-    cycle_acc *a = ctx;
-    double m = a->sv->mean_ms[n], sg = a->sv->sigma[n];
-    a->w += w;
-    a->c1 += w * m;
-    a->c2 += w * m * m * exp(sg * sg);
+    st->n = 0;
+    for (int n = 1; n <= sv->batch; n++) {
+        bool same = n > 1 && sv->mean_ms[n] == sv->mean_ms[n - 1] &&
+                    sv->sigma[n] == sv->sigma[n - 1];
+        if (same) {
+            st->hi[st->n - 1] = n;
+            continue;
+        }
+        if (st->n == JS_QM_MAX_STEPS)
+            return -1;
+        st->hi[st->n++] = n;
+    }
+    return 0;
 }
 
-/* How much of the single-worker residual an item waits when JSED spreads it over c busy
- * workers: 1 for one worker, toward 1/2 for many (docs/queueing-model.md, calibration). */
-static double residual_share(int c)
+static int step_of(const steps *st, int n)
 {
-    return 0.5 * (1.0 + 1.0 / c);
+    int k = 0;
+    while (k + 1 < st->n && st->hi[k] < n)
+        k++;
+    return k;
+}
+
+/* The worker's chain over steps: from a batch of step i, the next one holds the
+ * arrivals during its service (mean lw s_i, overdispersed by the groups items arrive
+ * in), at least the group g, at most b; no
+ * arrival means the worker idles until the next group. Fills the stationary batch law
+ * pi, the items served per step (items) and the idle share of cycles (idle). */
+static void batch_chain(const js_qm_service *sv, const steps *st, double lw, int g,
+                        double disp, double *pi, double *items, double *idle)
+{
+    int b = sv->batch, K = st->n;
+    double P[JS_QM_MAX_STEPS][JS_QM_MAX_STEPS] = {{0}}, N[JS_QM_MAX_STEPS][JS_QM_MAX_STEPS] = {{0}};
+    double P0[JS_QM_MAX_STEPS];
+    double *pmf = malloc(sizeof(double) * (size_t)(b + 1));
+    for (int i = 0; i < K; i++) {
+        double m = lw * sv->mean_ms[st->hi[i]] * 1e-3, left = 1.0;
+        count_pmf(m, disp, b, pmf);
+        P0[i] = pmf[0];
+        int gs = step_of(st, g);
+        P[i][gs] += pmf[0];
+        N[i][gs] += pmf[0] * g;
+        left -= pmf[0];
+        for (int a = 1; a < b; a++) {
+            int j = step_of(st, a > g ? a : g);
+            P[i][j] += pmf[a];
+            N[i][j] += pmf[a] * (a > g ? a : g);
+            left -= pmf[a];
+        }
+        left = fmax(left, 0.0);
+        P[i][K - 1] += left; /* b or more: a full batch (the rest queues: W2) */
+        N[i][K - 1] += left * b;
+    }
+    free(pmf);
+    for (int k = 0; k < K; k++)
+        pi[k] = 1.0 / K;
+    for (int it = 0; it < 2000; it++) {
+        double next[JS_QM_MAX_STEPS] = {0}, diff = 0.0;
+        for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++)
+                next[j] += pi[i] * P[i][j];
+        for (int k = 0; k < K; k++) {
+            diff += fabs(next[k] - pi[k]);
+            pi[k] = next[k];
+        }
+        if (diff < 1e-13)
+            break;
+    }
+    *idle = 0.0;
+    for (int j = 0; j < K; j++)
+        items[j] = 0.0;
+    for (int i = 0; i < K; i++) {
+        *idle += pi[i] * P0[i];
+        for (int j = 0; j < K; j++)
+            items[j] += pi[i] * N[i][j];
+    }
 }
 
 bool js_qm_dist_make(const js_qm_service *sv, const js_qm_load *ld, js_qm_dist *d)
 {
     memset(d, 0, sizeof *d);
-    d->sv = sv;
     int c = ld->workers > 0 ? ld->workers : 1, b = sv->batch;
     double lw = ld->rate / c; /* items/s per worker */
     d->util = lw / sv->thr_worker;
-    if (!(d->util < 1.0) || !(ld->rate >= 0)) {
+    steps st;
+    if (!(d->util < 1.0) || !(ld->rate >= 0) || make_steps(sv, &st) != 0) {
         d->mean_ms = INFINITY;
         return false;
     }
     double burst = ld->burst >= 1.0 ? ld->burst : 1.0;
     d->group = fmax(1.0, burst / c);
-    /* Operating batch: start from the group an item arrives with and follow "a batch
-     * holds the arrivals during the previous one" to its fixed point. */
-    int n = (int)fmin(b, ceil(d->group - 1e-9));
-    for (int it = 0; it < 4 * b + 8; it++) {
-        int next = (int)fmin(b, fmax(ceil(d->group - 1e-9), ceil(lw * sv->mean_ms[n] * 1e-3 - 1e-9)));
-        if (next < 1)
-            next = 1;
-        if (next == n)
-            break;
-        n = next;
+    int g = (int)fmin(b, floor(d->group + 0.5));
+    d->nsteps = st.n;
+    for (int k = 0; k < st.n; k++) {
+        d->s_mean_ms[k] = sv->mean_ms[st.hi[k]];
+        d->s_sigma[k] = sv->sigma[st.hi[k]];
     }
-    double per_cycle = lw * sv->mean_ms[n] * 1e-3; /* arrivals during one batch */
-    d->batch_service = n;
-    d->batch_eff = fmin(b, fmax(d->group, per_cycle));
-    d->m_cycle = per_cycle;
-    double busy = fmin(per_cycle / d->batch_eff, 1.0);
-    if (b > 1) {
+    double pi[JS_QM_MAX_STEPS], items[JS_QM_MAX_STEPS], idle;
+    batch_chain(sv, &st, lw, g, d->group, pi, items, &idle);
+    double busy_ms = 0.0, nitems = 0.0, nbatches = 0.0;
+    for (int k = 0; k < st.n; k++) {
+        busy_ms += pi[k] * d->s_mean_ms[k];
+        nitems += items[k];
+        nbatches += pi[k];
+    }
+    for (int k = 0; k < st.n; k++) {
+        d->item_w[k] = nitems > 0 ? items[k] / nitems : (k == 0);
+        d->cycle_w[k] = busy_ms > 0 ? pi[k] * d->s_mean_ms[k] / busy_ms : (k == 0);
+        d->resid_ms[k] = d->s_mean_ms[k] * exp(0.5 * d->s_sigma[k] * d->s_sigma[k]) *
+                         residual_share(c, d->util);
+    }
+    d->batch_eff = nbatches > 0 ? nitems / nbatches : 1.0;
+    /* Busy share of a worker's time: batches back to back, idle gaps of one group's
+     * inter-arrival time after a batch that found nothing queued. */
+    double idle_ms = idle * 1e3 * (d->group / fmax(lw, 1e-300));
+    double busy = (b > 1) ? busy_ms / (busy_ms + idle_ms) : 0.0;
+    if (b > 1)
         d->p_w1 = busy < 1.0 ? erlang_c(c, c * busy) : 1.0;
-        cycle_acc acc = {.sv = sv};
-        item_batches(d, add_cycle, &acc);
-        double r1 = acc.c1 > 0 ? acc.c2 / (2.0 * acc.c1) : 0.0;
-        d->theta1_ms = r1 * residual_share(c);
-    }
     double sb = sv->mean_ms[b], cvb2 = expm1(sv->sigma[b] * sv->sigma[b]);
     long servers = (long)c * b;
     d->p_w2 = erlang_c(servers, servers * d->util);
     d->theta2_ms = sb / (servers * (1.0 - d->util)) * (burst + cvb2) / 2.0;
-    cycle_acc svc = {.sv = sv};
-    if (b > 1)
-        item_batches(d, add_cycle, &svc);
-    else
-        add_cycle(&svc, 1, 1.0);
-    d->mean_ms = svc.c1 / svc.w + d->p_w1 * d->theta1_ms + d->p_w2 * d->theta2_ms;
+    double es = 0.0, ew1 = 0.0;
+    for (int k = 0; k < st.n; k++) {
+        es += d->item_w[k] * d->s_mean_ms[k];
+        ew1 += d->cycle_w[k] * 0.5 * d->resid_ms[k];
+    }
+    d->mean_ms = es + d->p_w1 * ew1 + d->p_w2 * d->theta2_ms;
     d->stable = true;
     return true;
 }
 
-/* P(W > w) for W = W1 + W2, each 0 or exponential. */
+/* P(W > w), W = W1 + W2: W1 with probability p_w1 uniform on [0, L_k] (mixture over the
+ * cycle kinds), W2 with probability p_w2 exponential; closed form per component. */
 static double wait_tail(const js_qm_dist *d, double w)
 {
     if (w < 0)
         return 1.0;
-    double p1 = d->theta1_ms > 0 ? d->p_w1 : 0.0, p2 = d->theta2_ms > 0 ? d->p_w2 : 0.0;
-    double e1 = p1 > 0 ? exp(-w / d->theta1_ms) : 0.0;
-    double e2 = p2 > 0 ? exp(-w / d->theta2_ms) : 0.0;
-    double both = 0.0;
-    if (p1 > 0 && p2 > 0) {
-        double t1 = d->theta1_ms, t2 = d->theta2_ms;
-        if (fabs(t1 - t2) <= 1e-9 * fmax(t1, t2))
-            both = (1.0 + w / t1) * e1;
-        else
-            both = (t1 * e1 - t2 * e2) / (t1 - t2);
-    }
-    return p1 * (1.0 - p2) * e1 + (1.0 - p1) * p2 * e2 + p1 * p2 * both;
+    double p2 = d->theta2_ms > 0 ? d->p_w2 : 0.0, th = d->theta2_ms;
+    double e2 = p2 > 0 ? exp(-w / th) : 0.0;
+    double busy = 0.0;
+    if (d->p_w1 > 0)
+        for (int k = 0; k < d->nsteps; k++) {
+            double L = d->resid_ms[k], wk = d->cycle_w[k];
+            if (!(wk > 0) || !(L > 0))
+                continue;
+            double t = w < L ? 1.0 - w / L : 0.0;
+            if (p2 > 0) {
+                double near = w < L ? 1.0 : exp(-(w - L) / th);
+                t += p2 * th / L * (near - e2);
+            }
+            busy += wk * t;
+        }
+    return d->p_w1 * busy + (1.0 - d->p_w1) * p2 * e2;
 }
 
-/* P(S_n + W > t) for a lognormal S_n (mean m, shape sg). */
+/* P(S_k + W > t) for a lognormal S_k (mean m, shape sg). */
 static double tail_one(const js_qm_dist *d, double m, double sg, double t)
 {
     if (sg <= 0)
@@ -216,25 +301,18 @@ static double tail_one(const js_qm_dist *d, double m, double sg, double t)
     return fmin(1.0, tail + acc * h / 3.0);
 }
 
-typedef struct tail_acc { const js_qm_dist *d; double t, w, p; } tail_acc;
-
-static void add_tail(void *ctx, int n, double w)
-{
-    tail_acc *a = ctx;
-    a->w += w;
-    a->p += w * tail_one(a->d, a->d->sv->mean_ms[n], a->d->sv->sigma[n], a->t);
-}
-
 double js_qm_tail(const js_qm_dist *d, double t)
 {
     if (!d->stable || !(t > 0))
         return 1.0;
-    tail_acc acc = {.d = d, .t = t};
-    if (d->sv->batch > 1)
-        item_batches(d, add_tail, &acc);
-    else
-        add_tail(&acc, 1, 1.0);
-    return acc.w > 0 ? fmin(1.0, acc.p / acc.w) : 1.0;
+    double p = 0.0, w = 0.0;
+    for (int k = 0; k < d->nsteps; k++) {
+        if (!(d->item_w[k] > 1e-9))
+            continue;
+        w += d->item_w[k];
+        p += d->item_w[k] * tail_one(d, d->s_mean_ms[k], d->s_sigma[k], t);
+    }
+    return w > 0 ? fmin(1.0, p / w) : 1.0;
 }
 
 /* log P(T > t) - log eps: decreasing in t. */
@@ -250,10 +328,8 @@ double js_qm_quantile(const js_qm_dist *d, double eps)
     /* Bracket around a guess (the slowest service plus each wait's own quantile), then
      * regula falsi (Illinois) on the log tail, which is close to linear in t. */
     double leps = log(eps);
-    double smax = d->sv->mean_ms[d->sv->batch] * exp(4.0 * d->sv->sigma[d->sv->batch]);
-    double guess = smax;
-    if (d->p_w1 > eps)
-        guess += d->theta1_ms * log(d->p_w1 / eps);
+    int top = d->nsteps - 1;
+    double guess = d->s_mean_ms[top] * exp(4.0 * d->s_sigma[top]) + d->resid_ms[top];
     if (d->p_w2 > eps)
         guess += d->theta2_ms * log(d->p_w2 / eps);
     double hi = fmax(guess, 1e-6), lo = 0.5 * hi;

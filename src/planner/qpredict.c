@@ -227,11 +227,10 @@ int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, dou
         if (getenv("JS_QM_DEBUG"))
             for (int j = 0; j < tm[t].nkinds; j++) {
                 const js_qm_dist *q = &tm[t].dist[j];
-                fprintf(stderr, "qm %s: burst %.2f util %.3f nbar %.2f nsvc %d m %.2f g %.2f "
-                        "p1 %.3f th1 %.2f p2 %.3f th2 %.2f mean %.2f p99 %.2f\n",
-                        a->tasks[t].name, burst, q->util, q->batch_eff, q->batch_service,
-                        q->m_cycle, q->group, q->p_w1, q->theta1_ms, q->p_w2, q->theta2_ms,
-                        q->mean_ms, js_qm_quantile(q, 0.01));
+                fprintf(stderr, "qm %s: burst %.2f util %.3f nbar %.2f g %.2f "
+                        "p1 %.3f p2 %.3f th2 %.2f mean %.2f p99 %.2f\n",
+                        a->tasks[t].name, burst, q->util, q->batch_eff, q->group, q->p_w1,
+                        q->p_w2, q->theta2_ms, q->mean_ms, js_qm_quantile(q, 0.01));
             }
         out->max_util = fmax(out->max_util, out->task_util[t]);
         if (out->stable)

@@ -15,6 +15,8 @@ void js_capacity_opts_init(js_capacity_opts *o)
     memset(o, 0, sizeof *o);
     o->latency_factor = 1.0;
     o->max_utilisation = 1.0;
+    o->rule = JS_RULE_PAPER;
+    o->target_quantile = 0.99;
     o->relax = 0.05;
 }
 
@@ -128,6 +130,8 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
     r->latency_factor = o->latency_factor;
     r->max_utilisation = o->max_utilisation;
     r->max_batch = o->max_batch;
+    r->rule = o->rule;
+    r->target_quantile = o->target_quantile;
     r->jigsaw_vs_loki = NAN;
 
     int n = o->nsystems > 0 ? o->nsystems : JS_NSYSTEMS;
@@ -153,6 +157,8 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
         req.latency_factor = o->latency_factor;
         req.max_utilisation = o->max_utilisation;
         req.max_batch = o->max_batch;
+        req.rule = o->rule;
+        req.target_quantile = o->target_quantile;
         req.time_limit_s = o->time_limit_s;
 
         js_plan p;
@@ -239,6 +245,9 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
     cJSON_AddNumberToObject(root, "slices", r->slices);
     js_json_add_num_or_null(root, "latency_factor", r->latency_factor);
     js_json_add_num_or_null(root, "max_utilisation", r->max_utilisation);
+    cJSON_AddStringToObject(root, "rule", js_rule_name(r->rule));
+    js_json_add_num_or_null(root, "target_quantile",
+                            r->rule == JS_RULE_SAFE ? r->target_quantile : NAN);
     cJSON_AddNumberToObject(root, "max_batch", r->max_batch);
     js_json_add_num_or_null(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
     cJSON *arr = cJSON_AddArrayToObject(root, "systems");
@@ -283,6 +292,10 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
             r->scenario, r->gpus, r->gpu, r->slices, r->latency_factor, r->max_utilisation);
     if (r->max_batch > 0)
         fprintf(out, ", batch <= %d", r->max_batch);
+    if (r->rule == JS_RULE_SAFE)
+        fprintf(out, ", safe rule (p%g <= SLO)", 100.0 * r->target_quantile);
+    else
+        fprintf(out, ", paper's rule");
     fputc('\n', out);
     fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
             "max req/s", "gain", "paper", "slices", "gpus", "PAS", "binding");

@@ -28,6 +28,8 @@ void js_controller_opts_init(js_controller_opts *o)
     o->relayout_downtime_s = JS_DEFAULT_RELAYOUT_DOWNTIME_S;
     o->latency_factor = 1.0;
     o->max_utilisation = 1.0;
+    o->rule = JS_RULE_PAPER;
+    o->target_quantile = 0.99;
     js_sim_config_init(&o->sim);
 }
 
@@ -117,6 +119,8 @@ static void base_request(const ctl_state *st, js_plan_request *req)
     req->gpus = st->o->gpus;
     req->latency_factor = st->o->latency_factor;
     req->max_utilisation = st->o->max_utilisation;
+    req->rule = st->o->rule;
+    req->target_quantile = st->o->target_quantile;
     req->max_batch = st->o->max_batch;
     req->time_limit_s = st->o->time_limit_s;
 }
