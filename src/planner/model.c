@@ -10,10 +10,10 @@
 /* Safe rule: the utilisation levels offered with every configuration. Finer near 1,
  * where the queueing term changes fastest; the planner picks the cheapest level whose
  * latency quantile fits (the issue of discrete levels: docs/queueing-model.md). */
-static const double safe_levels[] = {0.3, 0.45, 0.6, 0.7, 0.75, 0.8, 0.84, 0.87, 0.9,
-                                     0.92, 0.94, 0.96, 0.975, 0.985};
+static const double safe_levels[] = {0.4, 0.6, 0.72, 0.8, 0.86, 0.9, 0.93, 0.95, 0.97,
+                                     0.985};
 #define NSAFE_LEVELS ((int)(sizeof safe_levels / sizeof safe_levels[0]))
-#define SAFE_QUANTUM 0.005
+#define SAFE_QUANTUM 0.01
 
 static double rule_stat(const js_app *a, const js_profile_entry *e)
 {
