@@ -54,7 +54,7 @@ typedef struct pl_task {
     double *lev;
     int *col_lev;          /* binary "L >= lev[k]" columns */
     int row_lb;            /* row "task slices >= knapsack bound" (0 = none); per
-                              combination its coefficients are rewritten (milp.c) */
+                              combination its coefficients are rewritten (milp_combos.c) */
     int vsol;              /* chosen variant in the solution */
 } pl_task;
 
