@@ -59,7 +59,7 @@ typedef struct pl_task {
     double *lev;
     int *col_lev;          /* binary "L >= lev[k]" columns */
     int row_lb;            /* row "task slices >= knapsack bound" (0 = none); per
-                              combination its coefficients are rewritten (milp.c) */
+                              combination its coefficients are rewritten (milp_combos.c) */
     int vsol;              /* chosen variant in the solution */
 } pl_task;
 
@@ -103,8 +103,9 @@ void pl_model_free(pl_model *m);
 void pl_model_set_scale(pl_model *m, double scale);
 double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
 
-/* milp.c: one planning pass with the request's rule as it is (safe.c wraps them: the
- * safe rule's predict-and-tighten loop, predictions on every plan). */
+/* min_slices.c, max_demand.c: one planning pass with the request's rule as it is
+ * (safe.c wraps them: the safe rule's predict-and-tighten loop, predictions on every
+ * plan). */
 int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d);
 int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,

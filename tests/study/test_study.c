@@ -475,8 +475,8 @@ Test(capacity_cli, json_keys, .timeout = 120)
     char dir[64], scen[128], cmd[512];
     tmpdir(dir, sizeof dir);
     write_tiny_scenario(dir, scen, sizeof scen, 1);
-    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt,A+T,A+S+T --no-binding --json",
-             JS_JIGSAW_EXE, scen);
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt,A+T,A+S+T --no-binding --rule paper "
+             "--json", JS_JIGSAW_EXE, scen);
     int st;
     char *out = run_capture(cmd, &st);
     cr_assert_eq(st, 0, "%s", out);
@@ -494,12 +494,14 @@ Test(capacity_cli, json_keys, .timeout = 120)
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(sys, 2), "system")->valuestring,
                      "A+S+T");
 
-    /* A utilisation cap of U serves U of the demand (bisection within 0.5% each). */
+    cr_assert_str_eq(cJSON_GetObjectItem(root, "rule")->valuestring, "paper");
+    /* Under the paper's rule a utilisation cap of U serves U of the demand (bisection
+     * within 0.5% each). */
     double full = cJSON_GetObjectItem(cJSON_GetArrayItem(sys, 2), "max_demand_scale")->valuedouble;
     cJSON_Delete(root);
     free(out);
     snprintf(cmd, sizeof cmd, "%s capacity %s --systems A+S+T --no-binding --max-utilisation 0.5 "
-             "--json", JS_JIGSAW_EXE, scen);
+             "--rule paper --json", JS_JIGSAW_EXE, scen);
     out = run_capture(cmd, &st);
     cr_assert_eq(st, 0, "%s", out);
     root = cJSON_Parse(out);
