@@ -20,6 +20,8 @@
  *     },
  *     "time_limit_s": 0,            (per planner solve; 0 = the planner's default. A limit
  *                                    makes results timing-dependent: not reproducible)
+ *     "rule": "safe" | "paper",     (latency rule, planner.h; default "safe")
+ *     "target": "p99",              (safe rule's latency quantile; default "p99")
  *     "simulate": false,                                         (replay every plan)
  *     "simulation": {"duration_s": 60, "seed": 1, "load": 1.0}   (with simulate only)
  *   }
@@ -68,6 +70,8 @@ typedef struct js_sweep {
     int nsystems;                    /* >= 1 */
     unsigned *systems;               /* JS_FEAT_* sets */
     double time_limit_s;
+    int rule;                        /* JS_RULE_SAFE (default) or JS_RULE_PAPER */
+    double target_quantile;          /* safe rule's target, default 0.99 */
     bool simulate;
     double sim_duration_s;
     uint64_t sim_seed;

@@ -235,6 +235,8 @@ static int planner_eval(void *ctxp, const js_sweep *sw, const js_sweep_point *p,
     js_plan_request_init(&req);
     req.features = p->system;
     req.gpus = p->gpus;
+    req.rule = sw->rule;
+    req.target_quantile = sw->target_quantile;
     if (sw->time_limit_s > 0)
         req.time_limit_s = sw->time_limit_s; /* else the planner's default */
     if (sw->objective == JS_SWEEP_MIN_SLICES && !isnan(p->demand_scale))

@@ -437,6 +437,21 @@ static int count_points(js_jctx *c, js_sweep *sw)
     return 0;
 }
 
+static int parse_rule(js_jctx *c, const cJSON *root, js_sweep *out)
+{
+    char text[32] = "";
+    int rc = js_json_get_string(c, root, "rule", false, text, sizeof text);
+    if (rc == 0 && text[0] && js_rule_parse(text, &out->rule) != 0)
+        rc = js_json_err(c, "rule", "must be \"safe\" or \"paper\", got \"%s\"", text);
+    text[0] = '\0';
+    if (rc == 0)
+        rc = js_json_get_string(c, root, "target", false, text, sizeof text);
+    if (rc == 0 && text[0] && js_target_parse(text, &out->target_quantile) != 0)
+        rc = js_json_err(c, "target", "must be a quantile such as \"p99\" or \"p99.9\", "
+                                      "got \"%s\"", text);
+    return rc;
+}
+
 int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out)
 {
     memset(out, 0, sizeof *out);
@@ -444,11 +459,13 @@ int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out)
     out->sim_duration_s = 60;
     out->sim_seed = 1;
     out->sim_load = 1;
+    out->rule = JS_RULE_SAFE;
+    out->target_quantile = 0.99;
     if (!cJSON_IsObject(root))
         return js_json_err(c, NULL, "must be a JSON object (a sweep file)");
     static const char *const keys[] = {"kind", "format_version", "name", "description",
                                        "scenario", "objective", "grid", "time_limit_s",
-                                       "simulate", "simulation", NULL};
+                                       "rule", "target", "simulate", "simulation", NULL};
     static const char *const required[] = {"kind", "format_version", "scenario", "grid", NULL};
     int rc = js_json_check_keys(c, root, keys, required);
     char kind[32] = "";
@@ -478,6 +495,8 @@ int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out)
     if (rc == 0 && !(out->time_limit_s >= 0 && out->time_limit_s <= 86400))
         rc = js_json_err(c, "time_limit_s", "must be in [0, 86400] s (0 = no limit), got %g",
                          out->time_limit_s);
+    if (rc == 0)
+        rc = parse_rule(c, root, out);
     if (rc == 0)
         rc = parse_simulation(c, root, out);
     if (rc == 0)
