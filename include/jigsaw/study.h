@@ -274,6 +274,16 @@ typedef struct js_tail_row {
     double max_scale, safe_max_scale; /* max demand with the rule / the tail-safe rule */
     double capacity_cost;   /* 1 - safe_max_scale / max_scale */
     bool safe_reached;      /* the safe rule met the target (else: the best tried) */
+    /* Both tail-safe rules at their own maximum demand: the max-demand plan of the F/U
+     * rule found above, and of the queueing-aware safe rule (planner.h JS_RULE_SAFE,
+     * target 1 - target_violation), each simulated at the demand it was made for. */
+    double fu_max_violation, fu_max_p99_ms;
+    bool fu_max_reached;
+    double model_max_scale;   /* safe rule's maximum demand (0: infeasible) */
+    double model_cost;        /* 1 - model_max_scale / max_scale */
+    double model_violation, model_p99_ms;
+    double model_pred_p99_ms, model_pred_violation; /* the plan's own prediction */
+    bool model_reached;
 } js_tail_row;
 
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,

@@ -110,6 +110,20 @@ static int run_tail(const js_scenario *s, const js_capacity_opts *co, bool json,
                100.0 * t->safe_violation, 100.0 * t->capacity_cost,
                t->safe_reached ? "" : "  (goal not reached)");
     }
+    printf("\nboth tail-safe rules at their own maximum demand (goal: violations < %.0f%%, "
+           "p99 <= SLO):\n", 100.0 * to.target_violation);
+    printf("%-6s | %-28s | %-44s\n", "", "F/U search (paper's rule)", "safe rule (queueing model)");
+    printf("%-6s | %9s %9s %6s | %9s %9s %9s %9s %6s\n", "system", "viol", "p99 ms", "goal",
+           "cap cost", "viol", "p99 ms", "pred p99", "goal");
+    for (int i = 0; i < n; i++) {
+        const js_tail_row *t = &rows[i];
+        if (t->status != 0)
+            continue;
+        printf("%-6s | %8.2f%% %9.1f %6s | %8.1f%% %8.2f%% %9.1f %9.1f %6s\n", t->system,
+               100.0 * t->fu_max_violation, t->fu_max_p99_ms, t->fu_max_reached ? "met" : "no",
+               100.0 * t->model_cost, 100.0 * t->model_violation, t->model_p99_ms,
+               t->model_pred_p99_ms, t->model_reached ? "met" : "no");
+    }
     return 0;
 }
 

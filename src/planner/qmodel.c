@@ -241,10 +241,13 @@ bool js_qm_dist_make(const js_qm_service *sv, const js_qm_load *ld, js_qm_dist *
     double busy = (b > 1) ? busy_ms / (busy_ms + idle_ms) : 0.0;
     if (b > 1)
         d->p_w1 = busy < 1.0 ? erlang_c(c, c * busy) : 1.0;
+    /* Groups of about `burst` items arrive together, so near saturation the c workers
+     * of batch b serve about c b / burst groups at a time: Allen-Cunneen for that many
+     * servers with Poisson group arrivals (at burst 1, M/G/(cb) itself). */
     double sb = sv->mean_ms[b], cvb2 = expm1(sv->sigma[b] * sv->sigma[b]);
-    long servers = (long)c * b;
+    long servers = (long)fmax(1.0, floor((double)c * b / burst));
     d->p_w2 = erlang_c(servers, servers * d->util);
-    d->theta2_ms = sb / (servers * (1.0 - d->util)) * (burst + cvb2) / 2.0;
+    d->theta2_ms = sb / (servers * (1.0 - d->util)) * (1.0 + cvb2) / 2.0;
     double es = 0.0, ew1 = 0.0;
     for (int k = 0; k < st.n; k++) {
         es += d->item_w[k] * d->s_mean_ms[k];

@@ -1,8 +1,8 @@
 /* The public planning entry points: one MILP pass for the paper's rule; for the safe rule
  * a predict-and-tighten loop. The MILP holds, per task, the model's quantile of the
  * slowest of a request's items within the SLO along every path; the whole plan is then
- * predicted end to end (qpredict.c), and while some application's predicted violation
- * rate exceeds the target's budget the per-task tail is halved and the plan made again.
+ * predicted end to end (qpredict.c), and the per-task tail is searched for the cheapest
+ * plan whose predicted violation rate meets the target's budget (plan_safe).
  * Every plan leaves with its rule, its per-task utilisation and its prediction. */
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,14 @@
 #include "internal.h"
 #include "jigsaw/qmodel.h"
 
-#define SAFE_ROUNDS 6
+/* The per-task tail the MILP plans for is budget x 2^j, j from SAFE_START up to
+ * SAFE_LOOSEST (never above SAFE_MAX_TAIL) while the prediction stays within
+ * SAFE_MARGIN x budget, else down to SAFE_TIGHTEST until it is within the budget. */
+#define SAFE_START 1
+#define SAFE_LOOSEST 3
+#define SAFE_TIGHTEST (-4)
+#define SAFE_MARGIN 0.5
+#define SAFE_MAX_TAIL 0.2
 
 typedef int (*plan_pass)(const js_scenario *, const js_plan_request *, js_plan *, js_diag *);
 
@@ -56,40 +63,86 @@ static int finish(const js_scenario *s, const js_plan_request *r, js_plan *p, js
     return js_qm_annotate_plan(s, p, true, d);
 }
 
-static int plan_with_rule(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                          js_diag *d, plan_pass pass)
+/* One pass of the safe rule with the MILP's per-task tail at budget x 2^j; *worst gets
+ * the plan's worst predicted violation rate. */
+static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_plan *out,
+                     double *worst, js_diag *d, plan_pass pass)
 {
-    if (r->rule != JS_RULE_SAFE) {
-        int rc = pass(s, r, out, d);
-        return rc == 0 ? finish(s, r, out, d) : rc;
-    }
+    js_plan_request rr = *r;
+    double tail = fmin(SAFE_MAX_TAIL, (1.0 - r->target_quantile) * ldexp(1.0, j));
+    rr.target_quantile = 1.0 - tail; /* steers the MILP; the plan reports the user's */
+    js_plan_init(out);
+    int rc = pass(s, &rr, out, d);
+    if (rc == 0)
+        rc = finish(s, r, out, d);
+    *worst = rc == 0 ? worst_violation(out) : INFINITY;
+    return rc;
+}
+
+/* The safe rule: the MILP bounds each path's sum of per-task quantiles, a conservative
+ * stand-in for the end-to-end quantile, so the per-task tail it plans for is searched:
+ * from SAFE_START x the budget, looser while the plan's prediction stays within the
+ * budget with a margin (the loosest such plan is the cheapest: the feasible set only
+ * grows), else tighter until the prediction is within the budget. */
+static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, js_diag *d,
+                     plan_pass pass)
+{
     if (!(r->target_quantile > 0.5 && r->target_quantile < 1.0))
         return js_diag_set(d, JS_EXIT_USAGE, "target quantile must be in (0.5, 1), got %g",
                            r->target_quantile);
-    double budget = 1.0 - r->target_quantile;
-    js_plan_request rr = *r;
+    double budget = 1.0 - r->target_quantile, worst;
+    js_plan cand;
+    js_plan_init(out);
+    bool have = false;
     int rc = 0;
-    for (int round = 0; round < SAFE_ROUNDS; round++) {
-        rc = pass(s, &rr, out, d);
-        if (rc == 0)
-            rc = finish(s, r, out, d);
+    for (int j = SAFE_START; j <= SAFE_LOOSEST; j++) {
+        double accept = budget * (j > 0 ? SAFE_MARGIN : 1.0);
+        rc = safe_pass(s, r, j, &cand, &worst, d, pass);
+        if (rc != 0 && rc != JS_EXIT_INFEASIBLE) {
+            js_plan_free(&cand);
+            break;
+        }
+        bool ok = rc == 0 && worst <= accept * (1.0 + 1e-9);
+        if (!ok) {
+            js_plan_free(&cand);
+            break;
+        }
+        js_plan_free(out);
+        *out = cand;
+        have = true;
+    }
+    if (have) {
+        d->code = 0;
+        d->msg[0] = '\0';
+        return 0;
+    }
+    if (rc != 0 && rc != JS_EXIT_INFEASIBLE)
+        return rc;
+    for (int j = SAFE_START - 1; j >= SAFE_TIGHTEST; j--) {
+        js_diag_init(d);
+        rc = safe_pass(s, r, j, out, &worst, d, pass);
         if (rc != 0)
             return rc;
-        double worst = worst_violation(out);
         if (worst <= budget * (1.0 + 1e-9))
             return 0;
-        if (round + 1 == SAFE_ROUNDS) {
+        if (j == SAFE_TIGHTEST) {
             js_diag_warn(d, "safe rule: the plan's predicted violation rate %.3f%% exceeds the "
-                            "target's %.3f%% after %d rounds of tightening", 100.0 * worst,
-                         100.0 * budget, SAFE_ROUNDS);
+                            "target's %.3f%% with the tightest per-task tail tried",
+                         100.0 * worst, 100.0 * budget);
             return 0;
         }
-        /* Halve the per-task tail the MILP plans for: rr's target only steers the model;
-         * the plan keeps reporting the user's target. */
-        rr.target_quantile = 1.0 - 0.5 * (1.0 - rr.target_quantile);
         js_plan_free(out);
     }
     return rc;
+}
+
+static int plan_with_rule(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                          js_diag *d, plan_pass pass)
+{
+    if (r->rule == JS_RULE_SAFE)
+        return plan_safe(s, r, out, d, pass);
+    int rc = pass(s, r, out, d);
+    return rc == 0 ? finish(s, r, out, d) : rc;
 }
 
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,

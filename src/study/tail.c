@@ -222,6 +222,83 @@ static int search_util(const js_scenario *s, const js_tail_opts *o, unsigned fea
     return 0;
 }
 
+/* The max-demand plan of a rule simulated at its own demand. rule_kind JS_RULE_SAFE
+ * uses the queueing-aware rule (and records its prediction), else the F/U rule. */
+static int measure_at_max(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                          int rule_kind, tail_rule fu, js_tail_row *row, double *scale,
+                          tail_meas *m, js_diag *d)
+{
+    memset(m, 0, sizeof *m);
+    *scale = 0.0;
+    js_plan_request req;
+    request_for(o, features, fu, &req);
+    req.rule = rule_kind;
+    req.target_quantile = 1.0 - o->target_violation;
+    js_plan p;
+    js_diag local;
+    js_plan_init(&p);
+    js_diag_init(&local);
+    int rc = js_plan_max_demand(s, &req, &p, &local);
+    if (rc != 0) {
+        js_plan_free(&p);
+        return rc == JS_EXIT_INFEASIBLE ? 0 : js_diag_set(d, rc, "%s", local.msg);
+    }
+    *scale = p.demand_scale;
+    if (rule_kind == JS_RULE_SAFE) {
+        row->model_pred_p99_ms = row->model_pred_violation = 0.0;
+        for (int i = 0; i < p.napps; i++) {
+            row->model_pred_p99_ms = fmax(row->model_pred_p99_ms, p.apps[i].predicted_p99_ms);
+            row->model_pred_violation =
+                fmax(row->model_pred_violation, p.apps[i].predicted_violation_rate);
+        }
+    }
+    js_simcheck_app *res = calloc((size_t)s->napps + 1, sizeof *res);
+    if (!res) {
+        js_plan_free(&p);
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    rc = js_simcheck_plan(s, &p, o->sim_seconds, 0, o->seed, res, d);
+    if (rc == 0) {
+        m->feasible = true;
+        for (int i = 0; i < s->napps; i++) {
+            m->p99 = fmax(m->p99, res[i].p99_ms);
+            m->violation = fmax(m->violation, res[i].violation_rate);
+        }
+    }
+    free(res);
+    js_plan_free(&p);
+    return rc;
+}
+
+/* Both tail-safe rules at their own maximum demand (js_tail_row's fu_max_* and model_*). */
+static int check_at_max(const js_scenario *s, const js_tail_opts *o, unsigned features,
+                        js_tail_row *row, js_diag *d)
+{
+    tail_meas m;
+    double scale;
+    tail_rule fu = {isfinite(row->safe_factor) ? row->safe_factor : 1.0,
+                    isfinite(row->safe_util) ? row->safe_util : 1.0};
+    int rc = measure_at_max(s, o, features, JS_RULE_PAPER, fu, row, &scale, &m, d);
+    if (rc != 0)
+        return rc;
+    if (m.feasible) {
+        row->fu_max_violation = m.violation;
+        row->fu_max_p99_ms = m.p99;
+        row->fu_max_reached = meets_goal(o, row, &m);
+    }
+    rc = measure_at_max(s, o, features, JS_RULE_SAFE, paper_rule, row, &scale, &m, d);
+    if (rc != 0)
+        return rc;
+    row->model_max_scale = scale;
+    row->model_cost = row->max_scale > 0 ? 1.0 - scale / row->max_scale : NAN;
+    if (m.feasible) {
+        row->model_violation = m.violation;
+        row->model_p99_ms = m.p99;
+        row->model_reached = meets_goal(o, row, &m);
+    }
+    return 0;
+}
+
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
                   js_tail_row *row, js_diag *d)
 {
@@ -231,6 +308,9 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->slo_ms = min_slo(s);
     row->safe_factor = row->safe_util = NAN;
     row->safe_violation = row->safe_p99_ms = row->safe_max_scale = row->capacity_cost = NAN;
+    row->fu_max_violation = row->fu_max_p99_ms = NAN;
+    row->model_max_scale = row->model_cost = row->model_violation = row->model_p99_ms = NAN;
+    row->model_pred_p99_ms = row->model_pred_violation = NAN;
     int rc = tail_max_scale(s, o, features, paper_rule, &row->max_scale, d);
     if (rc != 0)
         return rc;
@@ -260,7 +340,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     if (!row->under_provisioned) {
         row->safe_max_scale = row->max_scale;
         row->capacity_cost = 0.0;
-        return 0;
+        return check_at_max(s, o, features, row, d);
     }
     rc = search_factor(s, o, features, scale, m, row, d);
     if (rc == 0)
@@ -272,7 +352,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     if (rc != 0)
         return rc;
     row->capacity_cost = 1.0 - row->safe_max_scale / row->max_scale;
-    return 0;
+    return check_at_max(s, o, features, row, d);
 }
 
 cJSON *js_tail_to_json(const js_tail_row *rows, int n)
@@ -301,6 +381,17 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n)
         js_json_add_num_or_null(o, "safe_max_demand_scale", r->safe_max_scale);
         js_json_add_num_or_null(o, "capacity_cost", r->capacity_cost);
         cJSON_AddBoolToObject(o, "safe_reached", r->safe_reached);
+        js_json_add_num_or_null(o, "fu_at_max_violation_rate", r->fu_max_violation);
+        js_json_add_num_or_null(o, "fu_at_max_p99_ms", r->fu_max_p99_ms);
+        cJSON_AddBoolToObject(o, "fu_at_max_reached", r->fu_max_reached);
+        js_json_add_num_or_null(o, "safe_rule_max_demand_scale", r->model_max_scale);
+        js_json_add_num_or_null(o, "safe_rule_capacity_cost", r->model_cost);
+        js_json_add_num_or_null(o, "safe_rule_violation_rate", r->model_violation);
+        js_json_add_num_or_null(o, "safe_rule_p99_ms", r->model_p99_ms);
+        js_json_add_num_or_null(o, "safe_rule_predicted_p99_ms", r->model_pred_p99_ms);
+        js_json_add_num_or_null(o, "safe_rule_predicted_violation_rate",
+                                r->model_pred_violation);
+        cJSON_AddBoolToObject(o, "safe_rule_reached", r->model_reached);
     }
     return arr;
 }
