@@ -1,7 +1,14 @@
 # Plots of `jigsaw compare`'s tables (needs only gnuplot, e.g. Debian's gnuplot-nox:
 # pngcairo and svg terminals).
 #
-#   gnuplot -e "resdir='results'; gpus='a100 h100'" scripts/plot-results.gnuplot
+#   gnuplot -c scripts/plot-results.gnuplot [RESDIR [GPUS [TRACES]]]
+#   e.g. gnuplot -c scripts/plot-results.gnuplot results "a100 h100"
+#
+# The arguments are taken as they are (gnuplot never parses them), so any directory name
+# is safe; `gnuplot -e "resdir='results'; gpus='a100'" scripts/plot-results.gnuplot` also
+# works but puts the values inside a gnuplot command. Defaults: RESDIR results, GPUS
+# "a100 h100", TRACES every gpu:app pair. The script changes into RESDIR and names every
+# file relative to it.
 #
 # Reads, in resdir: capacity-gains-<gpu>.csv, capacity-rates-<gpu>.csv,
 # timeline-<gpu>-<app>.csv. Writes PNG and SVG next to them:
@@ -11,6 +18,9 @@
 #   trace-<gpu>-<app>   slices used and violations over the day, four systems
 #   batch-caps          geo-mean gains against the batch-size cap (batch-caps-gains.csv)
 
+if (ARGC >= 1) { resdir = ARG1 }
+if (ARGC >= 2) { gpus = ARG2 }
+if (ARGC >= 3) { traces = ARG3 }
 if (!exists("resdir")) resdir = "results"
 if (!exists("gpus")) gpus = "a100 h100"
 apps = "social-media traffic-analysis ar-assistant"
@@ -19,6 +29,8 @@ if (!exists("traces")) {
     traces = ""
     do for [g in gpus] { do for [a in apps] { traces = traces . " " . g . ":" . a } }
 }
+
+cd resdir
 
 set datafile separator ","
 set datafile missing "NaN"
@@ -33,8 +45,8 @@ do for [ext in "png svg"] {
 
     do for [g in gpus] {
         # Gains over Unopt, clustered by system, log scale.
-        f = resdir . "/capacity-gains-" . g . ".csv"
-        set output resdir . "/capacity-" . g . "." . ext
+        f = "capacity-gains-" . g . ".csv"
+        set output "capacity-" . g . "." . ext
         set title "Maximum serviceable demand as a multiple of Unopt (" . g . ", 120 GPUs); paper = JigsawServe's published gains"
         set style data histograms
         set style histogram clustered gap 1
@@ -51,8 +63,8 @@ do for [ext in "png svg"] {
         set yrange [*:*]
 
         # Absolute maximum demand.
-        f = resdir . "/capacity-rates-" . g . ".csv"
-        set output resdir . "/rates-" . g . "." . ext
+        f = "capacity-rates-" . g . ".csv"
+        set output "rates-" . g . "." . ext
         set title "Maximum serviceable demand (requests/s), " . g . ", 120 GPUs"
         set logscale y
         set ylabel "requests/s (log)"
@@ -63,7 +75,7 @@ do for [ext in "png svg"] {
     }
 
     # Our gains against the paper's (systems with a published gain).
-    set output resdir . "/gains-vs-paper." . ext
+    set output "gains-vs-paper." . ext
     set title "Gain over Unopt: ours (y) against the paper's (x); on the diagonal = same gain"
     set logscale xy
     set xrange [0.8:40]
@@ -72,9 +84,9 @@ do for [ext in "png svg"] {
     set ylabel "our gain over Unopt"
     set key top left
     set grid
-    plot for [g in gpus] for [i=2:4] resdir . "/capacity-gains-" . g . ".csv" \
+    plot for [g in gpus] for [i=2:4] "capacity-gains-" . g . ".csv" \
              using 5:i with points pointsize 1.5 title g . " " . word(apps, i - 1), \
-         for [g in gpus] for [i=2:4] resdir . "/capacity-gains-" . g . ".csv" \
+         for [g in gpus] for [i=2:4] "capacity-gains-" . g . ".csv" \
              using 5:i:1 with labels offset 1.5,0.6 font "sans,8" notitle, \
          x with lines dashtype 2 lc rgb "gray40" title "same as the paper"
     unset logscale xy
@@ -83,9 +95,9 @@ do for [ext in "png svg"] {
     unset xlabel
 
     # Sensitivity to the batch-size cap (written only when that study ran).
-    f = resdir . "/batch-caps-gains.csv"
+    f = "batch-caps-gains.csv"
     if (system("test -s '" . f . "' && echo yes") eq "yes") {
-        set output resdir . "/batch-caps." . ext
+        set output "batch-caps." . ext
         set title "Geo-mean gain over Unopt against the batch-size cap; dashed: the paper's S (5.25x) and A+S+T / A+T (11.3x)"
         set logscale y
         set yrange [0.5:*]
@@ -106,8 +118,8 @@ do for [ext in "png svg"] {
         {
             g = ga[1:strstrt(ga, ":") - 1]
             a = ga[strstrt(ga, ":") + 1:]
-            f = resdir . "/timeline-" . g . "-" . a . ".csv"
-            set output resdir . "/trace-" . g . "-" . a . "." . ext
+            f = "timeline-" . g . "-" . a . ".csv"
+            set output "trace-" . g . "-" . a . "." . ext
             set multiplot layout 2,1 title "Trace-driven study, " . a . ", " . g . ", 4 GPUs (NASA trace, 5-minute intervals)"
             set title ""
             set xlabel ""

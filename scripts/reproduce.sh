@@ -22,8 +22,7 @@ if [ "${1:-}" = "--plots-only" ]; then
             [ -f "$out/timeline-$g-$a.csv" ] && traces="$traces $g:$a"
         done
     done
-    exec gnuplot -e "resdir='$out'; gpus='${gpus# }'; traces='${traces# }'" \
-        scripts/plot-results.gnuplot
+    exec gnuplot -c scripts/plot-results.gnuplot "$out" "${gpus# }" "${traces# }"
 fi
 
 [ -d "$build" ] || meson setup "$build"

@@ -55,7 +55,7 @@ for sweep in "${files[@]}"; do
     scenario=$(sed -n 's/^ *"scenario": *"\([^"]*\)".*/\1/p' "$sweep")
     # Column 14 (gain over Unopt) is empty everywhere when Unopt serves nothing.
     hasgain=$(awk -F, 'NR > 1 && $14 != "" { print 1; exit } END { if (NR) print 0 }' "$csv" | head -n 1)
-    gnuplot -e "in='$csv'; out='$outdir/$name.png'; kind='$kind'; systems='${systems% }'; \
-hasgain=$hasgain; title='$name ($(basename "$scenario"))'" "$root/scripts/sweeps.gnuplot"
+    gnuplot -c "$root/scripts/sweeps.gnuplot" "$csv" "$outdir/$name.png" "$kind" "${systems% }" \
+        "$name ($(basename "$scenario"))" "$hasgain"
     echo "   $outdir/$name.png"
 done

@@ -2,15 +2,21 @@
 # Rows are in point order with the systems innermost, so system k of n is every n-th row
 # starting at row k -- `every n::k` selects one system's line without filtering.
 #
-#   gnuplot -e "in='x.csv'; out='x.png'; kind='latency'; systems='unopt A+T A+S+T'; \
-#               title='...'" scripts/sweeps.gnuplot
+#   gnuplot -c scripts/sweeps.gnuplot IN OUT KIND SYSTEMS [TITLE [HASGAIN]]
+#   e.g. gnuplot -c scripts/sweeps.gnuplot x.csv x.png latency "unopt A+T A+S+T" "..."
+# The arguments are taken as they are (gnuplot never parses them), so any file name or
+# title is safe. Setting in, out, kind, systems, title and hasgain with -e also works but
+# puts the values inside gnuplot commands.
 # kind: latency  -> vs the latency SLO (column 5): capacity, and gain over Unopt
 #       accuracy -> vs the accuracy SLO (column 6): capacity, and gain over Unopt
 #       gpus     -> maximum serviceable rate vs cluster size (column 4)
 # Capacity is column 10 (rate_rps; 0 = infeasible, not drawn on the log axis); gain is
 # column 14 (gain_vs_unopt; empty where Unopt serves nothing).
+if (ARGC >= 4) { in = ARG1; out = ARG2; kind = ARG3; systems = ARG4 }
+if (ARGC >= 5) { title = ARG5 }
+if (ARGC >= 6) { hasgain = (ARG6 eq "0") ? 0 : 1 }
 if (!exists("in") || !exists("out") || !exists("kind") || !exists("systems")) {
-    print "sweeps.gnuplot: set in, out, kind and systems with -e"
+    print "usage: gnuplot -c sweeps.gnuplot IN OUT KIND SYSTEMS [TITLE [HASGAIN]]"
     exit status 2
 }
 if (!exists("title")) title = in

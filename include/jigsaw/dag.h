@@ -1,34 +1,66 @@
-/* dag: graph utilities over an application's task DAG. */
+/* dag: graph queries over a task DAG -- topological order, source->sink paths, items per
+ * request, longest paths, sinks.
+ *
+ * The contract is js_task_graph: a task count, the edges (js_edge, with fan-outs per
+ * parent variant) and the entry tasks, all borrowed from the caller. dag knows nothing of
+ * scenarios: jigsaw/scenario.h builds its applications from js_edge, hands their graph
+ * over with js_app_graph(), and keeps the js_dag_* queries on a js_app. Dependencies run
+ * one way, scenario -> dag (scripts/check-deps.sh checks it). No allocation, no messages:
+ * graphs are tiny (<= JS_MAX_TASKS tasks), so plain O(n^2) and O(n * edges) loops suffice. */
 #ifndef JIGSAW_DAG_H
 #define JIGSAW_DAG_H
 
-#include "jigsaw/diag.h"
-#include "jigsaw/scenario.h"
-
+#define JS_MAX_TASKS 32
+#define JS_MAX_VARIANTS 16
 #define JS_MAX_PATHS 256
+
+typedef struct js_edge {
+    int from, to;       /* task indices */
+    double fanout;      /* mean child items per parent item (>= 0); when the file gives
+                         * only fanout_by_variant, their maximum (never underestimates) */
+    /* Per parent variant fan-out, or all NAN to use `fanout` for every variant. */
+    double fanout_by_variant[JS_MAX_VARIANTS];
+} js_edge;
+
+/* Fan-out of edge e when its parent runs variant v. */
+double js_edge_fanout(const js_edge *e, int parent_variant);
+
+/* A task graph: tasks 0..ntasks-1, edges[0..nedges), entry tasks sources[0..nsources)
+ * (tasks without parents, each receiving one item per request; nsources >= 1 when
+ * ntasks > 0). */
+typedef struct js_task_graph {
+    int ntasks;
+    int nedges;
+    const js_edge *edges;
+    int nsources;
+    const int *sources;
+} js_task_graph;
 
 typedef struct js_path {
     int len;
     int tasks[JS_MAX_TASKS]; /* source first */
 } js_path;
 
-/* Topological order of the tasks (sources first, ties by index). Returns 0, or
- * JS_EXIT_DATAERR naming a task on a cycle. */
-int js_dag_topo_order(const js_app *a, int *order, js_diag *d);
+/* Topological order of the tasks (sources first, ties by index). Returns 0, or -1 when
+ * the graph has a cycle; then *on_cycle (when not NULL) is a task on one. */
+int js_graph_topo_order(const js_task_graph *g, int *order, int *on_cycle);
 
-/* Every source->sink path (from every entry task in a->sources). Returns the number of paths (>= 0), or -1 when more than
- * max_paths exist. */
-int js_dag_paths(const js_app *a, js_path *paths, int max_paths);
+/* Every source->sink path (from every entry task). Returns the number of paths (>= 0), or
+ * -1 when more than max_paths exist. */
+int js_graph_paths(const js_task_graph *g, js_path *paths, int max_paths);
 
 /* Expected items per request reaching each task, given the variant of every task:
- * items[s] = 1 for every entry task s in a->sources; items[t] = sum over in-edges e of items[e.from] * fanout(e, v[e.from]).
- * `variant_of_task` may be NULL (then each edge's default fanout is used). */
-void js_dag_items_per_request(const js_app *a, const int *variant_of_task, double *items);
+ * items[s] = 1 for every entry task s; items[t] = sum over in-edges e of
+ * items[e.from] * fanout(e, v[e.from]). `variant_of_task` may be NULL (then each edge's
+ * default fanout is used). All NAN on a cyclic graph. */
+void js_graph_items_per_request(const js_task_graph *g, const int *variant_of_task,
+                                double *items);
 
-/* Length (in tasks) of the longest source->sink path through each task. */
-void js_dag_longest_path_through(const js_app *a, int *len_through);
+/* Length (in tasks) of the longest source->sink path through each task (all 0 on a
+ * cyclic graph). */
+void js_graph_longest_path_through(const js_task_graph *g, int *len_through);
 
 /* Sinks: tasks without children. Returns their count, indices in `sinks`. */
-int js_dag_sinks(const js_app *a, int *sinks);
+int js_graph_sinks(const js_task_graph *g, int *sinks);
 
 #endif

@@ -301,9 +301,10 @@ double js_rel_error(double measured, double simulated);
 /* Probe                                                                                  */
 
 #define JS_PROBE_MAX_MIG 8
+#define JS_PROBE_NAME_MAX 128 /* a device name as NVML or nvidia-smi gives it */
 typedef struct js_gpu_probe {
     int ndevices;
-    char name[128];
+    char name[JS_PROBE_NAME_MAX];
     char uuid[96];
     char driver[64];
     char cuda_runtime[32];       /* "13.0" (CUDA build only, else "") */
@@ -313,7 +314,7 @@ typedef struct js_gpu_probe {
     double memory_gib;
     int mig_mode;                /* 1 enabled, 0 disabled, -1 unknown / unsupported */
     int nmig;
-    char mig_name[JS_PROBE_MAX_MIG][64];
+    char mig_name[JS_PROBE_MAX_MIG][JS_PROBE_NAME_MAX]; /* profile: "1g.10gb" */
     char mig_uuid[JS_PROBE_MAX_MIG][96];
     int mig_slices[JS_PROBE_MAX_MIG];
     int mig_sms[JS_PROBE_MAX_MIG];

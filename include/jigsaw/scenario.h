@@ -11,13 +11,11 @@
 
 #include <stdbool.h>
 #include <cjson/cJSON.h>
+#include "jigsaw/dag.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/gpu.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/profile.h"
-
-#define JS_MAX_TASKS 32
-#define JS_MAX_VARIANTS 16
 
 typedef struct js_variant {
     char name[JS_NAME_MAX];
@@ -36,14 +34,6 @@ typedef struct js_task {
     js_variant variants[JS_MAX_VARIANTS];
 } js_task;
 
-typedef struct js_edge {
-    int from, to;       /* task indices */
-    double fanout;      /* mean child items per parent item (>= 0); when the file gives
-                         * only fanout_by_variant, their maximum (never underestimates) */
-    /* Per parent variant fan-out, or all NAN to use `fanout` for every variant. */
-    double fanout_by_variant[JS_MAX_VARIANTS];
-} js_edge;
-
 typedef enum js_latency_stat { JS_LAT_P95 = 0, JS_LAT_MEAN = 1 } js_latency_stat;
 
 /* The latency rule: for every source->sink path, sum over its tasks of
@@ -60,7 +50,7 @@ typedef struct js_app {
     int ntasks;
     js_task tasks[JS_MAX_TASKS];
     int nedges;
-    js_edge edges[JS_MAX_TASKS * 4];
+    js_edge edges[JS_MAX_TASKS * 4]; /* js_edge, JS_MAX_TASKS: jigsaw/dag.h */
     int source;              /* the first (usually only) entry task = sources[0] */
     /* Entry tasks: tasks without parents, each receiving one item per request. An app
      * has exactly one unless it lists them in "sources" (parallel branches fed by the
@@ -108,7 +98,21 @@ int js_app_task_by_name(const js_app *a, const char *name);
 /* A JSON array of the names of tasks[0..n) of app a (e.g. its entry tasks or one path);
  * NULL when out of memory. */
 cJSON *js_app_task_names_json(const js_app *a, const int *tasks, int n);
-/* Fan-out of edge e when its parent runs variant v. */
-double js_edge_fanout(const js_edge *e, int parent_variant);
+
+/* The application's task graph for the queries of jigsaw/dag.h (borrows a's arrays; an
+ * app built in memory with nsources 0 has `source` as its only entry task). */
+js_task_graph js_app_graph(const js_app *a);
+
+/* The DAG queries of jigsaw/dag.h on an application (src/scenario/app_graph.c). */
+/* Topological order; JS_EXIT_DATAERR naming a task on a cycle. */
+int js_dag_topo_order(const js_app *a, int *order, js_diag *d);
+/* Every source->sink path; -1 when more than max_paths exist. */
+int js_dag_paths(const js_app *a, js_path *paths, int max_paths);
+/* Expected items per request reaching each task (variant_of_task may be NULL). */
+void js_dag_items_per_request(const js_app *a, const int *variant_of_task, double *items);
+/* Length (in tasks) of the longest source->sink path through each task. */
+void js_dag_longest_path_through(const js_app *a, int *len_through);
+/* Sinks: tasks without children. Returns their count, indices in `sinks`. */
+int js_dag_sinks(const js_app *a, int *sinks);
 
 #endif

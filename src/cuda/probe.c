@@ -109,7 +109,7 @@ static void probe_mig_nvml(const nvml_api *a, nvml_device dev, js_gpu_probe *out
         if (a->mig_handle(dev, i, &m) != 0)
             continue;
         int k = out->nmig;
-        char name[128] = "";
+        char name[JS_PROBE_NAME_MAX] = ""; /* the MIG part is copied whole to mig_name */
         a->name(m, name, sizeof name);
         const char *mig = strstr(name, "MIG ");
         snprintf(out->mig_name[k], sizeof out->mig_name[k], "%s", mig ? mig + 4 : name);

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "jigsaw/dag.h"
-
 #define JS_MAX_APPS 64
 #define JS_MAX_GPUS 1000000
 #define JS_DEFAULT_MAX_WORKERS 4 /* the paper's limit on MPS workers per instance */
@@ -21,14 +19,6 @@ int js_app_task_by_name(const js_app *a, const char *name)
         if (strcmp(a->tasks[t].name, name) == 0)
             return t;
     return -1;
-}
-
-double js_edge_fanout(const js_edge *e, int parent_variant)
-{
-    if (parent_variant >= 0 && parent_variant < JS_MAX_VARIANTS &&
-        !isnan(e->fanout_by_variant[parent_variant]))
-        return e->fanout_by_variant[parent_variant];
-    return e->fanout;
 }
 
 /* Directory part of a path ("." when there is none). */

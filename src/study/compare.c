@@ -1,5 +1,7 @@
 /* jigsaw compare: the paper's analytical and trace-driven studies, side by side with
- * the published figures, written to a results directory. */
+ * the published figures, written to a results directory. This file runs the studies into
+ * a cmp_data (study_internal.h); the published figures are in paper.c, and report_io.c
+ * writes the results directory from the collected data. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -9,29 +11,6 @@
 #include <sys/stat.h>
 
 #include "study_internal.h"
-
-const char *const js_paper_apps[JS_PAPER_NAPPS] = {"social-media", "traffic-analysis",
-                                                   "ar-assistant"};
-
-const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS] = {
-    JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, JS_FEAT_A | JS_FEAT_S, JS_FEAT_S | JS_FEAT_T,
-    JS_FEAT_A | JS_FEAT_T};
-
-double js_paper_gain(unsigned features)
-{
-    switch (features) {
-    case 0: return 1.0;
-    case JS_FEAT_S: return 5.25;
-    case JS_FEAT_A: return 1.6;
-    case JS_FEAT_T: return 1.1;
-    case JS_FEAT_S | JS_FEAT_T: return 7.8;
-    case JS_FEAT_A | JS_FEAT_S: return 12.1;
-    case JS_FEAT_A | JS_FEAT_S | JS_FEAT_T: return 21.6;
-    /* Not published directly: A+S+T is 21.6x Unopt and 11.3x A+T, so A+T is 1.91x. */
-    case JS_FEAT_A | JS_FEAT_T: return 21.6 / 11.3;
-    default: return NAN;
-    }
-}
 
 void js_compare_opts_init(js_compare_opts *o)
 {
@@ -526,9 +505,17 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     c->rate_levels = o->rate_levels >= 0 ? o->rate_levels : JS_DEFAULT_RATE_LEVELS;
     c->keep_fraction = o->keep_fraction >= 0 ? o->keep_fraction : JS_DEFAULT_KEEP_FRACTION;
     c->predictor = o->predictor;
-    c->ngpus = o->ngpu_types;
-    for (int g = 0; g < c->ngpus; g++)
-        snprintf(c->gpus[g].key, sizeof c->gpus[g].key, "%s", o->gpu_types[g]);
+    c->ngpus = o->ngpu_types < CMP_MAX_GPUS ? o->ngpu_types : CMP_MAX_GPUS;
+    for (int g = 0; g < c->ngpus; g++) {
+        const size_t n = sizeof c->gpus[g].key;
+        if (snprintf(c->gpus[g].key, n, "%s", o->gpu_types[g]) >= (int)n) {
+            int rc = js_diag_set(d, JS_EXIT_USAGE, "GPU type \"%s\": at most %zu characters",
+                                 o->gpu_types[g], n - 1);
+            c->ngpus = 0;
+            free_data(c);
+            return rc;
+        }
+    }
     if (o->nbatch_caps < 0 && o->max_batch > 0) {
         c->bc.ncaps = 0; /* the whole study already runs under a cap */
     } else if (o->nbatch_caps < 0) {
@@ -550,10 +537,13 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
 
     int rc = js_mkdir_p(o->out_dir, d);
     if (rc == 0) {
-        if (o->trace_path)
-            snprintf(c->trace_file, sizeof c->trace_file, "%s", o->trace_path);
-        else
+        if (o->trace_path) {
+            if (snprintf(c->trace_file, sizeof c->trace_file, "%s", o->trace_path) >=
+                (int)sizeof c->trace_file)
+                rc = js_diag_set(d, JS_EXIT_USAGE, "trace path too long: %s", o->trace_path);
+        } else {
             rc = find_trace(o->scenarios_dir, c->trace_file, sizeof c->trace_file, d);
+        }
     }
     if (rc == 0)
         rc = scan_day(c, d);

@@ -1,4 +1,6 @@
-/* Internal to the study module: the data `jigsaw compare` collects and writes. */
+/* Internal to the study module: the data `jigsaw compare` collects (compare.c) and writes
+ * (report_*.c, whose own shared declarations are in report_internal.h), and the paper's
+ * figures it compares with (paper.c). */
 #ifndef JIGSAW_STUDY_INTERNAL_H
 #define JIGSAW_STUDY_INTERNAL_H
 
@@ -8,7 +10,10 @@
 #define CMP_MAX_GPUS 2
 #define CMP_MAX_CAPS 8
 
+/* paper.c: the trace-driven study's systems (A+S+T first), and the paper's result for
+ * each ("" when it reports none). */
 extern const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS];
+const char *cmp_paper_trace_text(unsigned features);
 
 typedef struct cmp_app {
     /* analytical study on the large cluster */
@@ -75,7 +80,7 @@ typedef struct cmp_data {
     js_tail_opts tail;         /* the tail check's settings (run and reported) */
 } cmp_data;
 
-/* report.c */
+/* report_io.c: writes every table, REPORT.md and the plots into c->o.out_dir. */
 int cmp_write_results(const cmp_data *c, js_diag *d);
 /* File-name form of a system: "unopt", "a", "s", "t", "at", "st", "as", "ast". */
 void cmp_system_slug(unsigned features, char *buf, size_t n);
