@@ -70,6 +70,14 @@ static int check_local(const pl_model *m, const pl_app *pa, js_diag *d)
         for (int v = 0; v < a->tasks[t].nvariants; v++)
             if (pt->allowed[v])
                 fastest = fmin(fastest, pt->minstat_raw[v]);
+        if (m->rule == JS_RULE_SAFE)
+            return js_diag_set(d, JS_EXIT_INFEASIBLE,
+                               "%s: task %s: its fastest allowed configuration needs %.1f ms "
+                               "(safe rule: latency quantile of the slowest of %.3g items per "
+                               "request, waiting + service at the lowest utilisation level) but "
+                               "its local latency budget is %.0f ms / %d tasks on its longest "
+                               "path = %.1f ms", a->name, a->tasks[t].name, fastest, pt->fanin,
+                               a->latency_slo_ms, pa->len_through[t], pt->budget_ms);
         return js_diag_set(d, JS_EXIT_INFEASIBLE,
                            "%s: task %s: its fastest allowed configuration needs %.1f ms (%s "
                            "batch latency) but its local latency budget is %.2f x %.0f ms / %d "
@@ -165,6 +173,12 @@ static int check_joint(const pl_model *m, const pl_app *pa, js_diag *d)
             snprintf(names + len, sizeof names - len, "%s%s", j ? " -> " : "",
                      a->tasks[path.tasks[j]].name);
         }
+        if (m->rule == JS_RULE_SAFE)
+            return js_diag_set(d, JS_EXIT_INFEASIBLE,
+                               "%s: fastest path meeting PAS >= %.3f needs %.1f ms of the %.0f "
+                               "ms latency SLO (safe rule: sum of per-task latency quantiles, "
+                               "waiting + service of the slowest of a request's items, on %s)",
+                               a->name, a->accuracy_slo, jb.lat, a->latency_slo_ms, names);
         return js_diag_set(d, JS_EXIT_INFEASIBLE,
                            "%s: fastest path meeting PAS >= %.3f needs %.1f ms of the %.0f ms "
                            "latency SLO (sum of %s batch latencies on %s = %.1f ms; the rule "

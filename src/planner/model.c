@@ -109,8 +109,8 @@ static void choose_variants(const pl_model *m, const pl_app *pa, const js_task *
 /* Safe rule: one configuration per utilisation level, its statistic the model's
  * quantile of the slowest of the request's items at the task. A level is offered only
  * while it fits the task's budget. */
-static int add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
-                            const js_task *task, int v, int prof, const js_profile_entry *e)
+static void add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
+                             const js_task *task, int v, int prof, const js_profile_entry *e)
 {
     /* Statistics are rounded up to SAFE_QUANTUM of the SLO: a few dozen distinct levels
      * per task instead of one per configuration keep the MILP's latency staircase small,
@@ -118,13 +118,13 @@ static int add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
     double quantum = SAFE_QUANTUM * pa->a->latency_slo_ms;
     js_qm_service sv;
     if (e->batch > JS_QM_MAX_BATCH)
-        return 0;
+        return;
     double p95 = e->lat_p95_ms;
     if (isnan(p95)) /* the documented default dispersion (profile.h) */
         p95 = js_latency_p95_from_mean(e->lat_mean_ms, JS_DEFAULT_LATENCY_SIGMA);
     if (js_qm_service_from_profile(task->variants[v].profile, e->mig, e->workers, e->batch,
                                    e->lat_mean_ms, p95, e->throughput, &sv) != 0)
-        return 0;
+        return;
     double eps = js_qm_fanin_eps(m->tail, pt->fanin);
     for (int k = 0; k < NSAFE_LEVELS; k++) {
         double u = safe_levels[k];
@@ -158,7 +158,6 @@ static int add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
         c->lat_mean = e->lat_mean_ms;
         c->lat_p95 = p95;
     }
-    return 0;
 }
 
 static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *task,
@@ -194,15 +193,14 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             double stat = rule_stat(pa->a, e) * m->latency_factor;
             if (!(thr > 0.0) || !isfinite(thr) || !(stat >= 0.0) || !isfinite(stat))
                 continue;
+            if (m->rule == JS_RULE_SAFE) { /* its own statistics, per utilisation level */
+                add_safe_configs(m, pa, pt, task, v, prof, e);
+                continue;
+            }
             if (stat < pt->minstat_raw[v])
                 pt->minstat_raw[v] = stat;
             if (!pt->allowed[v] || stat > pt->budget_ms + PL_MS_EPS)
                 continue;
-            if (m->rule == JS_RULE_SAFE) {
-                if (add_safe_configs(m, pa, pt, task, v, prof, e) != 0)
-                    return -1;
-                continue;
-            }
             pl_cfg *c = &pt->cfg[pt->ncfg++];
             c->variant = v;
             c->prof = prof;

@@ -15,8 +15,8 @@
  * SAFE_LOOSEST (never above SAFE_MAX_TAIL) while the prediction stays within
  * SAFE_MARGIN x budget, else down to SAFE_TIGHTEST until it is within the budget. */
 #define SAFE_START 1
-#define SAFE_LOOSEST 3
-#define SAFE_TIGHTEST (-4)
+#define SAFE_LOOSEST 2
+#define SAFE_TIGHTEST (-3)
 #define SAFE_MARGIN 0.5
 #define SAFE_MAX_TAIL 0.2
 
