@@ -55,6 +55,9 @@ static void usage(FILE *out)
             "                         at each value, on the first GPU type (default\n"
             "                         1,2,4,8,16; --quick: 2; none = skip)\n"
             "  --no-tail              skip the tail check\n"
+            "  --no-safe-rule         skip the analytical study under the safe rule (the\n"
+            "                         queueing-aware rule of `jigsaw plan`; default: run it\n"
+            "                         beside the paper's rule)\n"
             "  --no-binding           skip the binding-constraint analysis\n"
             "  --no-plots             do not run gnuplot\n"
             "  --plot-script FILE     gnuplot script (default scripts/plot-results.gnuplot)\n"
@@ -175,6 +178,7 @@ int js_cmd_compare(int argc, char **argv)
         {"batch-caps", required_argument, NULL, 'b'},
         {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
+        {"no-safe-rule", no_argument, NULL, 'N'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
         {"plot-script", required_argument, NULL, 'g'},
@@ -230,6 +234,7 @@ int js_cmd_compare(int argc, char **argv)
             break;
         }
         case 'T': o.tail = false; break;
+        case 'N': o.safe_rule = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;
         case 'g': o.plot_script = optarg; break;

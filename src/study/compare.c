@@ -24,6 +24,7 @@ void js_compare_opts_init(js_compare_opts *o)
     o->max_utilisation = 1.0;
     o->nbatch_caps = -1;
     o->tail = true;
+    o->safe_rule = true;
     o->binding = true;
     o->plots = true;
     o->seed = 1;
@@ -190,12 +191,27 @@ static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         co.progress_ctx = pr;
         rc = js_capacity_study(&s, &co, &ca->cap, &d);
         slice_efficiency(&s, c->o.max_batch, ca);
+        if (rc == 0)
+            ca->cap_done = true;
+        else
+            snprintf(ca->cap_err, sizeof ca->cap_err, "%s", d.msg);
+        if (rc == 0 && c->o.safe_rule) {
+            /* The same study under the safe rule: what holding p99 <= SLO costs. */
+            js_diag sd;
+            js_diag_init(&sd);
+            co.rule = JS_RULE_SAFE;
+            co.binding = false;
+            co.progress = NULL;
+            int src = js_capacity_study(&s, &co, &ca->cap_safe, &sd);
+            if (src == 0)
+                ca->cap_safe_done = true;
+            else
+                snprintf(ca->cap_safe_err, sizeof ca->cap_safe_err, "%s", sd.msg);
+        }
         js_scenario_free(&s);
-    }
-    if (rc == 0)
-        ca->cap_done = true;
-    else
+    } else {
         snprintf(ca->cap_err, sizeof ca->cap_err, "%s", d.msg);
+    }
     stage_end(pr);
 }
 

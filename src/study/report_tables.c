@@ -224,6 +224,50 @@ int cmp_write_trace(const cmp_data *c, js_diag *d)
 
 /* ---- tail tables ------------------------------------------------------------------- */
 
+/* The analytical study under both rules: maximum demand, its cost, gains. */
+int cmp_write_safe_capacity(const cmp_data *c, js_diag *d)
+{
+    if (!c->o.safe_rule)
+        return 0;
+    cmp_outbuf b;
+    int rc = cmp_ob_open(&b, d);
+    if (rc)
+        return rc;
+    fprintf(b.f, "gpu,app,system,paper_rule_max_rate,safe_rule_max_rate,safe_rule_cost,"
+                 "paper_rule_gain_vs_unopt,safe_rule_gain_vs_unopt,safe_rule_slices_used\n");
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "studies") : NULL;
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            const cmp_app *ca = &c->gpus[g].apps[a];
+            if (!ca->cap_done || !ca->cap_safe_done)
+                continue;
+            cJSON *one = js_capacity_to_json(&ca->cap_safe);
+            if (one && arr) {
+                cJSON_AddStringToObject(one, "app", js_paper_apps[a]);
+                cJSON_AddItemToArray(arr, one);
+            }
+            for (int i = 0; i < ca->cap.nrows; i++) {
+                const js_capacity_row *p = &ca->cap.rows[i];
+                const js_capacity_row *s = js_capacity_find(&ca->cap_safe, p->features);
+                double pr = p->status == 0 ? p->max_rate : 0.0;
+                double sr = s && s->status == 0 ? s->max_rate : 0.0;
+                fprintf(b.f, "%s,%s,%s,", c->gpus[g].key, js_paper_apps[a], p->system);
+                cmp_csv_num(b.f, pr, 6);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, sr, 6);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, pr > 0 ? 1.0 - sr / pr : NAN, 5);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, p->gain_vs_unopt, 5);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, s ? s->gain_vs_unopt : NAN, 5);
+                fprintf(b.f, ",%d\n", s && s->status == 0 ? s->slices_used : 0);
+            }
+        }
+    return cmp_commit_table(&b, c->o.out_dir, "capacity-rules", root, d);
+}
+
 int cmp_write_tail(const cmp_data *c, js_diag *d)
 {
     if (!c->o.tail)
@@ -235,7 +279,10 @@ int cmp_write_tail(const cmp_data *c, js_diag *d)
     fprintf(b.f, "gpu,app,system,feasible,rate,slo_ms,planned_path_ms,p95_ms,p99_ms,"
                  "violation_rate,under_provisioned,safe_latency_factor,safe_max_utilisation,"
                  "safe_violation_rate,safe_p99_ms,max_demand_scale,safe_max_demand_scale,"
-                 "capacity_cost,safe_reached\n");
+                 "capacity_cost,safe_reached,fu_at_max_violation_rate,fu_at_max_p99_ms,"
+                 "fu_at_max_reached,safe_rule_max_demand_scale,safe_rule_capacity_cost,"
+                 "safe_rule_violation_rate,safe_rule_p99_ms,safe_rule_predicted_p99_ms,"
+                 "safe_rule_reached\n");
     cJSON *root = cJSON_CreateArray();
     for (int g = 0; g < c->ngpus; g++)
         for (int a = 0; a < JS_PAPER_NAPPS; a++) {
@@ -267,7 +314,20 @@ int cmp_write_tail(const cmp_data *c, js_diag *d)
                     fputc(',', b.f);
                     cmp_csv_num(b.f, t->status == 0 ? w[k] : NAN, 6);
                 }
-                fprintf(b.f, ",%d\n", t->status == 0 && t->safe_reached);
+                fprintf(b.f, ",%d", t->status == 0 && t->safe_reached);
+                const double x[] = {t->fu_max_violation, t->fu_max_p99_ms};
+                for (size_t k = 0; k < sizeof x / sizeof x[0]; k++) {
+                    fputc(',', b.f);
+                    cmp_csv_num(b.f, t->status == 0 ? x[k] : NAN, 6);
+                }
+                fprintf(b.f, ",%d", t->status == 0 && t->fu_max_reached);
+                const double y[] = {t->model_max_scale, t->model_cost, t->model_violation,
+                                    t->model_p99_ms, t->model_pred_p99_ms};
+                for (size_t k = 0; k < sizeof y / sizeof y[0]; k++) {
+                    fputc(',', b.f);
+                    cmp_csv_num(b.f, t->status == 0 ? y[k] : NAN, 6);
+                }
+                fprintf(b.f, ",%d\n", t->status == 0 && t->model_reached);
             }
         }
     rc = cmp_commit_table(&b, c->o.out_dir, "tail", root, d);

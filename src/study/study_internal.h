@@ -20,6 +20,10 @@ typedef struct cmp_app {
     bool cap_done;
     char cap_err[JS_DIAG_MSG_MAX];
     js_capacity_result cap;
+    /* the same under the safe rule (js_compare_opts.safe_rule; no binding analysis) */
+    bool cap_safe_done;
+    char cap_safe_err[JS_DIAG_MSG_MAX];
+    js_capacity_result cap_safe;
     /* Best items/s per compute slice of each task's most accurate variant on the smallest
      * MIG instance (any batch, up to the cluster's MPS workers) and on the whole GPU with
      * one worker (any batch), from the scenario's profiles: what spatial partitioning can
