@@ -1,9 +1,12 @@
 #!/bin/sh
 # bench-planner.sh: solve time, branch-and-bound nodes and status of `jigsaw plan` per case.
 #
-# usage: scripts/bench-planner.sh [JIGSAW_EXE] [TIME_LIMIT_S]
+# usage: [RULE=paper|safe] scripts/bench-planner.sh [JIGSAW_EXE] [TIME_LIMIT_S]
 #   JIGSAW_EXE   the jigsaw executable (default: $JIGSAW, else build/src/cli/jigsaw)
 #   TIME_LIMIT_S per-case solver limit (default 60); a case that hits it says so.
+#   RULE         the latency rule planned with (default paper; results/bench/planner.txt
+#                is the paper's rule, results/bench/planner-safe.txt the safe rule, whose
+#                times add up every pass of its tail search).
 # Cases: the six ParvaGPU scenarios (system S, and A+S+T), and the paper's three
 # applications on 4 and 120 A100 and H100 GPUs for all eight systems, each as a
 # min-slices plan and as --max-demand. Wall time depends on machine load; the CPU column is this process's
@@ -12,6 +15,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 exe=${1:-${JIGSAW:-$root/build/src/cli/jigsaw}}
 limit=${2:-60}
+rule=${RULE:-paper}
 [ -x "$exe" ] || { echo "bench-planner: no executable at $exe (build first, or pass it)" >&2; exit 66; }
 
 printf '%-28s %-6s %-10s %-11s %9s %9s %8s %7s %s\n' scenario system mode status wall_s cpu_s nodes slices gpus
@@ -20,7 +24,7 @@ run_case() { # scenario system mode
     extra=
     [ "$mode" = max-demand ] && extra=--max-demand
     err=$("$exe" plan "$root/scenarios/$sc.json" --system "$sys" $extra --stats \
-          --time-limit "$limit" --format json 2>&1 >/dev/null) && rc=0 || rc=$?
+          --rule "$rule" --time-limit "$limit" --format json 2>&1 >/dev/null) && rc=0 || rc=$?
     line=$(printf '%s\n' "$err" | grep 'jigsaw plan: system' | tail -n 1)
     if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
         status=$(printf '%s' "$line" | sed -n 's/.*: \([a-z-]*\), [0-9.]* s (.*/\1/p')

@@ -63,16 +63,35 @@ static int finish(const js_scenario *s, const js_plan_request *r, js_plan *p, js
     return js_qm_annotate_plan(s, p, true, d);
 }
 
+/* Solver effort over every pass, reported on the plan returned. */
+static void add_stats(js_plan_stats *sum, const js_plan_stats *one)
+{
+    sum->solves += one->solves;
+    sum->nodes += one->nodes;
+    sum->seconds += one->seconds;
+    sum->cpu_seconds += one->cpu_seconds;
+}
+
+/* The plan returned reports the effort of every pass (its MILP size stays its own). */
+static void keep_effort(js_plan *p, const js_plan_stats *effort)
+{
+    p->stats.solves = effort->solves;
+    p->stats.nodes = effort->nodes;
+    p->stats.seconds = effort->seconds;
+    p->stats.cpu_seconds = effort->cpu_seconds;
+}
+
 /* One pass of the safe rule with the MILP's per-task tail at budget x 2^j; *worst gets
  * the plan's worst predicted violation rate. */
 static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_plan *out,
-                     double *worst, js_diag *d, plan_pass pass)
+                     double *worst, js_plan_stats *effort, js_diag *d, plan_pass pass)
 {
     js_plan_request rr = *r;
     double tail = fmin(SAFE_MAX_TAIL, (1.0 - r->target_quantile) * ldexp(1.0, j));
     rr.target_quantile = 1.0 - tail; /* steers the MILP; the plan reports the user's */
     js_plan_init(out);
     int rc = pass(s, &rr, out, d);
+    add_stats(effort, &out->stats);
     if (rc == 0)
         rc = finish(s, r, out, d);
     *worst = rc == 0 ? worst_violation(out) : INFINITY;
@@ -93,11 +112,13 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
     double budget = 1.0 - r->target_quantile, worst;
     js_plan cand;
     js_plan_init(out);
+    js_plan_stats effort;
+    memset(&effort, 0, sizeof effort);
     bool have = false;
     int rc = 0;
     for (int j = SAFE_START; j <= SAFE_LOOSEST; j++) {
         double accept = budget * (j > 0 ? SAFE_MARGIN : 1.0);
-        rc = safe_pass(s, r, j, &cand, &worst, d, pass);
+        rc = safe_pass(s, r, j, &cand, &worst, &effort, d, pass);
         if (rc != 0 && rc != JS_EXIT_INFEASIBLE) {
             js_plan_free(&cand);
             break;
@@ -114,15 +135,17 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
     if (have) {
         d->code = 0;
         d->msg[0] = '\0';
+        keep_effort(out, &effort);
         return 0;
     }
     if (rc != 0 && rc != JS_EXIT_INFEASIBLE)
         return rc;
     for (int j = SAFE_START - 1; j >= SAFE_TIGHTEST; j--) {
         js_diag_init(d);
-        rc = safe_pass(s, r, j, out, &worst, d, pass);
+        rc = safe_pass(s, r, j, out, &worst, &effort, d, pass);
         if (rc != 0)
             return rc;
+        keep_effort(out, &effort);
         if (worst <= budget * (1.0 + 1e-9))
             return 0;
         if (j == SAFE_TIGHTEST) {
