@@ -334,6 +334,65 @@ static void try_remedies(const cmp_data *c, cmp_app *ca, const js_scenario *s,
     }
 }
 
+/* A+S+T under the safe rule, no headroom: the day scaled so that its busiest interval
+ * is the same fraction of the safe rule's capacity, replayed with the paper's predictor
+ * and with perfect foresight (the lower bound of slices). */
+static void run_trace_safe(cmp_data *c, cmp_gpu *g, int a, const js_scenario *s)
+{
+    cmp_app *ca = &g->apps[a];
+    js_diag d;
+    js_diag_init(&d);
+    js_plan_request req;
+    js_plan_request_init(&req);
+    req.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    req.rule = JS_RULE_SAFE;
+    req.max_batch = c->o.max_batch;
+    req.time_limit_s = c->o.time_limit_s;
+    js_plan p;
+    js_plan_init(&p);
+    int rc = js_plan_max_demand(s, &req, &p, &d);
+    char rates_path[JS_PATH_MAX];
+    snprintf(rates_path, sizeof rates_path, "%s/trace-%s-%s-rates-safe.csv", c->o.out_dir,
+             g->key, js_paper_apps[a]);
+    if (rc == 0) {
+        ca->safe_capacity = p.demand_scale * s->apps[0].rate;
+        double peak = raw_peak(c);
+        ca->safe_trace_scale = peak > 0 ? c->peak_fraction * ca->safe_capacity / peak : 0.0;
+        rc = write_rates_file(c, rates_path, ca->safe_trace_scale, &d);
+    }
+    js_plan_free(&p);
+    for (int k = 0; k < 2; k++) {
+        if (rc != 0) {
+            snprintf(ca->safe_trace_err[k], sizeof ca->safe_trace_err[k], "%s", d.msg);
+            continue;
+        }
+        js_controller_opts co;
+        js_controller_opts_init(&co);
+        co.features = req.features;
+        co.rule = JS_RULE_SAFE;
+        co.arrivals.kind = JS_ARR_TRACE;
+        snprintf(co.arrivals.path, sizeof co.arrivals.path, "%s", rates_path);
+        co.arrivals.time_compression = 1.0;
+        co.arrivals.seed = c->o.seed;
+        co.interval_s = c->interval_s;
+        co.time_compression = c->time_compression;
+        co.predictor = k == 0 ? c->predictor : JS_PRED_ORACLE;
+        co.headroom = 0.0;
+        co.keep_fraction = c->keep_fraction;
+        co.rate_levels = c->rate_levels;
+        co.relayout_downtime_s = c->downtime_s;
+        co.max_batch = c->o.max_batch;
+        co.time_limit_s = c->o.time_limit_s;
+        co.sim.seed = c->o.seed;
+        js_diag kd;
+        js_diag_init(&kd);
+        if (js_controller_run(s, &co, &ca->safe_trace[k], &kd) == 0)
+            ca->safe_trace_done[k] = true;
+        else
+            snprintf(ca->safe_trace_err[k], sizeof ca->safe_trace_err[k], "%s", kd.msg);
+    }
+}
+
 static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
 {
     cmp_app *ca = &g->apps[a];
@@ -413,6 +472,8 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         else
             snprintf(ca->run_err[k], sizeof ca->run_err[k], "%s", d.msg);
     }
+    if (c->o.safe_rule)
+        run_trace_safe(c, g, a, &s);
     js_scenario_free(&s);
     stage_end(pr);
 }
@@ -452,10 +513,15 @@ static void run_tail_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
 static void free_data(cmp_data *c)
 {
     for (int g = 0; g < c->ngpus; g++)
-        for (int a = 0; a < JS_PAPER_NAPPS; a++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            cmp_app *ca = &c->gpus[g].apps[a];
             for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++)
-                if (c->gpus[g].apps[a].trace_done[k])
-                    js_controller_result_free(&c->gpus[g].apps[a].trace[k]);
+                if (ca->trace_done[k])
+                    js_controller_result_free(&ca->trace[k]);
+            for (int k = 0; k < 2; k++)
+                if (ca->safe_trace_done[k])
+                    js_controller_result_free(&ca->safe_trace[k]);
+        }
     free(c->raw_rates);
     free(c);
 }

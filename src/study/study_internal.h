@@ -42,6 +42,12 @@ typedef struct cmp_app {
     bool trace_done[CMP_NTRACE_SYSTEMS];
     char run_err[CMP_NTRACE_SYSTEMS][JS_DIAG_MSG_MAX];
     js_controller_result trace[CMP_NTRACE_SYSTEMS];
+    /* A+S+T under the safe rule with no headroom, on the day scaled to its own capacity:
+     * [0] the paper's predictor, [1] perfect foresight (the oracle): the lower bound */
+    double safe_capacity, safe_trace_scale;
+    bool safe_trace_done[2];
+    char safe_trace_err[2][JS_DIAG_MSG_MAX];
+    js_controller_result safe_trace[2];
     /* A+S+T over 1%: the settings tried and what they gave */
     int nremedies;
     char remedy[2][96];
