@@ -18,7 +18,8 @@ typedef enum { JS_DISPATCH_JSED = 0, JS_DISPATCH_RR = 1, JS_DISPATCH_SHARED = 2 
 typedef enum { JS_SERVICE_LOGNORMAL = 0, JS_SERVICE_DETERMINISTIC = 1, JS_SERVICE_EXPONENTIAL = 2 } js_service_dist;
 
 typedef struct js_sim_config {
-    uint64_t seed;
+    uint64_t seed;              /* the user's seed; service times and fan-out counts each draw
+                                 * from their own stream derived from it (jigsaw/util.h) */
     double duration_s;          /* stop arrivals after this simulated time (0 = stream end) */
     js_dispatch_policy dispatch;
     js_service_dist service;
@@ -103,7 +104,7 @@ int js_sim_write_timeline(js_sim *sim, const char *path, js_diag *d);
 /* Current simulated time (s). */
 double js_sim_now(const js_sim *sim);
 /* Relative error bound of the reported latency percentiles (histogram buckets). */
-#define JS_SIM_LATENCY_REL_ERROR 0.0039
+#define JS_SIM_LATENCY_REL_ERROR 0.00390625 /* 2^-8 */
 
 cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s);
 

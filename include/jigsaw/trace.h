@@ -23,7 +23,8 @@ typedef struct js_arrival_spec {
     double target_mean;     /* trace: rescale to this mean rate (0 = as recorded) */
     double target_peak;     /* trace: rescale so its peak interval rate is this (0 = off) */
     double start_s, duration_s; /* window of the trace (duration 0 = whole) */
-    uint64_t seed;
+    uint64_t seed;          /* this stream's own seed: callers pass
+                             * js_seed_derive(user_seed, "arrivals", app) (jigsaw/util.h) */
     /* Addition: average count/rate traces over consecutive bins of smooth_s trace seconds
      * (aligned to the window start) before use, e.g. 60 for the NASA trace, whose
      * single-second spikes become unrealistic bursts once multiplied by ~300 (0 = off). */

@@ -16,6 +16,7 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 
 static void sim_usage(FILE *out)
 {
@@ -312,7 +313,7 @@ static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan 
     for (int a = 0; a < s->napps; a++) {
         js_arrival_spec sp;
         js_arrival_spec_init(&sp);
-        sp.seed = o->seed * 7919u + 101u * (uint64_t)(a + 1); /* distinct per app */
+        sp.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)a);
         sp.cv = o->cv;
         if (o->trace != NULL) {
             sp.kind = JS_ARR_TRACE;

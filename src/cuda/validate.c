@@ -24,6 +24,7 @@
 
 #include "jigsaw/gpubackend.h"
 #include "jigsaw/sched.h"
+#include "jigsaw/util.h"
 
 typedef struct vitem {
     int req;
@@ -340,7 +341,7 @@ static int build_workers(vstate *s, const js_scenario *sc, const js_app_plan *ap
                     specs[k].mps_percent =
                         s->cfg->use_mps_shares ? (int)lround(100.0 * seg->mig / 7.0) : 0;
                     specs[k].device_index = s->cfg->device_index;
-                    specs[k].seed = s->cfg->seed * 1000003u + (uint64_t)k;
+                    specs[k].seed = js_seed_derive(s->cfg->seed, "service", (uint64_t)k);
                     specs[k].plan_lat_mean_ms = seg->lat_mean_ms;
                     specs[k].plan_lat_p95_ms = seg->lat_p95_ms;
                     vworker *w = &s->w[k];
@@ -502,7 +503,7 @@ int js_gpu_validate_run(const js_device_factory *f, const js_scenario *sc, const
         if (!s.req || !out->lat_ms || !s.rng)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "validate: out of memory");
         else
-            gsl_rng_set(s.rng, (unsigned long)c->seed);
+            gsl_rng_set(s.rng, js_seed_derive(c->seed, "arrivals", 0));
     }
     if (rc == 0)
         rc = js_gpu_pool_start(f, specs, s.nw, &s.pool, d);

@@ -24,6 +24,7 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "evq.h"
 
 static double cpu_now(void)
@@ -187,7 +188,7 @@ int main(int argc, char **argv)
         js_arrival_spec sp;
         js_arrival_spec_init(&sp);
         sp.rate = planned * target / load;
-        sp.seed = seed + 1 + (uint64_t)a;
+        sp.seed = js_seed_derive(seed, "arrivals", (uint64_t)a);
         total_rate += sp.rate;
         if (js_arrivals_open(&sp, &arr[a], &d) != 0) {
             js_diag_print(&d);

@@ -27,6 +27,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
+#include "jigsaw/util.h"
 #include "sim_internal.h"
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -302,18 +303,21 @@ int js_sim_create(const js_scenario *s, const js_plan *p, const js_sim_config *c
                          "simulator: batch timeout, duration and timeline interval must be >= 0");
     if (rc == 0 && s->napps > 65535)
         rc = js_diag_set(d, JS_EXIT_DATAERR, "simulator: too many applications");
-    sim->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    sim->rng_service = gsl_rng_alloc(gsl_rng_mt19937);
+    sim->rng_fanout = gsl_rng_alloc(gsl_rng_mt19937);
     sim->arr = calloc((size_t)s->napps + 1, sizeof *sim->arr);
     sim->arr_done = calloc((size_t)s->napps + 1, sizeof *sim->arr_done);
     sim->slo_s = calloc((size_t)s->napps + 1, sizeof *sim->slo_s);
     sim->pas = calloc((size_t)s->napps + 1, sizeof *sim->pas);
     sim->app = calloc((size_t)s->napps + 1, sizeof *sim->app);
-    if (rc == 0 && (sim->rng == NULL || sim->arr == NULL || sim->arr_done == NULL ||
+    if (rc == 0 && (sim->rng_service == NULL || sim->rng_fanout == NULL || sim->arr == NULL || sim->arr_done == NULL ||
                     sim->slo_s == NULL || sim->pas == NULL || sim->app == NULL ||
                     js_evq_init(&sim->q, 256) != 0))
         rc = oom(sim);
     if (rc == 0) {
-        gsl_rng_set(sim->rng, c->seed);
+        /* One generator per purpose, apart from the arrival streams (jigsaw/util.h). */
+        gsl_rng_set(sim->rng_service, js_seed_derive(c->seed, "service", 0));
+        gsl_rng_set(sim->rng_fanout, js_seed_derive(c->seed, "fanout", 0));
         for (int a = 0; a < s->napps; a++) {
             sim->arr[a] = arrivals != NULL ? arrivals[a] : NULL;
             sim->slo_s[a] = s->apps[a].latency_slo_ms * 1e-3;
@@ -370,8 +374,10 @@ void js_sim_destroy(js_sim *sim)
     free(sim->tl_app);
     free(sim->tl_buf);
     js_evq_free(&sim->q);
-    if (sim->rng != NULL)
-        gsl_rng_free(sim->rng);
+    if (sim->rng_service != NULL)
+        gsl_rng_free(sim->rng_service);
+    if (sim->rng_fanout != NULL)
+        gsl_rng_free(sim->rng_fanout);
     free(sim);
 }
 

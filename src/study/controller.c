@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 /* Below this share of the capacity a plan is made for the floor instead: the planner
  * needs a positive demand, and an interval predicted empty still gets a few requests. */
@@ -225,6 +226,7 @@ static int open_arrivals(const js_scenario *s, const js_controller_opts *o,
         js_arrival_spec spec;
         if (i == o->app) {
             spec = o->arrivals;
+            spec.seed = js_seed_derive(o->arrivals.seed, "arrivals", (uint64_t)i);
         } else {
             if (!(s->apps[i].rate > 0))
                 continue;
@@ -232,7 +234,7 @@ static int open_arrivals(const js_scenario *s, const js_controller_opts *o,
             spec.kind = JS_ARR_POISSON;
             spec.rate = s->apps[i].rate;
             spec.time_compression = 1.0;
-            spec.seed = o->arrivals.seed + 1000u + (uint64_t)i;
+            spec.seed = js_seed_derive(o->arrivals.seed, "arrivals", (uint64_t)i);
         }
         int rc = js_arrivals_open(&spec, &arr[i], d);
         if (rc != 0)

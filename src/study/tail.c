@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 void js_tail_opts_init(js_tail_opts *o)
 {
@@ -108,7 +109,7 @@ static int measure(const js_scenario *s, const js_tail_opts *o, unsigned feature
         spec.kind = JS_ARR_POISSON;
         spec.rate = s->apps[i].rate * scale;
         spec.time_compression = 1.0;
-        spec.seed = o->seed + (uint64_t)i;
+        spec.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)i);
         rc = js_arrivals_open(&spec, &arr[i], d);
     }
     js_sim_config cfg;

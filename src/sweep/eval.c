@@ -11,6 +11,7 @@
 #include "jigsaw/sim.h"
 #include "jigsaw/sweep.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "sweep_internal.h"
 
 void js_sweep_evaluator_destroy(js_sweep_evaluator *ev)
@@ -177,7 +178,7 @@ static int simulate_plan(const js_sweep *sw, const js_scenario *s, const js_plan
         spec.duration_s = sw->sim_duration_s;
         /* A distinct stream per app, the same streams at every point (common random
          * numbers make neighbouring points comparable). */
-        spec.seed = sw->sim_seed + 1000003ull * (uint64_t)(ap->app + 1);
+        spec.seed = js_seed_derive(sw->sim_seed, "arrivals", (uint64_t)ap->app);
         rc = js_arrivals_open(&spec, &arr[ap->app], d);
     }
     js_sim *sim = NULL;

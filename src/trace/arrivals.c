@@ -1,7 +1,7 @@
 /* arrivals: synthetic arrival processes and streaming trace replay; see trace.h.
  *
- * Every stream draws from its own gsl_rng_mt19937 seeded with spec->seed, so the same spec
- * gives the same times bit for bit. Trace files are read incrementally through reader.c:
+ * Every stream draws from its own gsl_rng_mt19937 seeded with spec->seed (callers derive it
+ * per application, jigsaw/util.h), so the same spec gives the same times bit for bit. Trace files are read incrementally through reader.c:
  * memory does not depend on the trace length. */
 #include "jigsaw/trace.h"
 
