@@ -218,25 +218,30 @@ int js_cmd_compare(int argc, char **argv)
             break;
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'r': bad = js_cli_parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
-        case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'l':
+            if (js_cli_parse_latency_factor("compare", optarg, &o.latency_factor) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'U':
-            bad = js_cli_parse_utilisation(optarg, &o.max_utilisation) != 0;
+            if (js_cli_parse_max_utilisation("compare", optarg, &o.max_utilisation) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'b': bad = parse_caps(optarg, &o) != 0; break;
-        case 'm': {
-            long b;
-            bad = js_cli_parse_int(optarg, 1, 1 << 20, &b) != 0;
-            o.max_batch = bad ? 0 : (int)b;
+        case 'm':
+            if (js_cli_parse_max_batch("compare", optarg, &o.max_batch) != 0)
+                return JS_EXIT_USAGE;
             break;
-        }
         case 'T': o.tail = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;
         case 'g': o.plot_script = optarg; break;
-        case 't': bad = js_cli_parse_double(optarg, &o.time_limit_s) || o.time_limit_s < 0; break;
+        case 't':
+            if (js_cli_parse_time_limit("compare", optarg, &o.time_limit_s) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'e':
-            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
-            o.seed = (uint64_t)v;
+            if (js_cli_parse_seed("compare", optarg, &o.seed) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;

@@ -177,7 +177,6 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     optind = 1;
     opterr = 0;
     int c, rc = 0;
-    double seed = 1;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
@@ -214,13 +213,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             break;
         case OPT_DURATION: rc = parse_num("--duration", optarg, 0, &o->duration); break;
         case OPT_SEED:
-            rc = parse_num("--seed", optarg, 0, &seed);
-            if (rc == 0 && (seed != floor(seed) || seed > 1.8e19)) {
-                fprintf(stderr, "jigsaw simulate: --seed: expected an integer, got '%s'\n",
-                        optarg);
+            if (js_cli_parse_seed("simulate", optarg, &o->seed) != 0)
                 rc = JS_EXIT_USAGE;
-            }
-            o->seed = (uint64_t)seed;
             break;
         case OPT_TIMELINE: o->timeline = optarg; break;
         case OPT_TLINT:
