@@ -62,7 +62,7 @@ static int max_scale(const js_scenario *s, const js_plan_request *req, double *s
     }
     if (rc != 0) {
         js_plan_free(&p);
-        return js_diag_set(d, rc, "%s", local.msg);
+        return js_diag_forward(d, &local);
     }
     *scale = p.demand_scale;
     if (keep)

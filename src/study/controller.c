@@ -185,6 +185,7 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
     }
     if (rc != 0) {
         js_plan_free(&p);
+        js_diag_forward_warnings(d, &local);
         return js_diag_set(d, rc, "re-planning for %.6g req/s: %s", rate, local.msg);
     }
     if (level > 0) {
@@ -408,6 +409,7 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
     if (rc != 0) {
         free(rates);
         js_plan_free(&st.cap_plan);
+        js_diag_forward_warnings(d, &local);
         return js_diag_set(d, rc, "%s: %s", r->system, local.msg);
     }
     st.cap_rate = st.cap_plan.demand_scale * s->apps[o->app].rate;

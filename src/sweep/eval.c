@@ -257,7 +257,7 @@ static int planner_eval(void *ctxp, const js_sweep *sw, const js_sweep_point *p,
         }
         rc = 0;
     } else if (rc != 0) {
-        js_diag_set(d, rc, "%s", pd.msg);
+        js_diag_forward(d, &pd);
     } else {
         copy_status(out, plan.status);
         if (sw->objective == JS_SWEEP_MAX_DEMAND)
