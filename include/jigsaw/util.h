@@ -1,4 +1,5 @@
-/* util: small helpers of src/core shared by every module -- independent random streams.
+/* util: small helpers of src/core shared by every module -- independent random streams
+ * and clocks.
  *
  * Random streams. Every consumer of randomness (an application's arrival stream, the
  * simulator's service times, its fan-out counts, ...) draws from its own generator,
@@ -20,5 +21,10 @@
 #include <stdint.h>
 
 uint64_t js_seed_derive(uint64_t user_seed, const char *stream, uint64_t index);
+
+/* Clocks, in seconds from an arbitrary origin, for measuring durations only: wall time on
+ * CLOCK_MONOTONIC, and the process's CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID). */
+double js_now_s(void);
+double js_cpu_s(void);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
@@ -13,6 +12,7 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 static void usage(FILE *out)
 {
@@ -70,17 +70,10 @@ typedef struct progress_state {
     double t0;
 } progress_state;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress(void *ctx, const char *what, int done, int total)
 {
     progress_state *p = ctx;
-    double el = now_s() - p->t0;
+    double el = js_now_s() - p->t0;
     int pct = total > 0 ? (int)(100.0 * done / total) : 0;
     fprintf(stderr, "\r\033[K[%3d%% %4.0fs] %.70s", pct, el, what);
     if (done >= total && strcmp(what, "writing results") == 0)
@@ -263,7 +256,7 @@ int js_cmd_compare(int argc, char **argv)
             set_gpu(&o, "a100");
         o.binding = false;
     }
-    progress_state ps = {now_s()};
+    progress_state ps = {js_now_s()};
     if (isatty(STDERR_FILENO)) {
         o.progress = progress;
         o.progress_ctx = &ps;

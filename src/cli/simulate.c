@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -83,17 +82,10 @@ typedef struct progress_state {
     bool printed;
 } progress_state;
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void on_progress(void *ctx, double t, uint64_t requests, uint64_t events)
 {
     progress_state *ps = ctx;
-    double now = wall_now(), el = now - ps->wall0;
+    double now = js_now_s(), el = now - ps->wall0;
     if (el < 1.0 || now - ps->last_print < 0.5)
         return;
     ps->last_print = now;
@@ -411,7 +403,7 @@ int js_cmd_simulate(int argc, char **argv)
     }
     if (rc == 0)
         rc = open_arrivals(&o, &s, &p, arr, &d);
-    progress_state ps = {wall_now(), 0, 0, false};
+    progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
         js_sim_config_init(&cfg);

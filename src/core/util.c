@@ -1,7 +1,8 @@
-/* util: seed derivation; see include/jigsaw/util.h. */
+/* util: seed derivation and clocks; see include/jigsaw/util.h. */
 #include "jigsaw/util.h"
 
 #include <stddef.h>
+#include <time.h>
 
 #define GOLDEN_GAMMA 0x9E3779B97F4A7C15ull
 
@@ -29,4 +30,21 @@ uint64_t js_seed_derive(uint64_t user_seed, const char *stream, uint64_t index)
     uint64_t z = mix64(user_seed + GOLDEN_GAMMA);
     z = mix64(z ^ fnv1a64(stream));
     return mix64(z + GOLDEN_GAMMA * (index + 1));
+}
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double js_now_s(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+double js_cpu_s(void)
+{
+    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }

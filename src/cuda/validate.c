@@ -94,13 +94,6 @@ void js_validate_config_init(js_validate_config *c)
     c->use_mps_shares = true;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int q_push(vqueue *q, vitem it)
 {
     if (q->len == q->cap) {
@@ -401,7 +394,7 @@ static int run_loop(vstate *s, const double *arr, int narr, js_diag *d)
     double stop_at = last_arrival + s->cfg->drain_timeout_s;
     double now = 0;
     for (;;) {
-        now = mono() - s->t0;
+        now = js_now_s() - s->t0;
         while (next < narr && arr[next] <= now) {
             if (admit(s, next, arr[next], now, d) != 0)
                 return d->code;
@@ -434,7 +427,7 @@ static int run_loop(vstate *s, const double *arr, int narr, js_diag *d)
         double elapsed = 0;
         int rc = js_gpu_pool_wait(s->pool, wait_ns, &wi, &elapsed, d);
         if (rc == 1) {
-            if (complete(s, wi, elapsed, mono() - s->t0, d) != 0)
+            if (complete(s, wi, elapsed, js_now_s() - s->t0, d) != 0)
                 return d->code;
         } else if (rc != 0) {
             return rc;
@@ -510,7 +503,7 @@ int js_gpu_validate_run(const js_device_factory *f, const js_scenario *sc, const
     free(specs);
     if (rc == 0) {
         s.lat_ms = out->lat_ms;
-        s.t0 = mono();
+        s.t0 = js_now_s();
         rc = run_loop(&s, arrivals, narrivals, d);
     }
     if (rc == 0) {

@@ -23,7 +23,6 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <time.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
@@ -174,13 +173,6 @@ static int handle(js_sim *sim, const js_ev *e)
     }
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int start_once(js_sim *sim)
 {
     if (sim->started)
@@ -208,7 +200,7 @@ int js_sim_run_until(js_sim *sim, double t, js_diag *d)
     int rc = start_once(sim);
     if (rc != 0)
         return rc;
-    double w0 = wall_now();
+    double w0 = js_now_s();
     rc = 0;
     while (sim->q.n > 0 && sim->q.a[0].t <= t) {
         js_ev e = js_evq_pop(&sim->q);
@@ -227,7 +219,7 @@ int js_sim_run_until(js_sim *sim, double t, js_diag *d)
     }
     if (rc == 0 && isfinite(t) && t > sim->now)
         sim->now = t;
-    sim->wall_s += wall_now() - w0;
+    sim->wall_s += js_now_s() - w0;
     if (rc == 0)
         sim_check(sim);
     return rc;

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jigsaw/study.h"
 #include "jigsaw/util.h"
@@ -32,13 +31,6 @@ void js_controller_opts_init(js_controller_opts *o)
     o->rule = JS_RULE_PAPER;
     o->target_quantile = 0.99;
     js_sim_config_init(&o->sim);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int js_arrival_interval_rates(const js_arrival_spec *spec, double interval_sim_s,
@@ -367,7 +359,7 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
                       js_controller_result *r, js_diag *d)
 {
     memset(r, 0, sizeof *r);
-    double t0 = now_s();
+    double t0 = js_now_s();
     snprintf(r->system, sizeof r->system, "%s", js_system_name(o->features));
     snprintf(r->predictor, sizeof r->predictor, "%s", js_predictor_name(o->predictor));
     if (o->app < 0 || o->app >= s->napps)
@@ -461,7 +453,7 @@ out:
             js_plan_free(&st.level_plans[k]);
     free(st.level_plans);
     free(st.have_level);
-    r->wall_s = now_s() - t0;
+    r->wall_s = js_now_s() - t0;
     return rc;
 }
 

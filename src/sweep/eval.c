@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jigsaw/planner.h"
 #include "jigsaw/scenario.h"
@@ -286,19 +285,12 @@ typedef struct synthetic_ctx {
     double cost_ms;
 } synthetic_ctx;
 
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Burn `ms` of CPU time (like a solver would) and return a value that depends on the
  * work so the compiler cannot drop the loop. */
 static double burn_cpu(double ms)
 {
-    double t0 = cpu_seconds(), x = 0.5;
-    while ((cpu_seconds() - t0) * 1e3 < ms)
+    double t0 = js_cpu_s(), x = 0.5;
+    while ((js_cpu_s() - t0) * 1e3 < ms)
         for (int i = 0; i < 2000; i++)
             x = 3.9 * x * (1 - x);
     return x;

@@ -8,23 +8,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jigsaw/planner.h"
 #include "jigsaw/sweep.h"
+#include "jigsaw/util.h"
 #include "sweep_internal.h"
 
 #define JOURNAL_MAGIC "jsweep1"
 #define JOURNAL_FIELDS 14 /* magic checksum index status 9-numbers crc */
 #define JOURNAL_MAX_BYTES (512u << 20)
-
-double js_sweep_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 uint64_t js_sweep_run_checksum(const js_sweep *sw, const js_sweep_evaluator *ev)
 {
@@ -384,7 +377,7 @@ int js_sweep_state_open(js_sweep_state *st, const js_sweep *sw, const js_sweep_e
     }
     st->progress = o->progress;
     st->progress_ctx = o->progress_ctx;
-    st->t_start = js_sweep_now();
+    st->t_start = js_now_s();
     if (st->nresumed > 0)
         js_sweep_state_report(st, JS_SWEEP_RESUMED);
     return 0;
@@ -409,7 +402,7 @@ void js_sweep_state_report(const js_sweep_state *st, js_sweep_event event)
         .total = st->sw->npoints,
         .resumed = st->nresumed,
         .done_this_run = st->done_this_run,
-        .elapsed_s = js_sweep_now() - st->t_start,
+        .elapsed_s = js_now_s() - st->t_start,
         .journal_path = st->journal_path,
     };
     st->progress(st->progress_ctx, &p);

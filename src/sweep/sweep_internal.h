@@ -42,8 +42,6 @@ void js_sweep_state_close(js_sweep_state *st);
 /* Report `event` to the caller's progress callback (if any). */
 void js_sweep_state_report(const js_sweep_state *st, js_sweep_event event);
 
-double js_sweep_now(void);
-
 /* SIGINT/SIGTERM during a run set a flag (read with js_sweep_stop_signal) instead of
  * killing the process; SIGPIPE is ignored. */
 typedef struct js_sweep_signals {
