@@ -101,8 +101,6 @@ void js_sim_destroy(js_sim *sim);
  * t_start_s,t_end_s,app,arrivals,completed,late,dropped,violation_rate,p50_ms,p95_ms,
  * p99_ms,max_ms,accuracy,slices,gpus -- one row per interval for each app and "all". */
 int js_sim_write_timeline(js_sim *sim, const char *path, js_diag *d);
-/* Current simulated time (s). */
-double js_sim_now(const js_sim *sim);
 /* Relative error bound of the reported latency percentiles (histogram buckets). */
 #define JS_SIM_LATENCY_REL_ERROR 0.00390625 /* 2^-8 */
 

@@ -62,15 +62,4 @@ int js_arrivals_open(const js_arrival_spec *spec, js_arrivals **out, js_diag *d)
 int js_arrivals_next(js_arrivals *a, double *t, js_diag *d);
 void js_arrivals_close(js_arrivals *a);
 
-/* Information about an open stream (additions). */
-typedef struct js_arrivals_info {
-    const char *format;     /* "poisson", "gamma", "mmpp", "counts", "rates", "azure-csv",
-                               "timestamps" */
-    double scale;           /* rate multiplier applied by rescaling (1 = none) */
-    double trace_mean;      /* trace: mean rate over the window after compression, req/s */
-    double trace_peak;      /* trace: peak interval rate over the window after compression */
-    uint64_t emitted;       /* arrivals returned so far */
-} js_arrivals_info;
-void js_arrivals_get_info(const js_arrivals *a, js_arrivals_info *out);
-
 #endif

@@ -254,11 +254,6 @@ int js_gpu_pool_start(const js_device_factory *f, const js_worker_spec *specs, i
     return 0;
 }
 
-int js_gpu_pool_size(const js_gpu_pool *p)
-{
-    return p ? p->n : 0;
-}
-
 int js_gpu_pool_submit(js_gpu_pool *p, int i, int batch, js_diag *d)
 {
     if (i < 0 || i >= p->n || p->w[i].busy)

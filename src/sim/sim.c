@@ -42,11 +42,6 @@ void js_sim_config_init(js_sim_config *c)
     c->timeline_interval_s = 0.0; /* the CLI uses 60 s when --timeline is given */
 }
 
-double js_sim_now(const js_sim *sim)
-{
-    return sim->now;
-}
-
 static double edge_mean(const js_edge *e, int v)
 {
     if (v >= 0 && v < JS_MAX_VARIANTS && !isnan(e->fanout_by_variant[v]))
