@@ -1,4 +1,5 @@
-/* sim: discrete-event simulator replaying arrivals through a plan (DESIGN.md section 4).
+/* sim: discrete-event simulator replaying arrivals through a plan (README "The simulator";
+ * semantics, metrics and validation in src/sim/NOTES.md).
  * The simulator is a stateful object so that the controller (study module) can run it
  * interval by interval and swap plans mid-run. Owner may extend (additively). */
 #ifndef JIGSAW_SIM_H

@@ -1,4 +1,5 @@
-/* jigsaw simulate: replay a trace or synthetic arrivals through a plan (DESIGN.md section 4). */
+/* jigsaw simulate: replay a trace or synthetic arrivals through a plan (README "The
+ * simulator"; semantics in src/sim/NOTES.md). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>

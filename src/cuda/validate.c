@@ -2,7 +2,7 @@
  * in real time through the simulator's dispatch and batching rules (sched.h), and every
  * request's end-to-end latency is measured on the monotonic clock.
  *
- * Semantics follow the simulator (DESIGN.md section 4): a request puts one item on every
+ * Semantics follow the simulator (src/sim/NOTES.md): a request puts one item on every
  * entry task; an item goes to one worker of its task (JSED or round-robin); a free worker
  * takes up to its batch size of queued items; a finished item spawns children on every
  * out-edge (Poisson with the edge's mean, or the rounded mean); a request completes when
