@@ -134,9 +134,15 @@ int sim_try_start(js_sim *sim, uint32_t wi)
     const wclass *c = &sim->cls[w->cls];
     taskrt *t = &sim->t[w->task];
     fifo *q = worker_queue(sim, w);
+    /* JSED picks workers by the queue lengths in t->view: they must be current. */
+    assert(w->tslot < 0 || sim->cfg.dispatch == JS_DISPATCH_SHARED ||
+           t->view[w->tslot].queued == (int)q->len);
     for (;;) {
-        if (q->len == 0)
+        if (q->len == 0) {
+            assert(w->tslot < 0 || sim->cfg.dispatch == JS_DISPATCH_SHARED ||
+                   t->view[w->tslot].queued == 0);
             return 0;
+        }
         double wake = 0;
         int take = js_sched_batch_take((int)q->len, c->batch, sim->items[q->head].t_enq,
                                        sim->now, sim->cfg.batch_timeout_ms * 1e-3, &wake);
