@@ -45,6 +45,15 @@ int js_diag_set(js_diag *d, int code, const char *fmt, ...)
 /* Record a warning (kept up to JS_DIAG_MAX_WARNINGS, further ones counted but dropped). */
 void js_diag_warn(js_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Collapse a nested diagnostic into `to`: its error (code and message, kept only when `to`
+ * has none, as js_diag_set) and its warnings, appended after those of `to` (one already in
+ * `to` word for word is not repeated; warnings `from` counted but dropped stay counted).
+ * Returns from->code. `to` may be NULL. Use it, not `"%s", local.msg`, where a function
+ * runs a step on its own js_diag, so that the step's warnings reach the user. */
+int js_diag_forward(js_diag *to, const js_diag *from);
+/* The warnings only, for a caller that words or records the nested error itself. */
+void js_diag_forward_warnings(js_diag *to, const js_diag *from);
+
 /* Print the error (if any) and warnings to stderr prefixed with "jigsaw: ". */
 void js_diag_print(const js_diag *d);
 

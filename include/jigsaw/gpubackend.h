@@ -163,7 +163,6 @@ typedef struct js_gpu_pool js_gpu_pool;
  * Returns when all are ready; on failure every started worker is stopped. */
 int js_gpu_pool_start(const js_device_factory *f, const js_worker_spec *specs, int n,
                       js_gpu_pool **out, js_diag *d);
-int js_gpu_pool_size(const js_gpu_pool *p);
 /* Ask worker i to run one batch (worker must be idle). */
 int js_gpu_pool_submit(js_gpu_pool *p, int i, int batch, js_diag *d);
 /* Wait up to timeout_ns (< 0: forever) for one completion. Returns 1 and fills

@@ -57,6 +57,9 @@ int js_json_get_int(js_jctx *c, const cJSON *obj, const char *key, bool required
 /* Add v under key, or null when v is not finite (JSON has no NaN or infinity); the added
  * item, or NULL when out of memory. */
 cJSON *js_json_add_num_or_null(cJSON *obj, const char *key, double v);
+/* Add v under key when it is finite; a non-finite v (unknown, not applicable) is left out
+ * (plan and GPU type files). false only when out of memory. */
+bool js_json_add_num_if_finite(cJSON *obj, const char *key, double v);
 /* A required integer in [lo, hi] ("must be in [lo, hi], got v" otherwise). */
 int js_json_get_int_in(js_jctx *c, const cJSON *obj, const char *key, int lo, int hi, int *out);
 int js_json_get_bool(js_jctx *c, const cJSON *obj, const char *key, bool required,

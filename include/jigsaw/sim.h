@@ -1,4 +1,5 @@
-/* sim: discrete-event simulator replaying arrivals through a plan (DESIGN.md section 4).
+/* sim: discrete-event simulator replaying arrivals through a plan (README "The simulator";
+ * semantics, metrics and validation in src/sim/NOTES.md).
  * The simulator is a stateful object so that the controller (study module) can run it
  * interval by interval and swap plans mid-run. Owner may extend (additively). */
 #ifndef JIGSAW_SIM_H
@@ -18,7 +19,8 @@ typedef enum { JS_DISPATCH_JSED = 0, JS_DISPATCH_RR = 1, JS_DISPATCH_SHARED = 2 
 typedef enum { JS_SERVICE_LOGNORMAL = 0, JS_SERVICE_DETERMINISTIC = 1, JS_SERVICE_EXPONENTIAL = 2 } js_service_dist;
 
 typedef struct js_sim_config {
-    uint64_t seed;
+    uint64_t seed;              /* the user's seed; service times and fan-out counts each draw
+                                 * from their own stream derived from it (jigsaw/util.h) */
     double duration_s;          /* stop arrivals after this simulated time (0 = stream end) */
     js_dispatch_policy dispatch;
     js_service_dist service;
@@ -100,10 +102,8 @@ void js_sim_destroy(js_sim *sim);
  * t_start_s,t_end_s,app,arrivals,completed,late,dropped,violation_rate,p50_ms,p95_ms,
  * p99_ms,max_ms,accuracy,slices,gpus -- one row per interval for each app and "all". */
 int js_sim_write_timeline(js_sim *sim, const char *path, js_diag *d);
-/* Current simulated time (s). */
-double js_sim_now(const js_sim *sim);
 /* Relative error bound of the reported latency percentiles (histogram buckets). */
-#define JS_SIM_LATENCY_REL_ERROR 0.0039
+#define JS_SIM_LATENCY_REL_ERROR 0.00390625 /* 2^-8 */
 
 cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s);
 

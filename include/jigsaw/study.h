@@ -1,5 +1,6 @@
 /* study: the capacity study, the trace-driven controller, the tail check and the
- * comparison with the JigsawServe paper (DESIGN.md section 6).
+ * comparison with the JigsawServe paper (README "Results"; the report it writes is
+ * results/REPORT.md).
  *
  * Everything here is built on the planner (planner.h), the simulator (sim.h) and the
  * arrival processes (trace.h). Library functions never print: progress goes through an
@@ -157,7 +158,9 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
 typedef struct js_controller_opts {
     unsigned features;
     int app;                    /* application the trace drives (others: Poisson at rate) */
-    js_arrival_spec arrivals;   /* the trace (or a synthetic process for tests) */
+    js_arrival_spec arrivals;   /* the trace (or a synthetic process for tests); its seed is
+                                 * the user's: app i's stream uses
+                                 * js_seed_derive(seed, "arrivals", i) (jigsaw/util.h) */
     double interval_s;          /* re-planning interval in trace seconds (300) */
     double time_compression;    /* trace seconds per simulated second (1 = real time) */
     js_predictor_kind predictor;
@@ -251,7 +254,7 @@ typedef struct js_tail_opts {
     int max_batch;          /* the serving stack's batch cap for every plan (0 = none) */
     double time_limit_s;
     int gpus;
-    uint64_t seed;
+    uint64_t seed;          /* the user's seed; streams derived from it (jigsaw/util.h) */
 } js_tail_opts;
 
 void js_tail_opts_init(js_tail_opts *o);
@@ -345,7 +348,8 @@ typedef struct js_simcheck_app {
 } js_simcheck_app;
 /* Poisson arrivals at every application's planned rate for `seconds` (or until
  * `max_requests` requests per application have arrived, when > 0), lognormal service,
- * JSED, early dropping, Poisson fan-out; out[i] for scenario application i. */
+ * JSED, early dropping, Poisson fan-out; out[i] for scenario application i. Arrival and
+ * simulator streams are derived from `seed` (jigsaw/util.h). */
 int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
                      uint64_t max_requests, uint64_t seed, js_simcheck_app *out, js_diag *d);
 

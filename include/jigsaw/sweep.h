@@ -36,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
 
@@ -142,10 +143,33 @@ int js_sweep_eval_planner_create(const js_sweep *sw, js_sweep_evaluator *out, js
 int js_sweep_eval_synthetic_create(double cost_ms, js_sweep_evaluator *out, js_diag *d);
 void js_sweep_evaluator_destroy(js_sweep_evaluator *ev);
 
+/* Progress of a run, reported to the caller (the library never prints; the CLI draws a
+ * progress line from these). */
+typedef enum {
+    JS_SWEEP_RESUMED,       /* the journal held `resumed` points (> 0): reported once */
+    JS_SWEEP_POINT,         /* a point finished */
+    JS_SWEEP_COMPLETE,      /* every point done, before the CSV is written */
+    JS_SWEEP_ABORTED,       /* the run stops on an error or a signal */
+} js_sweep_event;
+
+typedef struct js_sweep_progress {
+    js_sweep_event event;
+    long done, total;        /* points with a result (resumed ones included), all points */
+    long resumed;            /* points loaded from the journal */
+    long done_this_run;      /* points evaluated by this run */
+    double elapsed_s;        /* since the run started (monotonic clock) */
+    const char *journal_path; /* "" without a journal */
+} js_sweep_progress;
+
+typedef void (*js_sweep_progress_fn)(void *ctx, const js_sweep_progress *p);
+
 typedef struct js_sweep_options {
-    const char *out_path;   /* CSV path; NULL = stdout and no journal */
+    const char *out_path;   /* CSV path; NULL = the CSV goes to csv_stream, no journal */
+    FILE *csv_stream;       /* without out_path: where the CSV is written (NULL: nowhere) */
+    const char *csv_stream_name; /* its name in messages ("stdout") */
     int jobs;               /* local worker processes; 1 = in-process */
-    bool progress;          /* progress line on stderr */
+    js_sweep_progress_fn progress; /* NULL: no reports */
+    void *progress_ctx;
     bool keep_journal;      /* keep OUT.journal after the CSV is written */
 } js_sweep_options;
 

@@ -23,7 +23,8 @@ typedef struct js_arrival_spec {
     double target_mean;     /* trace: rescale to this mean rate (0 = as recorded) */
     double target_peak;     /* trace: rescale so its peak interval rate is this (0 = off) */
     double start_s, duration_s; /* window of the trace (duration 0 = whole) */
-    uint64_t seed;
+    uint64_t seed;          /* this stream's own seed: callers pass
+                             * js_seed_derive(user_seed, "arrivals", app) (jigsaw/util.h) */
     /* Addition: average count/rate traces over consecutive bins of smooth_s trace seconds
      * (aligned to the window start) before use, e.g. 60 for the NASA trace, whose
      * single-second spikes become unrealistic bursts once multiplied by ~300 (0 = off). */
@@ -60,16 +61,5 @@ int js_arrivals_open(const js_arrival_spec *spec, js_arrivals **out, js_diag *d)
  * other values are errors with d set (e.g. truncated or malformed trace line). */
 int js_arrivals_next(js_arrivals *a, double *t, js_diag *d);
 void js_arrivals_close(js_arrivals *a);
-
-/* Information about an open stream (additions). */
-typedef struct js_arrivals_info {
-    const char *format;     /* "poisson", "gamma", "mmpp", "counts", "rates", "azure-csv",
-                               "timestamps" */
-    double scale;           /* rate multiplier applied by rescaling (1 = none) */
-    double trace_mean;      /* trace: mean rate over the window after compression, req/s */
-    double trace_peak;      /* trace: peak interval rate over the window after compression */
-    uint64_t emitted;       /* arrivals returned so far */
-} js_arrivals_info;
-void js_arrivals_get_info(const js_arrivals *a, js_arrivals_info *out);
 
 #endif

@@ -155,16 +155,10 @@ int js_cmd_capacity(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'g': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 100000) {
-                fprintf(stderr, "jigsaw capacity: --gpus must be a positive integer\n");
+        case 'g':
+            if (js_cli_parse_gpus("capacity", optarg, &co.gpus) != 0)
                 return JS_EXIT_USAGE;
-            }
-            co.gpus = (int)v;
             break;
-        }
         case 'G': gpu = optarg; break;
         case 's':
             if (parse_systems(optarg, &co) != 0) {
@@ -174,26 +168,17 @@ int js_cmd_capacity(int argc, char **argv)
             }
             break;
         case 'l':
-            if (js_cli_parse_double(optarg, &co.latency_factor) != 0 || co.latency_factor <= 0) {
-                fprintf(stderr, "jigsaw capacity: --latency-factor must be > 0\n");
+            if (js_cli_parse_latency_factor("capacity", optarg, &co.latency_factor) != 0)
                 return JS_EXIT_USAGE;
-            }
             break;
         case 'U':
-            if (js_cli_parse_utilisation(optarg, &co.max_utilisation) != 0) {
-                fprintf(stderr, "jigsaw capacity: --max-utilisation must be in (0, 1]\n");
+            if (js_cli_parse_max_utilisation("capacity", optarg, &co.max_utilisation) != 0)
                 return JS_EXIT_USAGE;
-            }
             break;
-        case 'b': {
-            long v;
-            if (js_cli_parse_int(optarg, 1, 1 << 20, &v) != 0) {
-                fprintf(stderr, "jigsaw capacity: --max-batch must be an integer >= 1\n");
+        case 'b':
+            if (js_cli_parse_max_batch("capacity", optarg, &co.max_batch) != 0)
                 return JS_EXIT_USAGE;
-            }
-            co.max_batch = (int)v;
             break;
-        }
         case 'r':
             if (js_cli_parse_rule("capacity", optarg, &co.rule) != 0)
                 return JS_EXIT_USAGE;
@@ -205,10 +190,8 @@ int js_cmd_capacity(int argc, char **argv)
         case 'T': tail = true; break;
         case 'B': co.binding = false; break;
         case 't':
-            if (js_cli_parse_double(optarg, &co.time_limit_s) != 0 || co.time_limit_s < 0) {
-                fprintf(stderr, "jigsaw capacity: --time-limit must be >= 0\n");
+            if (js_cli_parse_time_limit("capacity", optarg, &co.time_limit_s) != 0)
                 return JS_EXIT_USAGE;
-            }
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;

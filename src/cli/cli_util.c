@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,24 +30,65 @@ int js_cli_parse_int(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-int js_cli_parse_seed(const char *s, unsigned long long *out)
+static int opt_error(const char *cmd, const char *opt, const char *what, const char *s)
 {
-    char *end;
+    fprintf(stderr, "jigsaw %s: %s must be %s, got '%s'\n", cmd, opt, what, s);
+    return -1;
+}
+
+int js_cli_parse_seed(const char *cmd, const char *s, uint64_t *out)
+{
+    char *end = NULL;
     errno = 0;
-    if (*s == '-' || *s == '+')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end != '\0' || errno != 0)
-        return -1;
+    /* strtoull would take a sign ("-1" as 2^64 - 1) and leading blanks: digits only. */
+    unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+    if (end == NULL || *end != '\0' || errno != 0)
+        return opt_error(cmd, "--seed", "an integer in [0, 2^64 - 1]", s);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int js_cli_parse_max_batch(const char *cmd, const char *s, int *out)
+{
+    long v;
+    if (js_cli_parse_int(s, 1, 1L << 20, &v) != 0)
+        return opt_error(cmd, "--max-batch", "an integer in 1..1048576", s);
+    *out = (int)v;
+    return 0;
+}
+
+int js_cli_parse_gpus(const char *cmd, const char *s, int *out)
+{
+    long v;
+    if (js_cli_parse_int(s, 1, 100000, &v) != 0)
+        return opt_error(cmd, "--gpus", "an integer in 1..100000", s);
+    *out = (int)v;
+    return 0;
+}
+
+int js_cli_parse_time_limit(const char *cmd, const char *s, double *out)
+{
+    double v;
+    if (js_cli_parse_double(s, &v) != 0 || !(v >= 0))
+        return opt_error(cmd, "--time-limit", "seconds >= 0 (0: no limit)", s);
     *out = v;
     return 0;
 }
 
-int js_cli_parse_utilisation(const char *s, double *out)
+int js_cli_parse_latency_factor(const char *cmd, const char *s, double *out)
+{
+    double v;
+    if (js_cli_parse_double(s, &v) != 0 || !(v > 0))
+        return opt_error(cmd, "--latency-factor", "a number > 0", s);
+    *out = v;
+    return 0;
+}
+
+int js_cli_parse_max_utilisation(const char *cmd, const char *s, double *out)
 {
     double v;
     if (js_cli_parse_double(s, &v) != 0 || !(v > 0) || v > 1)
-        return -1;
+        return opt_error(cmd, "--max-utilisation", "a number in (0, 1]", s);
     *out = v;
     return 0;
 }
@@ -55,15 +97,13 @@ int js_cli_parse_rule(const char *cmd, const char *s, int *rule)
 {
     if (js_rule_parse(s, rule) == 0)
         return 0;
-    fprintf(stderr, "jigsaw %s: --rule must be paper or safe, got '%s'\n", cmd, s);
-    return -1;
+    return opt_error(cmd, "--rule", "paper or safe", s);
 }
 
 int js_cli_parse_target(const char *cmd, const char *s, double *quantile)
 {
     if (js_target_parse(s, quantile) == 0)
         return 0;
-    fprintf(stderr, "jigsaw %s: --target must be a latency quantile such as p95, p99 or "
-                    "p99.9 (or a number in (0.5, 1)), got '%s'\n", cmd, s);
-    return -1;
+    return opt_error(cmd, "--target",
+                     "a latency quantile such as p95, p99 or p99.9 (or a number in (0.5, 1))", s);
 }

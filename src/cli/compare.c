@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
@@ -13,6 +12,7 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 static void usage(FILE *out)
 {
@@ -73,17 +73,10 @@ typedef struct progress_state {
     double t0;
 } progress_state;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress(void *ctx, const char *what, int done, int total)
 {
     progress_state *p = ctx;
-    double el = now_s() - p->t0;
+    double el = js_now_s() - p->t0;
     int pct = total > 0 ? (int)(100.0 * done / total) : 0;
     fprintf(stderr, "\r\033[K[%3d%% %4.0fs] %.70s", pct, el, what);
     if (done >= total && strcmp(what, "writing results") == 0)
@@ -222,26 +215,31 @@ int js_cmd_compare(int argc, char **argv)
             break;
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'r': bad = js_cli_parse_double(optarg, &o.downtime_s) || o.downtime_s < 0; break;
-        case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'l':
+            if (js_cli_parse_latency_factor("compare", optarg, &o.latency_factor) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'U':
-            bad = js_cli_parse_utilisation(optarg, &o.max_utilisation) != 0;
+            if (js_cli_parse_max_utilisation("compare", optarg, &o.max_utilisation) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'b': bad = parse_caps(optarg, &o) != 0; break;
-        case 'm': {
-            long b;
-            bad = js_cli_parse_int(optarg, 1, 1 << 20, &b) != 0;
-            o.max_batch = bad ? 0 : (int)b;
+        case 'm':
+            if (js_cli_parse_max_batch("compare", optarg, &o.max_batch) != 0)
+                return JS_EXIT_USAGE;
             break;
-        }
         case 'T': o.tail = false; break;
         case 'N': o.safe_rule = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;
         case 'g': o.plot_script = optarg; break;
-        case 't': bad = js_cli_parse_double(optarg, &o.time_limit_s) || o.time_limit_s < 0; break;
+        case 't':
+            if (js_cli_parse_time_limit("compare", optarg, &o.time_limit_s) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'e':
-            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
-            o.seed = (uint64_t)v;
+            if (js_cli_parse_seed("compare", optarg, &o.seed) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;
@@ -263,7 +261,7 @@ int js_cmd_compare(int argc, char **argv)
             set_gpu(&o, "a100");
         o.binding = false;
     }
-    progress_state ps = {now_s()};
+    progress_state ps = {js_now_s()};
     if (isatty(STDERR_FILENO)) {
         o.progress = progress;
         o.progress_ctx = &ps;

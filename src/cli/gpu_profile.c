@@ -186,7 +186,6 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
     po->results_dir = "results/gpu";
     int o;
     long v;
-    unsigned long long seed;
     optind = 1;
     while ((o = getopt_long(argc, argv, "m:s:b:k:W:r:P:R:g:d:e:MS:h", opts, NULL)) != -1) {
         switch (o) {
@@ -244,9 +243,8 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
             po->use_mig = true;
             break;
         case 'S':
-            if (js_cli_parse_seed(optarg, &seed) != 0)
-                return gpu_usage_error("profile", "--seed: a non-negative integer");
-            c->seed = seed;
+            if (js_cli_parse_seed("gpu profile", optarg, &c->seed) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'h':
             return profile_help() - 1;

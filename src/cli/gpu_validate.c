@@ -110,12 +110,10 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
             break;
         case 'E': vo->cfg.early_drop = false; break;
         case 'F': vo->cfg.poisson_fanout = false; break;
-        case 'S': {
-            unsigned long long seed;
-            bad = js_cli_parse_seed(optarg, &seed) != 0;
-            vo->cfg.seed = seed;
+        case 'S':
+            if (js_cli_parse_seed("gpu validate", optarg, &vo->cfg.seed) != 0)
+                return JS_EXIT_USAGE;
             break;
-        }
         case 'x': vo->sim_json = optarg; break;
         case 'o': vo->out_dir = optarg; break;
         case 'n': vo->name = optarg; break;

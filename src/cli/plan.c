@@ -150,45 +150,26 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             o->have_scale = true;
             break;
         case O_GPUS:
-            if (js_cli_parse_double(optarg, &x) != 0 || x < 1 || x > 100000 || x != floor(x)) {
-                fprintf(stderr, "jigsaw plan: --gpus must be an integer in 1..100000, got '%s'\n",
-                        optarg);
+            if (js_cli_parse_gpus("plan", optarg, &o->req.gpus) != 0)
                 return JS_EXIT_USAGE;
-            }
-            o->req.gpus = (int)x;
             break;
         case O_GPU: o->gpu = optarg; break;
         case O_MAXD: o->max_demand = true; break;
         case O_TL:
-            if (js_cli_parse_double(optarg, &x) != 0 || x <= 0) {
-                fprintf(stderr, "jigsaw plan: --time-limit must be seconds > 0, got '%s'\n",
-                        optarg);
+            if (js_cli_parse_time_limit("plan", optarg, &o->req.time_limit_s) != 0)
                 return JS_EXIT_USAGE;
-            }
-            o->req.time_limit_s = x;
             break;
         case O_LF:
-            if (js_cli_parse_double(optarg, &x) != 0 || x <= 0) {
-                fprintf(stderr, "jigsaw plan: --latency-factor must be > 0, got '%s'\n", optarg);
+            if (js_cli_parse_latency_factor("plan", optarg, &o->req.latency_factor) != 0)
                 return JS_EXIT_USAGE;
-            }
-            o->req.latency_factor = x;
             break;
         case O_MU:
-            if (js_cli_parse_utilisation(optarg, &x) != 0) {
-                fprintf(stderr, "jigsaw plan: --max-utilisation must be in (0, 1], got '%s'\n",
-                        optarg);
+            if (js_cli_parse_max_utilisation("plan", optarg, &o->req.max_utilisation) != 0)
                 return JS_EXIT_USAGE;
-            }
-            o->req.max_utilisation = x;
             break;
         case O_MB:
-            if (js_cli_parse_double(optarg, &x) != 0 || x < 1 || x > (1 << 20) || x != floor(x)) {
-                fprintf(stderr, "jigsaw plan: --max-batch must be an integer >= 1, got '%s'\n",
-                        optarg);
+            if (js_cli_parse_max_batch("plan", optarg, &o->req.max_batch) != 0)
                 return JS_EXIT_USAGE;
-            }
-            o->req.max_batch = (int)x;
             break;
         case O_JSON: o->fmt = FMT_JSON; break;
         case O_FMT:

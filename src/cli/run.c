@@ -219,21 +219,26 @@ int js_cmd_run(int argc, char **argv)
         case 'k': bad = js_cli_parse_double(optarg, &scale_frac) || scale_frac <= 0; break;
         case 'A': app = optarg; break;
         case 'g':
-            bad = js_cli_parse_double(optarg, &v) || v < 1 || v != floor(v) || v > 100000;
-            o.gpus = (int)v;
+            if (js_cli_parse_gpus("run", optarg, &o.gpus) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'G': gpu = optarg; break;
-        case 'l': bad = js_cli_parse_double(optarg, &o.latency_factor) || o.latency_factor <= 0; break;
+        case 'l':
+            if (js_cli_parse_latency_factor("run", optarg, &o.latency_factor) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'U':
-            bad = js_cli_parse_utilisation(optarg, &o.max_utilisation) != 0;
+            if (js_cli_parse_max_utilisation("run", optarg, &o.max_utilisation) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'b':
-            bad = js_cli_parse_double(optarg, &v) || v < 1 || v > (1 << 20) || v != floor(v);
-            o.max_batch = bad ? 0 : (int)v;
+            if (js_cli_parse_max_batch("run", optarg, &o.max_batch) != 0)
+                return JS_EXIT_USAGE;
             break;
         case 'e':
-            bad = js_cli_parse_double(optarg, &v) || v < 0 || v != floor(v);
-            o.sim.seed = o.arrivals.seed = (uint64_t)v;
+            if (js_cli_parse_seed("run", optarg, &o.sim.seed) != 0)
+                return JS_EXIT_USAGE;
+            o.arrivals.seed = o.sim.seed;
             break;
         case 't': timeline = optarg; break;
         case 'I': intervals = true; break;

@@ -135,11 +135,6 @@ static void print_text(const js_scenario *s)
 
 /* ------------------------------------------------------------------ JSON */
 
-static bool add_num(cJSON *o, const char *k, double v)
-{
-    return js_json_add_num_or_null(o, k, v) != NULL;
-}
-
 static cJSON *task_json(const js_app *a, int t, const double *items, const int *through)
 {
     const js_task *task = &a->tasks[t];
@@ -147,8 +142,8 @@ static cJSON *task_json(const js_app *a, int t, const double *items, const int *
     cJSON *vs = o ? cJSON_AddArrayToObject(o, "variants") : NULL;
     bool ok = vs != NULL && cJSON_AddStringToObject(o, "name", task->name) &&
               cJSON_AddBoolToObject(o, "source", is_source(a, t)) &&
-              add_num(o, "items_per_request", items[t]) &&
-              add_num(o, "longest_path_through", through[t]);
+              js_json_add_num_or_null(o, "items_per_request", items[t]) &&
+              js_json_add_num_or_null(o, "longest_path_through", through[t]);
     for (int v = 0; v < task->nvariants && ok; v++) {
         const js_variant *var = &task->variants[v];
         cJSON *vo = cJSON_CreateObject();
@@ -159,14 +154,15 @@ static cJSON *task_json(const js_app *a, int t, const double *items, const int *
         }
         ok = cJSON_AddStringToObject(vo, "name", var->name) &&
              cJSON_AddStringToObject(vo, "profile", var->profile_name) &&
-             add_num(vo, "accuracy", var->accuracy) &&
-             add_num(vo, "accuracy_norm", var->accuracy_norm) &&
+             js_json_add_num_or_null(vo, "accuracy", var->accuracy) &&
+             js_json_add_num_or_null(vo, "accuracy_norm", var->accuracy_norm) &&
              cJSON_AddStringToObject(vo, "metric", var->metric) &&
              cJSON_AddStringToObject(vo, "provenance",
                                      var->profile && var->profile->prov.kind == JS_PROV_MODELLED
                                          ? "modelled"
                                          : "measured") &&
-             add_num(vo, "configurations_available", available_entries(var->profile));
+             js_json_add_num_or_null(vo, "configurations_available",
+                                     available_entries(var->profile));
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -185,11 +181,11 @@ static cJSON *app_json(const js_app *a)
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL && cJSON_AddStringToObject(o, "name", a->name) &&
               cJSON_AddStringToObject(o, "description", a->description) &&
-              add_num(o, "latency_slo_ms", a->latency_slo_ms) &&
-              add_num(o, "accuracy_slo", a->accuracy_slo) &&
+              js_json_add_num_or_null(o, "latency_slo_ms", a->latency_slo_ms) &&
+              js_json_add_num_or_null(o, "accuracy_slo", a->accuracy_slo) &&
               cJSON_AddStringToObject(o, "rule_stat", stat_name(a->rule.stat)) &&
-              add_num(o, "rule_slo_fraction", a->rule.slo_fraction) &&
-              add_num(o, "rate", a->rate) &&
+              js_json_add_num_or_null(o, "rule_slo_fraction", a->rule.slo_fraction) &&
+              js_json_add_num_or_null(o, "rate", a->rate) &&
               (a->trace[0] ? cJSON_AddStringToObject(o, "trace", a->trace)
                            : cJSON_AddNullToObject(o, "trace"));
     cJSON *tasks = ok ? cJSON_AddArrayToObject(o, "tasks") : NULL;
@@ -212,11 +208,12 @@ static cJSON *app_json(const js_app *a)
         }
         ok = cJSON_AddStringToObject(eo, "from", a->tasks[ed->from].name) &&
              cJSON_AddStringToObject(eo, "to", a->tasks[ed->to].name) &&
-             add_num(eo, "fanout", ed->fanout);
+             js_json_add_num_or_null(eo, "fanout", ed->fanout);
         cJSON *bv = ok ? cJSON_AddObjectToObject(eo, "fanout_by_variant") : NULL;
         ok = ok && bv != NULL;
         for (int v = 0; v < a->tasks[ed->from].nvariants && ok; v++)
-            ok = add_num(bv, a->tasks[ed->from].variants[v].name, js_edge_fanout(ed, v));
+            ok = js_json_add_num_or_null(bv, a->tasks[ed->from].variants[v].name,
+                                         js_edge_fanout(ed, v)) != NULL;
     }
     js_path *paths = ok ? malloc(JS_MAX_PATHS * sizeof *paths) : NULL;
     cJSON *pa = paths ? cJSON_AddArrayToObject(o, "paths") : NULL;
@@ -244,9 +241,10 @@ static cJSON *scenario_json(const js_scenario *s)
     bool ok = c != NULL && cJSON_AddStringToObject(o, "name", s->name) &&
               cJSON_AddStringToObject(o, "file", s->file) &&
               cJSON_AddStringToObject(o, "description", s->description) &&
-              cJSON_AddStringToObject(c, "gpu", cl->gpu_name) && add_num(c, "gpus", cl->gpus) &&
-              add_num(c, "slices", (double)cl->gpus * cl->gpu.compute_slices) &&
-              add_num(c, "max_workers", cl->max_workers) &&
+              cJSON_AddStringToObject(c, "gpu", cl->gpu_name) &&
+              js_json_add_num_or_null(c, "gpus", cl->gpus) &&
+              js_json_add_num_or_null(c, "slices", (double)cl->gpus * cl->gpu.compute_slices) &&
+              js_json_add_num_or_null(c, "max_workers", cl->max_workers) &&
               cJSON_AddStringToObject(c, "profiles_dir", s->profiles.dir);
     cJSON *apps = ok ? cJSON_AddArrayToObject(o, "apps") : NULL;
     ok = ok && apps != NULL;

@@ -1,10 +1,10 @@
-/* jigsaw simulate: replay a trace or synthetic arrivals through a plan (DESIGN.md section 4). */
+/* jigsaw simulate: replay a trace or synthetic arrivals through a plan (README "The
+ * simulator"; semantics in src/sim/NOTES.md). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -16,6 +16,7 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 
 static void sim_usage(FILE *out)
 {
@@ -82,17 +83,10 @@ typedef struct progress_state {
     bool printed;
 } progress_state;
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void on_progress(void *ctx, double t, uint64_t requests, uint64_t events)
 {
     progress_state *ps = ctx;
-    double now = wall_now(), el = now - ps->wall0;
+    double now = js_now_s(), el = now - ps->wall0;
     if (el < 1.0 || now - ps->last_print < 0.5)
         return;
     ps->last_print = now;
@@ -176,7 +170,6 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     optind = 1;
     opterr = 0;
     int c, rc = 0;
-    double seed = 1;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
@@ -213,13 +206,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             break;
         case OPT_DURATION: rc = parse_num("--duration", optarg, 0, &o->duration); break;
         case OPT_SEED:
-            rc = parse_num("--seed", optarg, 0, &seed);
-            if (rc == 0 && (seed != floor(seed) || seed > 1.8e19)) {
-                fprintf(stderr, "jigsaw simulate: --seed: expected an integer, got '%s'\n",
-                        optarg);
+            if (js_cli_parse_seed("simulate", optarg, &o->seed) != 0)
                 rc = JS_EXIT_USAGE;
-            }
-            o->seed = (uint64_t)seed;
             break;
         case OPT_TIMELINE: o->timeline = optarg; break;
         case OPT_TLINT:
@@ -312,7 +300,7 @@ static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan 
     for (int a = 0; a < s->napps; a++) {
         js_arrival_spec sp;
         js_arrival_spec_init(&sp);
-        sp.seed = o->seed * 7919u + 101u * (uint64_t)(a + 1); /* distinct per app */
+        sp.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)a);
         sp.cv = o->cv;
         if (o->trace != NULL) {
             sp.kind = JS_ARR_TRACE;
@@ -416,7 +404,7 @@ int js_cmd_simulate(int argc, char **argv)
     }
     if (rc == 0)
         rc = open_arrivals(&o, &s, &p, arr, &d);
-    progress_state ps = {wall_now(), 0, 0, false};
+    progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
         js_sim_config_init(&cfg);

@@ -2,6 +2,7 @@
  * local worker processes or MPI ranks, resumably, into one CSV. */
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,59 @@ typedef struct sweep_args {
     const char *sweep_path;
     js_sweep_options opts;
     bool dry_run;
+    bool progress;       /* draw the progress line on stderr */
     double synthetic_ms; /* < 0: the real planner */
 } sweep_args;
+
+/* ---- the progress line (the library reports, the CLI draws) ---- */
+
+typedef struct progress_line {
+    double last_s; /* elapsed time of the last line drawn */
+} progress_line;
+
+static void fmt_duration(char *buf, size_t sz, double s)
+{
+    if (!(s < 1e8))
+        snprintf(buf, sz, "?");
+    else if (s >= 3600)
+        snprintf(buf, sz, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+    else if (s >= 60)
+        snprintf(buf, sz, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, sz, "%.0fs", s);
+}
+
+/* At most four lines a second, "\r"-redrawn; always the last one. */
+static void draw(progress_line *pl, const js_sweep_progress *p, bool force)
+{
+    if (!force && p->elapsed_s - pl->last_s < 0.25)
+        return;
+    pl->last_s = p->elapsed_s;
+    double rate = p->elapsed_s > 0 ? (double)p->done_this_run / p->elapsed_s : 0;
+    long left = p->total - p->done;
+    char eta[32];
+    fmt_duration(eta, sizeof eta, rate > 0 ? (double)left / rate : INFINITY);
+    fprintf(stderr, "\rjigsaw sweep: %ld/%ld points, %.2f points/s, ETA %s   ", p->done,
+            p->total, rate, left == 0 ? "0s" : eta);
+    fflush(stderr);
+}
+
+static void on_progress(void *ctx, const js_sweep_progress *p)
+{
+    progress_line *pl = ctx;
+    switch (p->event) {
+    case JS_SWEEP_RESUMED:
+        fprintf(stderr, "jigsaw sweep: resuming: %ld of %ld points already in %s\n", p->resumed,
+                p->total, p->journal_path);
+        break;
+    case JS_SWEEP_POINT: draw(pl, p, p->done == p->total); break;
+    case JS_SWEEP_COMPLETE:
+        draw(pl, p, true);
+        fputc('\n', stderr);
+        break;
+    case JS_SWEEP_ABORTED: fputc('\n', stderr); break;
+    }
+}
 
 static int parse_positive_int(const char *s, int *out)
 {
@@ -86,7 +138,9 @@ static int parse_args(int argc, char **argv, sweep_args *a)
     js_sweep_options_init(&a->opts);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     a->opts.jobs = cores >= 1 && cores <= 4096 ? (int)cores : 1;
-    a->opts.progress = isatty(STDERR_FILENO) == 1;
+    a->opts.csv_stream = stdout;
+    a->opts.csv_stream_name = "stdout";
+    a->progress = isatty(STDERR_FILENO) == 1;
     a->synthetic_ms = -1;
     optind = 1;
     opterr = 0;
@@ -107,10 +161,10 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             a->opts.keep_journal = true;
             break;
         case OPT_PROGRESS:
-            a->opts.progress = true;
+            a->progress = true;
             break;
         case OPT_NO_PROGRESS:
-            a->opts.progress = false;
+            a->progress = false;
             break;
         case OPT_DRY:
             a->dry_run = true;
@@ -166,6 +220,11 @@ int js_cmd_sweep(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? JS_EXIT_OK : rc;
+    progress_line pl = {.last_s = -INFINITY};
+    if (a.progress) {
+        a.opts.progress = on_progress;
+        a.opts.progress_ctx = &pl;
+    }
     js_diag d;
     js_diag_init(&d);
     js_sweep sw;

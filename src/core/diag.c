@@ -2,6 +2,7 @@
 #include "jigsaw/diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,31 @@ void js_diag_warn(js_diag *d, const char *fmt, ...)
         va_end(ap);
     }
     d->nwarnings++;
+}
+
+void js_diag_forward_warnings(js_diag *to, const js_diag *from)
+{
+    if (to == NULL || from == NULL || to == from)
+        return;
+    int kept = from->nwarnings < JS_DIAG_MAX_WARNINGS ? from->nwarnings : JS_DIAG_MAX_WARNINGS;
+    for (int i = 0; i < kept; i++) {
+        int have = to->nwarnings < JS_DIAG_MAX_WARNINGS ? to->nwarnings : JS_DIAG_MAX_WARNINGS;
+        bool repeat = false;
+        for (int k = 0; k < have && !repeat; k++)
+            repeat = strcmp(to->warnings[k], from->warnings[i]) == 0;
+        if (!repeat)
+            js_diag_warn(to, "%s", from->warnings[i]);
+    }
+    if (from->nwarnings > kept)
+        to->nwarnings += from->nwarnings - kept;
+}
+
+int js_diag_forward(js_diag *to, const js_diag *from)
+{
+    js_diag_forward_warnings(to, from);
+    if (from->code != 0)
+        js_diag_set(to, from->code, "%s", from->msg);
+    return from->code;
 }
 
 void js_diag_print(const js_diag *d)

@@ -442,6 +442,11 @@ cJSON *js_json_add_num_or_null(cJSON *obj, const char *key, double v)
     return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
 }
 
+bool js_json_add_num_if_finite(cJSON *obj, const char *key, double v)
+{
+    return !isfinite(v) || cJSON_AddNumberToObject(obj, key, v) != NULL;
+}
+
 int js_json_get_int_in(js_jctx *c, const cJSON *obj, const char *key, int lo, int hi, int *out)
 {
     int rc = js_json_get_int(c, obj, key, true, out);

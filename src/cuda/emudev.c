@@ -17,6 +17,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "jigsaw/gpubackend.h"
+#include "jigsaw/util.h"
 
 typedef struct emu_ctx {
     const js_emu_config *cfg;
@@ -70,13 +71,6 @@ static double lognormal_sigma(double mean, double p95)
     return (2.0 * z - sqrt(disc)) / 2.0;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void sleep_until(double t)
 {
     struct timespec ts;
@@ -105,9 +99,9 @@ static int emu_run_batch(js_gpu_device *dev, int batch, double *elapsed_ms, js_d
     if (c->cfg->dist == JS_EMU_LOGNORMAL && s > 0)
         ms = gsl_ran_lognormal(c->rng, log(mean) - s * s / 2.0, s);
     double scale = c->cfg->time_scale > 0 ? c->cfg->time_scale : 1.0;
-    double t0 = now_s();
+    double t0 = js_now_s();
     sleep_until(t0 + ms * scale / 1000.0);
-    *elapsed_ms = (now_s() - t0) * 1000.0 / scale;
+    *elapsed_ms = (js_now_s() - t0) * 1000.0 / scale;
     return 0;
 }
 

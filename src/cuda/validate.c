@@ -2,7 +2,7 @@
  * in real time through the simulator's dispatch and batching rules (sched.h), and every
  * request's end-to-end latency is measured on the monotonic clock.
  *
- * Semantics follow the simulator (DESIGN.md section 4): a request puts one item on every
+ * Semantics follow the simulator (src/sim/NOTES.md): a request puts one item on every
  * entry task; an item goes to one worker of its task (JSED or round-robin); a free worker
  * takes up to its batch size of queued items; a finished item spawns children on every
  * out-edge (Poisson with the edge's mean, or the rounded mean); a request completes when
@@ -24,6 +24,7 @@
 
 #include "jigsaw/gpubackend.h"
 #include "jigsaw/sched.h"
+#include "jigsaw/util.h"
 
 typedef struct vitem {
     int req;
@@ -91,13 +92,6 @@ void js_validate_config_init(js_validate_config *c)
     c->seed = 1;
     c->drain_timeout_s = 5.0;
     c->use_mps_shares = true;
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int q_push(vqueue *q, vitem it)
@@ -340,7 +334,7 @@ static int build_workers(vstate *s, const js_scenario *sc, const js_app_plan *ap
                     specs[k].mps_percent =
                         s->cfg->use_mps_shares ? (int)lround(100.0 * seg->mig / 7.0) : 0;
                     specs[k].device_index = s->cfg->device_index;
-                    specs[k].seed = s->cfg->seed * 1000003u + (uint64_t)k;
+                    specs[k].seed = js_seed_derive(s->cfg->seed, "service", (uint64_t)k);
                     specs[k].plan_lat_mean_ms = seg->lat_mean_ms;
                     specs[k].plan_lat_p95_ms = seg->lat_p95_ms;
                     vworker *w = &s->w[k];
@@ -400,7 +394,7 @@ static int run_loop(vstate *s, const double *arr, int narr, js_diag *d)
     double stop_at = last_arrival + s->cfg->drain_timeout_s;
     double now = 0;
     for (;;) {
-        now = mono() - s->t0;
+        now = js_now_s() - s->t0;
         while (next < narr && arr[next] <= now) {
             if (admit(s, next, arr[next], now, d) != 0)
                 return d->code;
@@ -433,7 +427,7 @@ static int run_loop(vstate *s, const double *arr, int narr, js_diag *d)
         double elapsed = 0;
         int rc = js_gpu_pool_wait(s->pool, wait_ns, &wi, &elapsed, d);
         if (rc == 1) {
-            if (complete(s, wi, elapsed, mono() - s->t0, d) != 0)
+            if (complete(s, wi, elapsed, js_now_s() - s->t0, d) != 0)
                 return d->code;
         } else if (rc != 0) {
             return rc;
@@ -502,14 +496,14 @@ int js_gpu_validate_run(const js_device_factory *f, const js_scenario *sc, const
         if (!s.req || !out->lat_ms || !s.rng)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "validate: out of memory");
         else
-            gsl_rng_set(s.rng, (unsigned long)c->seed);
+            gsl_rng_set(s.rng, js_seed_derive(c->seed, "arrivals", 0));
     }
     if (rc == 0)
         rc = js_gpu_pool_start(f, specs, s.nw, &s.pool, d);
     free(specs);
     if (rc == 0) {
         s.lat_ms = out->lat_ms;
-        s.t0 = mono();
+        s.t0 = js_now_s();
         rc = run_loop(&s, arrivals, narrivals, d);
     }
     if (rc == 0) {

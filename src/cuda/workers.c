@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jigsaw/gpubackend.h"
+#include "jigsaw/util.h"
 
 enum { OP_RUN = 1, OP_SERIES = 2, OP_QUIT = 3 };
 
@@ -42,13 +43,6 @@ struct js_gpu_pool {
     int n;
     wslot *w;
 };
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int write_full(int fd, const void *buf, size_t len)
 {
@@ -103,7 +97,7 @@ static int serve_series(int fd, js_gpu_device *dev, const wreq *q, js_diag *d)
     double *lat = malloc(sizeof *lat * (size_t)(q->reps > 0 ? q->reps : 1));
     if (!lat)
         return js_diag_set(d, JS_EXIT_INTERNAL, "worker: out of memory");
-    double t0 = mono_s();
+    double t0 = js_now_s();
     for (int i = 0; i < q->reps; i++) {
         if (dev->run_batch(dev, q->batch, &lat[i], d) != 0) {
             free(lat);
@@ -113,7 +107,7 @@ static int serve_series(int fd, js_gpu_device *dev, const wreq *q, js_diag *d)
     wrep r;
     memset(&r, 0, sizeof r);
     r.nvalues = q->reps;
-    r.wall_s = mono_s() - t0;
+    r.wall_s = js_now_s() - t0;
     int rc = write_full(fd, &r, sizeof r) ||
              write_full(fd, lat, sizeof *lat * (size_t)q->reps);
     free(lat);
@@ -258,11 +252,6 @@ int js_gpu_pool_start(const js_device_factory *f, const js_worker_spec *specs, i
     }
     *out = p;
     return 0;
-}
-
-int js_gpu_pool_size(const js_gpu_pool *p)
-{
-    return p ? p->n : 0;
 }
 
 int js_gpu_pool_submit(js_gpu_pool *p, int i, int batch, js_diag *d)

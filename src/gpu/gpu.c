@@ -151,13 +151,6 @@ int js_gpu_load(const char *path, js_gpu_type *out, js_diag *d)
 
 /* ------------------------------------------------------------------ writing */
 
-static int add_num(cJSON *o, const char *k, double v)
-{
-    if (isnan(v))
-        return 0;
-    return cJSON_AddNumberToObject(o, k, v) != NULL ? 0 : -1;
-}
-
 cJSON *js_gpu_to_json(const js_gpu_type *g)
 {
     cJSON *root = cJSON_CreateObject();
@@ -174,9 +167,9 @@ cJSON *js_gpu_to_json(const js_gpu_type *g)
     bad |= cJSON_AddNumberToObject(root, "compute_slices", g->compute_slices) == NULL;
     bad |= cJSON_AddNumberToObject(root, "memory_slices", g->memory_slices) == NULL;
     bad |= cJSON_AddNumberToObject(root, "max_mps_workers", g->max_mps_workers) == NULL;
-    bad |= add_num(root, "sm_clock_mhz", g->sm_clock_mhz) != 0;
-    bad |= add_num(root, "memory_bandwidth_gbs", g->memory_bandwidth_gbs) != 0;
-    bad |= add_num(root, "fp16_tflops", g->fp16_tflops) != 0;
+    bad |= !js_json_add_num_if_finite(root, "sm_clock_mhz", g->sm_clock_mhz);
+    bad |= !js_json_add_num_if_finite(root, "memory_bandwidth_gbs", g->memory_bandwidth_gbs);
+    bad |= !js_json_add_num_if_finite(root, "fp16_tflops", g->fp16_tflops);
     cJSON *arr = cJSON_AddArrayToObject(root, "mig_profiles");
     bad |= arr == NULL;
     for (int i = 0; i < g->nprofiles && !bad; i++) {

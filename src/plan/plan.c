@@ -34,14 +34,6 @@ void js_plan_free(js_plan *p)
 }
 
 /* cJSON_Add* return NULL on failure; one flag collects every failure. */
-static void add_num(cJSON *o, const char *k, double v, bool *ok)
-{
-    if (!isfinite(v))
-        return; /* unknown values are omitted, never written as null or inf */
-    if (!cJSON_AddNumberToObject(o, k, v))
-        *ok = false;
-}
-
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
 {
     if (!cJSON_AddStringToObject(o, k, v))
@@ -73,14 +65,14 @@ static void segment_json(cJSON *segs, const js_segment *sg, const js_gpu_type *g
     if (!o)
         return;
     int prof = js_gpu_profile_by_slices(g, sg->mig);
-    add_num(o, "mig", sg->mig, ok);
+    *ok &= js_json_add_num_if_finite(o, "mig", sg->mig);
     add_str(o, "profile", prof >= 0 ? g->profiles[prof].name : "?", ok);
-    add_num(o, "workers", sg->workers, ok);
-    add_num(o, "batch", sg->batch, ok);
-    add_num(o, "count", sg->count, ok);
-    add_num(o, "throughput", sg->throughput, ok);
-    add_num(o, "lat_mean_ms", sg->lat_mean_ms, ok);
-    add_num(o, "lat_p95_ms", sg->lat_p95_ms, ok);
+    *ok &= js_json_add_num_if_finite(o, "workers", sg->workers);
+    *ok &= js_json_add_num_if_finite(o, "batch", sg->batch);
+    *ok &= js_json_add_num_if_finite(o, "count", sg->count);
+    *ok &= js_json_add_num_if_finite(o, "throughput", sg->throughput);
+    *ok &= js_json_add_num_if_finite(o, "lat_mean_ms", sg->lat_mean_ms);
+    *ok &= js_json_add_num_if_finite(o, "lat_p95_ms", sg->lat_p95_ms);
 }
 
 static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, bool *ok)
@@ -90,11 +82,11 @@ static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, b
     if (!o)
         return;
     add_str(o, "name", a->name, ok);
-    add_num(o, "rate", ap->rate, ok);
-    add_num(o, "pas", ap->pas, ok);
-    add_num(o, "predicted_p50_ms", ap->predicted_p50_ms, ok);
-    add_num(o, "predicted_p99_ms", ap->predicted_p99_ms, ok);
-    add_num(o, "predicted_violation_rate", ap->predicted_violation_rate, ok);
+    *ok &= js_json_add_num_if_finite(o, "rate", ap->rate);
+    *ok &= js_json_add_num_if_finite(o, "pas", ap->pas);
+    *ok &= js_json_add_num_if_finite(o, "predicted_p50_ms", ap->predicted_p50_ms);
+    *ok &= js_json_add_num_if_finite(o, "predicted_p99_ms", ap->predicted_p99_ms);
+    *ok &= js_json_add_num_if_finite(o, "predicted_violation_rate", ap->predicted_violation_rate);
     js_path paths[JS_MAX_PATHS];
     int np = js_dag_paths(a, paths, JS_MAX_PATHS);
     cJSON *pj = add_arr(o, "paths", ok);
@@ -130,9 +122,9 @@ static void app_json(cJSON *apps, const js_app_plan *ap, const js_scenario *s, b
             return;
         add_str(to, "task", task->name, ok);
         add_str(to, "variant", task->variants[tp->variant].name, ok);
-        add_num(to, "demand", tp->demand, ok);
-        add_num(to, "latency_budget_ms", tp->latency_budget_ms, ok);
-        add_num(to, "utilisation", tp->utilisation, ok);
+        *ok &= js_json_add_num_if_finite(to, "demand", tp->demand);
+        *ok &= js_json_add_num_if_finite(to, "latency_budget_ms", tp->latency_budget_ms);
+        *ok &= js_json_add_num_if_finite(to, "utilisation", tp->utilisation);
         cJSON *segs = add_arr(to, "segments", ok);
         for (int k = 0; k < tp->nsegments && segs; k++)
             segment_json(segs, &tp->segments[k], &s->cluster.gpu, ok);
@@ -147,7 +139,7 @@ static void gpus_json(cJSON *root, const js_plan *p, const js_scenario *s, bool 
         cJSON *o = push_obj(gpus, ok);
         if (!o)
             return;
-        add_num(o, "gpu", i, ok);
+        *ok &= js_json_add_num_if_finite(o, "gpu", i);
         cJSON *insts = add_arr(o, "instances", ok);
         for (int k = 0; k < p->gpus[i].ninstances && insts; k++) {
             const js_instance *in = &p->gpus[i].inst[k];
@@ -156,12 +148,12 @@ static void gpus_json(cJSON *root, const js_plan *p, const js_scenario *s, bool 
             if (!io)
                 return;
             add_str(io, "profile", g->profiles[in->profile].name, ok);
-            add_num(io, "start", in->start, ok);
+            *ok &= js_json_add_num_if_finite(io, "start", in->start);
             add_str(io, "app", a->name, ok);
             add_str(io, "task", a->tasks[in->task].name, ok);
             add_str(io, "variant", a->tasks[in->task].variants[in->variant].name, ok);
-            add_num(io, "batch", in->batch, ok);
-            add_num(io, "workers", in->workers, ok);
+            *ok &= js_json_add_num_if_finite(io, "batch", in->batch);
+            *ok &= js_json_add_num_if_finite(io, "workers", in->workers);
         }
     }
 }
@@ -173,7 +165,7 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
     if (!root)
         return NULL;
     add_str(root, "kind", "plan", &ok);
-    add_num(root, "format_version", JS_FORMAT_VERSION, &ok);
+    ok &= js_json_add_num_if_finite(root, "format_version", JS_FORMAT_VERSION);
     add_str(root, "scenario", s->name, &ok);
     add_str(root, "gpu_type", s->cluster.gpu.name, &ok);
     add_str(root, "system", p->system, &ok);
@@ -181,28 +173,28 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
         ok = false;
     add_str(root, "status", p->status, &ok);
     add_str(root, "objective_kind", p->objective_kind, &ok);
-    add_num(root, "objective", p->objective, &ok);
-    add_num(root, "bound", p->bound, &ok);
-    add_num(root, "gap", p->gap, &ok);
-    add_num(root, "demand_scale", p->demand_scale, &ok);
-    add_num(root, "demand_scale_bound", p->demand_scale_bound, &ok);
-    add_num(root, "slices_used", p->slices_used, &ok);
-    add_num(root, "gpus_used", p->gpus_used, &ok);
-    add_num(root, "gpus_total", p->gpus_total, &ok);
+    ok &= js_json_add_num_if_finite(root, "objective", p->objective);
+    ok &= js_json_add_num_if_finite(root, "bound", p->bound);
+    ok &= js_json_add_num_if_finite(root, "gap", p->gap);
+    ok &= js_json_add_num_if_finite(root, "demand_scale", p->demand_scale);
+    ok &= js_json_add_num_if_finite(root, "demand_scale_bound", p->demand_scale_bound);
+    ok &= js_json_add_num_if_finite(root, "slices_used", p->slices_used);
+    ok &= js_json_add_num_if_finite(root, "gpus_used", p->gpus_used);
+    ok &= js_json_add_num_if_finite(root, "gpus_total", p->gpus_total);
     if (p->rule[0])
         add_str(root, "rule", p->rule, &ok);
-    add_num(root, "target_quantile", p->target_quantile, &ok);
+    ok &= js_json_add_num_if_finite(root, "target_quantile", p->target_quantile);
     cJSON *solver = cJSON_AddObjectToObject(root, "solver");
     if (!solver)
         ok = false;
     else {
-        add_num(solver, "solves", p->stats.solves, &ok);
-        add_num(solver, "nodes", (double)p->stats.nodes, &ok);
-        add_num(solver, "configs_raw", p->stats.configs_raw, &ok);
-        add_num(solver, "configs", p->stats.configs, &ok);
-        add_num(solver, "rows", p->stats.rows, &ok);
-        add_num(solver, "cols", p->stats.cols, &ok);
-        add_num(solver, "int_cols", p->stats.int_cols, &ok);
+        ok &= js_json_add_num_if_finite(solver, "solves", p->stats.solves);
+        ok &= js_json_add_num_if_finite(solver, "nodes", (double)p->stats.nodes);
+        ok &= js_json_add_num_if_finite(solver, "configs_raw", p->stats.configs_raw);
+        ok &= js_json_add_num_if_finite(solver, "configs", p->stats.configs);
+        ok &= js_json_add_num_if_finite(solver, "rows", p->stats.rows);
+        ok &= js_json_add_num_if_finite(solver, "cols", p->stats.cols);
+        ok &= js_json_add_num_if_finite(solver, "int_cols", p->stats.int_cols);
     }
     cJSON *apps = add_arr(root, "apps", &ok);
     for (int i = 0; i < p->napps && apps; i++)

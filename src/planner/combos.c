@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 
 typedef struct app_list {
     int n, cap;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 
 bool pl_is_source(const js_app *a, int t)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 
 static const char *stat_name(const js_app *a)
 {

@@ -14,7 +14,7 @@
 #include <glpk.h>
 #include <stdbool.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 
 /* Most variant combinations solved one by one; more: the joint MILP. */
 #define PL_MAX_COMBOS 4096

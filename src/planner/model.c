@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 #include "jigsaw/qmodel.h"
 
 /* Safe rule: the utilisation levels offered with every configuration. Finer near 1,

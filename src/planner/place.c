@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 
 typedef struct slot_gpu {
     int layout;

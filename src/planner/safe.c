@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "planner_internal.h"
 #include "jigsaw/qmodel.h"
 
 /* The per-task tail the MILP plans for is budget x 2^j, j from SAFE_START up to

@@ -746,11 +746,6 @@ static bool add_str(cJSON *o, const char *k, const char *v)
     return cJSON_AddStringToObject(o, k, v) != NULL;
 }
 
-static bool add_num(cJSON *o, const char *k, double v)
-{
-    return cJSON_AddNumberToObject(o, k, v) != NULL;
-}
-
 static cJSON *task_to_json(const js_task *t)
 {
     cJSON *o = cJSON_CreateObject();
@@ -766,7 +761,7 @@ static cJSON *task_to_json(const js_task *t)
         }
         ok = add_str(vo, "name", var->name) && add_str(vo, "profile", var->profile_name);
         if (ok && !isnan(var->accuracy))
-            ok = add_num(vo, "accuracy", var->accuracy);
+            ok = js_json_add_num_or_null(vo, "accuracy", var->accuracy) != NULL;
         if (ok && var->metric[0])
             ok = add_str(vo, "metric", var->metric);
         if (ok && var->accuracy_source[0])
@@ -783,7 +778,8 @@ static cJSON *edge_to_json(const js_app *a, const js_edge *e)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok = o != NULL && add_str(o, "from", a->tasks[e->from].name) &&
-              add_str(o, "to", a->tasks[e->to].name) && add_num(o, "fanout", e->fanout);
+              add_str(o, "to", a->tasks[e->to].name) &&
+              js_json_add_num_or_null(o, "fanout", e->fanout);
     if (ok && !isnan(e->fanout_by_variant[0])) {
         int nv = a->tasks[e->from].nvariants;
         cJSON *arr = cJSON_CreateDoubleArray(e->fanout_by_variant, nv);
@@ -845,12 +841,12 @@ static cJSON *app_to_json(const js_app *a)
     }
     cJSON *slo = ok ? cJSON_AddObjectToObject(o, "slo") : NULL;
     cJSON *rule = slo ? cJSON_AddObjectToObject(slo, "rule") : NULL;
-    ok = ok && rule != NULL && add_num(slo, "latency_ms", a->latency_slo_ms) &&
-         add_num(slo, "accuracy", a->accuracy_slo) &&
+    ok = ok && rule != NULL && js_json_add_num_or_null(slo, "latency_ms", a->latency_slo_ms) &&
+         js_json_add_num_or_null(slo, "accuracy", a->accuracy_slo) &&
          add_str(rule, "stat", a->rule.stat == JS_LAT_MEAN ? "mean" : "p95") &&
-         add_num(rule, "slo_fraction", a->rule.slo_fraction);
+         js_json_add_num_or_null(rule, "slo_fraction", a->rule.slo_fraction) != NULL;
     cJSON *dem = ok ? cJSON_AddObjectToObject(o, "demand") : NULL;
-    ok = ok && dem != NULL && add_num(dem, "rate", a->rate);
+    ok = ok && dem != NULL && js_json_add_num_or_null(dem, "rate", a->rate) != NULL;
     if (ok && a->trace[0])
         ok = add_str(dem, "trace", a->trace);
     if (!ok) {
@@ -864,7 +860,8 @@ cJSON *js_scenario_to_json(const js_scenario *s)
 {
     cJSON *root = cJSON_CreateObject();
     bool ok = root != NULL && add_str(root, "kind", "scenario") &&
-              add_num(root, "format_version", JS_FORMAT_VERSION) && add_str(root, "name", s->name);
+              js_json_add_num_or_null(root, "format_version", JS_FORMAT_VERSION) &&
+              add_str(root, "name", s->name);
     if (ok && s->description[0])
         ok = add_str(root, "description", s->description);
     /* The resolved directory (relative to the working directory at load time). */
@@ -872,7 +869,8 @@ cJSON *js_scenario_to_json(const js_scenario *s)
         ok = add_str(root, "profiles", s->profiles_dir);
     cJSON *cl = ok ? cJSON_AddObjectToObject(root, "cluster") : NULL;
     ok = ok && cl != NULL && add_str(cl, "gpu", s->cluster.gpu_name) &&
-         add_num(cl, "gpus", s->cluster.gpus) && add_num(cl, "max_workers", s->cluster.max_workers);
+         js_json_add_num_or_null(cl, "gpus", s->cluster.gpus) &&
+         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers);
     cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
     ok = ok && apps != NULL;
     for (int i = 0; i < s->napps && ok; i++) {

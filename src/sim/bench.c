@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -24,14 +23,8 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "evq.h"
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Largest demand/capacity over the plan's tasks, and the number of workers. */
 static double plan_load(const js_plan *p, int *workers)
@@ -67,13 +60,13 @@ static double bare_loop(size_t heap_size, uint64_t ops, double *checksum)
     }
     for (size_t i = 0; i < heap_size; i++)
         js_evq_push(&q, inc[i % NINC], (uint32_t)i);
-    double sum = 0, t0 = cpu_now();
+    double sum = 0, t0 = js_cpu_s();
     for (uint64_t i = 0; i < ops; i++) {
         js_ev e = js_evq_pop(&q);
         sum += (double)js_ev_payload(&e);
         js_evq_push(&q, e.t + inc[i & (NINC - 1)], js_ev_payload(&e));
     }
-    double dt = cpu_now() - t0;
+    double dt = js_cpu_s() - t0;
     *checksum = sum;
     js_evq_free(&q);
     gsl_rng_free(r);
@@ -123,14 +116,14 @@ static int bench_mmc(double nreq)
     js_sim *sim = NULL;
     js_sim_result r;
     int rc = js_arrivals_open(&sp, &arr[0], &d);
-    double c0 = cpu_now();
+    double c0 = js_cpu_s();
     if (rc == 0)
         rc = js_sim_create(s, &p, &cfg, arr, &sim, &d);
     if (rc == 0)
         rc = js_sim_run(sim, &d);
     if (rc == 0)
         rc = js_sim_result_get(sim, &r);
-    double cpu = cpu_now() - c0;
+    double cpu = js_cpu_s() - c0;
     if (rc == 0) {
         double chk = 0;
         uint64_t ops = r.heap_events > 20000000 ? r.heap_events : 20000000;
@@ -187,7 +180,7 @@ int main(int argc, char **argv)
         js_arrival_spec sp;
         js_arrival_spec_init(&sp);
         sp.rate = planned * target / load;
-        sp.seed = seed + 1 + (uint64_t)a;
+        sp.seed = js_seed_derive(seed, "arrivals", (uint64_t)a);
         total_rate += sp.rate;
         if (js_arrivals_open(&sp, &arr[a], &d) != 0) {
             js_diag_print(&d);
@@ -200,13 +193,13 @@ int main(int argc, char **argv)
     cfg.duration_s = nreq / total_rate;
     js_sim *sim = NULL;
     js_sim_result r;
-    double c0 = cpu_now();
+    double c0 = js_cpu_s();
     if (js_sim_create(&s, &p, &cfg, arr, &sim, &d) != 0 || js_sim_run(sim, &d) != 0 ||
         js_sim_result_get(sim, &r) != 0) {
         js_diag_print(&d);
         return d.code ? d.code : 1;
     }
-    double sim_cpu = cpu_now() - c0;
+    double sim_cpu = js_cpu_s() - c0;
     size_t heap = (size_t)workers + (size_t)s.napps + 1;
     double chk = 0;
     uint64_t ops = r.heap_events > 20000000 ? r.heap_events : 20000000;

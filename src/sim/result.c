@@ -91,17 +91,6 @@ void js_sim_result_free(js_sim_result *r)
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
-static cJSON *num(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-static int add_num(cJSON *o, const char *k, double v)
-{
-    cJSON *n = num(v);
-    return n != NULL && cJSON_AddItemToObject(o, k, n) ? 0 : -1;
-}
-
 static cJSON *app_json(const js_app_metrics *m, const char *name)
 {
     cJSON *o = cJSON_CreateObject();
@@ -111,21 +100,21 @@ static cJSON *app_json(const js_app_metrics *m, const char *name)
     int bad = lat == NULL;
     if (name != NULL)
         bad |= cJSON_AddStringToObject(o, "name", name) == NULL;
-    bad |= add_num(o, "requests", (double)m->requests);
-    bad |= add_num(o, "completed", (double)m->completed);
-    bad |= add_num(o, "late", (double)m->late);
-    bad |= add_num(o, "dropped", (double)m->dropped);
-    bad |= add_num(o, "in_flight", (double)m->in_flight);
-    bad |= add_num(o, "violation_rate", m->violation_rate);
+    bad |= js_json_add_num_or_null(o, "requests", (double)m->requests) == NULL;
+    bad |= js_json_add_num_or_null(o, "completed", (double)m->completed) == NULL;
+    bad |= js_json_add_num_or_null(o, "late", (double)m->late) == NULL;
+    bad |= js_json_add_num_or_null(o, "dropped", (double)m->dropped) == NULL;
+    bad |= js_json_add_num_or_null(o, "in_flight", (double)m->in_flight) == NULL;
+    bad |= js_json_add_num_or_null(o, "violation_rate", m->violation_rate) == NULL;
     if (lat != NULL) {
-        bad |= add_num(lat, "p50", m->latency_ms.p50);
-        bad |= add_num(lat, "p95", m->latency_ms.p95);
-        bad |= add_num(lat, "p99", m->latency_ms.p99);
-        bad |= add_num(lat, "max", m->latency_ms.max);
-        bad |= add_num(lat, "mean", m->latency_ms.mean);
+        bad |= js_json_add_num_or_null(lat, "p50", m->latency_ms.p50) == NULL;
+        bad |= js_json_add_num_or_null(lat, "p95", m->latency_ms.p95) == NULL;
+        bad |= js_json_add_num_or_null(lat, "p99", m->latency_ms.p99) == NULL;
+        bad |= js_json_add_num_or_null(lat, "max", m->latency_ms.max) == NULL;
+        bad |= js_json_add_num_or_null(lat, "mean", m->latency_ms.mean) == NULL;
         bad |= !cJSON_AddItemToObject(o, "latency_ms", lat);
     }
-    bad |= add_num(o, "accuracy", m->accuracy);
+    bad |= js_json_add_num_or_null(o, "accuracy", m->accuracy) == NULL;
     if (bad) {
         cJSON_Delete(o);
         return NULL;
@@ -139,16 +128,16 @@ cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s)
     if (root == NULL)
         return NULL;
     int bad = 0;
-    bad |= add_num(root, "slices_avg", r->slices_avg);
-    bad |= add_num(root, "gpus_avg", r->gpus_avg);
-    bad |= add_num(root, "events", (double)r->events);
-    bad |= add_num(root, "heap_events", (double)r->heap_events);
-    bad |= add_num(root, "items", (double)r->items);
-    bad |= add_num(root, "sim_time_s", r->sim_time_s);
-    bad |= add_num(root, "arrival_rate", r->arrival_rate);
-    bad |= add_num(root, "mean_in_system", r->mean_in_system);
-    bad |= add_num(root, "mean_sojourn_ms", r->mean_sojourn_s * 1e3);
-    bad |= add_num(root, "latency_rel_error", JS_SIM_LATENCY_REL_ERROR);
+    bad |= js_json_add_num_or_null(root, "slices_avg", r->slices_avg) == NULL;
+    bad |= js_json_add_num_or_null(root, "gpus_avg", r->gpus_avg) == NULL;
+    bad |= js_json_add_num_or_null(root, "events", (double)r->events) == NULL;
+    bad |= js_json_add_num_or_null(root, "heap_events", (double)r->heap_events) == NULL;
+    bad |= js_json_add_num_or_null(root, "items", (double)r->items) == NULL;
+    bad |= js_json_add_num_or_null(root, "sim_time_s", r->sim_time_s) == NULL;
+    bad |= js_json_add_num_or_null(root, "arrival_rate", r->arrival_rate) == NULL;
+    bad |= js_json_add_num_or_null(root, "mean_in_system", r->mean_in_system) == NULL;
+    bad |= js_json_add_num_or_null(root, "mean_sojourn_ms", r->mean_sojourn_s * 1e3) == NULL;
+    bad |= js_json_add_num_or_null(root, "latency_rel_error", JS_SIM_LATENCY_REL_ERROR) == NULL;
     cJSON *apps = cJSON_AddArrayToObject(root, "apps");
     cJSON *tasks = cJSON_AddArrayToObject(root, "tasks");
     bad |= apps == NULL || tasks == NULL;
@@ -169,12 +158,12 @@ cJSON *js_sim_result_to_json(const js_sim_result *r, const js_scenario *s)
             bad |= cJSON_AddStringToObject(o, "variant",
                                            ap->tasks[m->task].variants[m->variant].name) == NULL;
         }
-        bad |= add_num(o, "workers", m->workers);
-        bad |= add_num(o, "items", (double)m->items);
-        bad |= add_num(o, "batches", (double)m->batches);
-        bad |= add_num(o, "batch_mean", m->batch_mean);
-        bad |= add_num(o, "utilisation", m->utilisation);
-        bad |= add_num(o, "queue_ms_mean", m->queue_ms_mean);
+        bad |= js_json_add_num_or_null(o, "workers", m->workers) == NULL;
+        bad |= js_json_add_num_or_null(o, "items", (double)m->items) == NULL;
+        bad |= js_json_add_num_or_null(o, "batches", (double)m->batches) == NULL;
+        bad |= js_json_add_num_or_null(o, "batch_mean", m->batch_mean) == NULL;
+        bad |= js_json_add_num_or_null(o, "utilisation", m->utilisation) == NULL;
+        bad |= js_json_add_num_or_null(o, "queue_ms_mean", m->queue_ms_mean) == NULL;
     }
     if (bad) {
         cJSON_Delete(root);

@@ -23,10 +23,10 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <time.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
+#include "jigsaw/util.h"
 #include "sim_internal.h"
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -40,11 +40,6 @@ void js_sim_config_init(js_sim_config *c)
     c->early_drop = true;
     c->poisson_fanout = true;
     c->timeline_interval_s = 0.0; /* the CLI uses 60 s when --timeline is given */
-}
-
-double js_sim_now(const js_sim *sim)
-{
-    return sim->now;
 }
 
 static double edge_mean(const js_edge *e, int v)
@@ -173,13 +168,6 @@ static int handle(js_sim *sim, const js_ev *e)
     }
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int start_once(js_sim *sim)
 {
     if (sim->started)
@@ -207,7 +195,7 @@ int js_sim_run_until(js_sim *sim, double t, js_diag *d)
     int rc = start_once(sim);
     if (rc != 0)
         return rc;
-    double w0 = wall_now();
+    double w0 = js_now_s();
     rc = 0;
     while (sim->q.n > 0 && sim->q.a[0].t <= t) {
         js_ev e = js_evq_pop(&sim->q);
@@ -226,7 +214,7 @@ int js_sim_run_until(js_sim *sim, double t, js_diag *d)
     }
     if (rc == 0 && isfinite(t) && t > sim->now)
         sim->now = t;
-    sim->wall_s += wall_now() - w0;
+    sim->wall_s += js_now_s() - w0;
     if (rc == 0)
         sim_check(sim);
     return rc;
@@ -302,18 +290,21 @@ int js_sim_create(const js_scenario *s, const js_plan *p, const js_sim_config *c
                          "simulator: batch timeout, duration and timeline interval must be >= 0");
     if (rc == 0 && s->napps > 65535)
         rc = js_diag_set(d, JS_EXIT_DATAERR, "simulator: too many applications");
-    sim->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    sim->rng_service = gsl_rng_alloc(gsl_rng_mt19937);
+    sim->rng_fanout = gsl_rng_alloc(gsl_rng_mt19937);
     sim->arr = calloc((size_t)s->napps + 1, sizeof *sim->arr);
     sim->arr_done = calloc((size_t)s->napps + 1, sizeof *sim->arr_done);
     sim->slo_s = calloc((size_t)s->napps + 1, sizeof *sim->slo_s);
     sim->pas = calloc((size_t)s->napps + 1, sizeof *sim->pas);
     sim->app = calloc((size_t)s->napps + 1, sizeof *sim->app);
-    if (rc == 0 && (sim->rng == NULL || sim->arr == NULL || sim->arr_done == NULL ||
+    if (rc == 0 && (sim->rng_service == NULL || sim->rng_fanout == NULL || sim->arr == NULL || sim->arr_done == NULL ||
                     sim->slo_s == NULL || sim->pas == NULL || sim->app == NULL ||
                     js_evq_init(&sim->q, 256) != 0))
         rc = oom(sim);
     if (rc == 0) {
-        gsl_rng_set(sim->rng, c->seed);
+        /* One generator per purpose, apart from the arrival streams (jigsaw/util.h). */
+        gsl_rng_set(sim->rng_service, js_seed_derive(c->seed, "service", 0));
+        gsl_rng_set(sim->rng_fanout, js_seed_derive(c->seed, "fanout", 0));
         for (int a = 0; a < s->napps; a++) {
             sim->arr[a] = arrivals != NULL ? arrivals[a] : NULL;
             sim->slo_s[a] = s->apps[a].latency_slo_ms * 1e-3;
@@ -370,8 +361,10 @@ void js_sim_destroy(js_sim *sim)
     free(sim->tl_app);
     free(sim->tl_buf);
     js_evq_free(&sim->q);
-    if (sim->rng != NULL)
-        gsl_rng_free(sim->rng);
+    if (sim->rng_service != NULL)
+        gsl_rng_free(sim->rng_service);
+    if (sim->rng_fanout != NULL)
+        gsl_rng_free(sim->rng_fanout);
     free(sim);
 }
 

@@ -117,7 +117,8 @@ typedef struct appctr {
 struct js_sim {
     const js_scenario *s;
     js_sim_config cfg;
-    gsl_rng *rng;
+    gsl_rng *rng_service;       /* service times: js_seed_derive(seed, "service", 0) */
+    gsl_rng *rng_fanout;        /* fan-out counts: js_seed_derive(seed, "fanout", 0) */
     js_evq q;
     double now;
     uint64_t events;        /* heap events handled */

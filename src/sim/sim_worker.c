@@ -116,12 +116,12 @@ static double draw_service(js_sim *sim, const wclass *c, int n)
     case JS_SERVICE_DETERMINISTIC:
         return c->mean_s[n];
     case JS_SERVICE_EXPONENTIAL:
-        return gsl_ran_exponential(sim->rng, c->mean_s[n]);
+        return gsl_ran_exponential(sim->rng_service, c->mean_s[n]);
     case JS_SERVICE_LOGNORMAL:
     default:
         if (c->sigma[n] <= 0)
             return c->mean_s[n];
-        return gsl_ran_lognormal(sim->rng, c->zeta[n], c->sigma[n]);
+        return gsl_ran_lognormal(sim->rng_service, c->zeta[n], c->sigma[n]);
     }
 }
 
@@ -134,9 +134,15 @@ int sim_try_start(js_sim *sim, uint32_t wi)
     const wclass *c = &sim->cls[w->cls];
     taskrt *t = &sim->t[w->task];
     fifo *q = worker_queue(sim, w);
+    /* JSED picks workers by the queue lengths in t->view: they must be current. */
+    assert(w->tslot < 0 || sim->cfg.dispatch == JS_DISPATCH_SHARED ||
+           t->view[w->tslot].queued == (int)q->len);
     for (;;) {
-        if (q->len == 0)
+        if (q->len == 0) {
+            assert(w->tslot < 0 || sim->cfg.dispatch == JS_DISPATCH_SHARED ||
+                   t->view[w->tslot].queued == 0);
             return 0;
+        }
         double wake = 0;
         int take = js_sched_batch_take((int)q->len, c->batch, sim->items[q->head].t_enq,
                                        sim->now, sim->cfg.batch_timeout_ms * 1e-3, &wake);
@@ -170,10 +176,11 @@ int sim_try_start(js_sim *sim, uint32_t wi)
             tail = it;
             n++;
         }
-        if (n == 0)
-            continue;
+        /* Before the loop goes round: a queue emptied of dropped items is short too. */
         if (w->tslot >= 0 && sim->cfg.dispatch != JS_DISPATCH_SHARED)
             t->view[w->tslot].queued = (int)q->len;
+        if (n == 0)
+            continue;
         w->busy = true;
         w->bhead = head;
         w->bn = n;
@@ -254,10 +261,10 @@ static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int varian
         if (m <= 0)
             continue;
         if (sim->cfg.poisson_fanout) {
-            k = gsl_ran_poisson(sim->rng, m);
+            k = gsl_ran_poisson(sim->rng_fanout, m);
         } else {
             double fl = floor(m);
-            k = (unsigned)fl + (gsl_rng_uniform(sim->rng) < m - fl ? 1u : 0u);
+            k = (unsigned)fl + (gsl_rng_uniform(sim->rng_fanout) < m - fl ? 1u : 0u);
         }
         sim->inline_events += k;
         for (unsigned j = 0; j < k; j++) {

@@ -2,9 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 /* The planner's stated tolerance on the maximum demand is 0.5%: smaller changes under a
  * relaxation are noise of the bisection, not a binding constraint. */
@@ -18,13 +18,6 @@ void js_capacity_opts_init(js_capacity_opts *o)
     o->rule = JS_RULE_PAPER;
     o->target_quantile = 0.99;
     o->relax = 0.05;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static double scenario_total_rate(const js_scenario *s)
@@ -62,7 +55,7 @@ static int max_scale(const js_scenario *s, const js_plan_request *req, double *s
     }
     if (rc != 0) {
         js_plan_free(&p);
-        return js_diag_set(d, rc, "%s", local.msg);
+        return js_diag_forward(d, &local);
     }
     *scale = p.demand_scale;
     if (keep)
@@ -163,9 +156,9 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
 
         js_plan p;
         js_plan_init(&p);
-        double t0 = now_s(), scale = 0.0;
+        double t0 = js_now_s(), scale = 0.0;
         int rc = max_scale(s, &req, &scale, &p, row->reason, sizeof row->reason, d);
-        row->solve_s = now_s() - t0;
+        row->solve_s = js_now_s() - t0;
         if (rc != 0)
             return rc;
         done++;

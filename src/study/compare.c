@@ -177,6 +177,7 @@ static void run_capacity(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     js_diag d;
     js_diag_init(&d);
     int rc = load_scenario(c, js_paper_apps[a], g->key, c->big_gpus, &s, &d);
+    js_diag_forward_warnings(&c->warnings, &d);
     if (rc == 0) {
         if (!g->gpu_name[0])
             snprintf(g->gpu_name, sizeof g->gpu_name, "%s", s.cluster.gpu_name);
@@ -230,6 +231,7 @@ static void run_batch_caps(cmp_data *c, cmp_progress *pr)
             js_diag d;
             js_diag_init(&d);
             int rc = load_scenario(c, js_paper_apps[a], g->key, c->big_gpus, &s, &d);
+            js_diag_forward_warnings(&c->warnings, &d);
             if (rc == 0) {
                 js_capacity_opts co;
                 js_capacity_opts_init(&co);
@@ -401,6 +403,7 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     js_diag_init(&d);
     stage_begin(pr, CMP_NTRACE_SYSTEMS, "trace", g->key, js_paper_apps[a]);
     int rc = load_scenario(c, js_paper_apps[a], g->key, c->small_gpus, &s, &d);
+    js_diag_forward_warnings(&c->warnings, &d);
     if (rc != 0) {
         snprintf(ca->trace_err, sizeof ca->trace_err, "%s", d.msg);
         stage_end(pr);
@@ -488,6 +491,7 @@ static void run_tail_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
     js_diag_init(&d);
     stage_begin(pr, JS_NSYSTEMS, "tail", g->key, js_paper_apps[a]);
     int rc = load_scenario(c, js_paper_apps[a], g->key, c->small_gpus, &s, &d);
+    js_diag_forward_warnings(&c->warnings, &d);
     if (rc != 0) {
         snprintf(ca->tail_err, sizeof ca->tail_err, "%s", d.msg);
         stage_end(pr);
@@ -528,6 +532,7 @@ static void free_data(cmp_data *c)
 
 static void collect_errors(const cmp_data *c, js_diag *d)
 {
+    js_diag_forward_warnings(d, &c->warnings);
     for (int g = 0; g < c->ngpus; g++)
         for (int a = 0; a < JS_PAPER_NAPPS; a++) {
             const cmp_app *ca = &c->gpus[g].apps[a];

@@ -4,9 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 /* Below this share of the capacity a plan is made for the floor instead: the planner
  * needs a positive demand, and an interval predicted empty still gets a few requests. */
@@ -31,13 +31,6 @@ void js_controller_opts_init(js_controller_opts *o)
     o->rule = JS_RULE_PAPER;
     o->target_quantile = 0.99;
     js_sim_config_init(&o->sim);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int js_arrival_interval_rates(const js_arrival_spec *spec, double interval_sim_s,
@@ -184,6 +177,7 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
     }
     if (rc != 0) {
         js_plan_free(&p);
+        js_diag_forward_warnings(d, &local);
         return js_diag_set(d, rc, "re-planning for %.6g req/s: %s", rate, local.msg);
     }
     if (level > 0) {
@@ -225,6 +219,7 @@ static int open_arrivals(const js_scenario *s, const js_controller_opts *o,
         js_arrival_spec spec;
         if (i == o->app) {
             spec = o->arrivals;
+            spec.seed = js_seed_derive(o->arrivals.seed, "arrivals", (uint64_t)i);
         } else {
             if (!(s->apps[i].rate > 0))
                 continue;
@@ -232,7 +227,7 @@ static int open_arrivals(const js_scenario *s, const js_controller_opts *o,
             spec.kind = JS_ARR_POISSON;
             spec.rate = s->apps[i].rate;
             spec.time_compression = 1.0;
-            spec.seed = o->arrivals.seed + 1000u + (uint64_t)i;
+            spec.seed = js_seed_derive(o->arrivals.seed, "arrivals", (uint64_t)i);
         }
         int rc = js_arrivals_open(&spec, &arr[i], d);
         if (rc != 0)
@@ -364,7 +359,7 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
                       js_controller_result *r, js_diag *d)
 {
     memset(r, 0, sizeof *r);
-    double t0 = now_s();
+    double t0 = js_now_s();
     snprintf(r->system, sizeof r->system, "%s", js_system_name(o->features));
     snprintf(r->predictor, sizeof r->predictor, "%s", js_predictor_name(o->predictor));
     if (o->app < 0 || o->app >= s->napps)
@@ -406,6 +401,7 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
     if (rc != 0) {
         free(rates);
         js_plan_free(&st.cap_plan);
+        js_diag_forward_warnings(d, &local);
         return js_diag_set(d, rc, "%s: %s", r->system, local.msg);
     }
     st.cap_rate = st.cap_plan.demand_scale * s->apps[o->app].rate;
@@ -457,7 +453,7 @@ out:
             js_plan_free(&st.level_plans[k]);
     free(st.level_plans);
     free(st.have_level);
-    r->wall_s = now_s() - t0;
+    r->wall_s = js_now_s() - t0;
     return rc;
 }
 

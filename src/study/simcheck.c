@@ -7,6 +7,7 @@
 #include "jigsaw/sim.h"
 #include "jigsaw/study.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 
 static double planned_rate(const js_plan *p, int app)
 {
@@ -35,8 +36,7 @@ int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
         js_arrival_spec_init(&spec);
         spec.kind = JS_ARR_POISSON;
         spec.rate = rate;
-        /* The arrival streams' seeds differ from the simulator's (service, fan-out). */
-        spec.seed = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull * (uint64_t)(i + 1);
+        spec.seed = js_seed_derive(seed, "arrivals", (uint64_t)i);
         rc = js_arrivals_open(&spec, &arr[i], d);
     }
     js_sim_config cfg;

@@ -88,6 +88,7 @@ typedef struct cmp_data {
     cmp_gpu gpus[CMP_MAX_GPUS];
     cmp_batchcap bc;           /* on gpus[0] */
     js_tail_opts tail;         /* the tail check's settings (run and reported) */
+    js_diag warnings;          /* the stages' warnings (scenario loading), passed on at the end */
 } cmp_data;
 
 /* report_io.c: writes every table, REPORT.md and the plots into c->o.out_dir. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jigsaw/study.h"
+#include "jigsaw/util.h"
 
 void js_tail_opts_init(js_tail_opts *o)
 {
@@ -52,7 +53,7 @@ static int tail_max_scale(const js_scenario *s, const js_tail_opts *o, unsigned 
     *scale = rc == 0 ? p.demand_scale : 0.0;
     js_plan_free(&p);
     if (rc != 0 && rc != JS_EXIT_INFEASIBLE)
-        return js_diag_set(d, rc, "%s", local.msg);
+        return js_diag_forward(d, &local);
     return 0;
 }
 
@@ -90,7 +91,7 @@ static int measure(const js_scenario *s, const js_tail_opts *o, unsigned feature
     }
     if (rc != 0) {
         js_plan_free(&p);
-        return js_diag_set(d, rc, "%s", local.msg);
+        return js_diag_forward(d, &local);
     }
     m->feasible = true;
     m->path_ms = plan_max_path(&p);
@@ -108,7 +109,7 @@ static int measure(const js_scenario *s, const js_tail_opts *o, unsigned feature
         spec.kind = JS_ARR_POISSON;
         spec.rate = s->apps[i].rate * scale;
         spec.time_compression = 1.0;
-        spec.seed = o->seed + (uint64_t)i;
+        spec.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)i);
         rc = js_arrivals_open(&spec, &arr[i], d);
     }
     js_sim_config cfg;
@@ -241,7 +242,7 @@ static int measure_at_max(const js_scenario *s, const js_tail_opts *o, unsigned 
     int rc = js_plan_max_demand(s, &req, &p, &local);
     if (rc != 0) {
         js_plan_free(&p);
-        return rc == JS_EXIT_INFEASIBLE ? 0 : js_diag_set(d, rc, "%s", local.msg);
+        return rc == JS_EXIT_INFEASIBLE ? 0 : js_diag_forward(d, &local);
     }
     *scale = p.demand_scale;
     if (rule_kind == JS_RULE_SAFE) {

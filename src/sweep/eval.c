@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jigsaw/planner.h"
 #include "jigsaw/scenario.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/sweep.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "sweep_internal.h"
 
 void js_sweep_evaluator_destroy(js_sweep_evaluator *ev)
@@ -177,7 +177,7 @@ static int simulate_plan(const js_sweep *sw, const js_scenario *s, const js_plan
         spec.duration_s = sw->sim_duration_s;
         /* A distinct stream per app, the same streams at every point (common random
          * numbers make neighbouring points comparable). */
-        spec.seed = sw->sim_seed + 1000003ull * (uint64_t)(ap->app + 1);
+        spec.seed = js_seed_derive(sw->sim_seed, "arrivals", (uint64_t)ap->app);
         rc = js_arrivals_open(&spec, &arr[ap->app], d);
     }
     js_sim *sim = NULL;
@@ -256,7 +256,7 @@ static int planner_eval(void *ctxp, const js_sweep *sw, const js_sweep_point *p,
         }
         rc = 0;
     } else if (rc != 0) {
-        js_diag_set(d, rc, "%s", pd.msg);
+        js_diag_forward(d, &pd);
     } else {
         copy_status(out, plan.status);
         if (sw->objective == JS_SWEEP_MAX_DEMAND)
@@ -285,19 +285,12 @@ typedef struct synthetic_ctx {
     double cost_ms;
 } synthetic_ctx;
 
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Burn `ms` of CPU time (like a solver would) and return a value that depends on the
  * work so the compiler cannot drop the loop. */
 static double burn_cpu(double ms)
 {
-    double t0 = cpu_seconds(), x = 0.5;
-    while ((cpu_seconds() - t0) * 1e3 < ms)
+    double t0 = js_cpu_s(), x = 0.5;
+    while ((js_cpu_s() - t0) * 1e3 < ms)
         for (int i = 0; i < 2000; i++)
             x = 3.9 * x * (1 - x);
     return x;

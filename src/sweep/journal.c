@@ -8,23 +8,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jigsaw/planner.h"
 #include "jigsaw/sweep.h"
+#include "jigsaw/util.h"
 #include "sweep_internal.h"
 
 #define JOURNAL_MAGIC "jsweep1"
 #define JOURNAL_FIELDS 14 /* magic checksum index status 9-numbers crc */
 #define JOURNAL_MAX_BYTES (512u << 20)
-
-double js_sweep_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 uint64_t js_sweep_run_checksum(const js_sweep *sw, const js_sweep_evaluator *ev)
 {
@@ -383,10 +376,10 @@ int js_sweep_state_open(js_sweep_state *st, const js_sweep *sw, const js_sweep_e
         }
     }
     st->progress = o->progress;
-    st->t_start = js_sweep_now();
-    if (st->nresumed > 0 && o->progress)
-        fprintf(stderr, "jigsaw sweep: resuming: %ld of %ld points already in %s\n",
-                st->nresumed, sw->npoints, st->journal_path);
+    st->progress_ctx = o->progress_ctx;
+    st->t_start = js_now_s();
+    if (st->nresumed > 0)
+        js_sweep_state_report(st, JS_SWEEP_RESUMED);
     return 0;
 }
 
@@ -399,32 +392,20 @@ long js_sweep_state_take(js_sweep_state *st)
     return st->next++;
 }
 
-static void fmt_duration(char *buf, size_t sz, double s)
+void js_sweep_state_report(const js_sweep_state *st, js_sweep_event event)
 {
-    if (!(s < 1e8))
-        snprintf(buf, sz, "?");
-    else if (s >= 3600)
-        snprintf(buf, sz, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-    else if (s >= 60)
-        snprintf(buf, sz, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
-        snprintf(buf, sz, "%.0fs", s);
-}
-
-static void progress_print(js_sweep_state *st, bool force)
-{
-    double now = js_sweep_now();
-    if (!force && now - st->t_last_print < 0.25)
+    if (st->progress == NULL)
         return;
-    st->t_last_print = now;
-    double el = now - st->t_start;
-    double rate = el > 0 ? (double)st->done_this_run / el : 0;
-    long left = st->sw->npoints - st->ndone;
-    char eta[32];
-    fmt_duration(eta, sizeof eta, rate > 0 ? (double)left / rate : INFINITY);
-    fprintf(stderr, "\rjigsaw sweep: %ld/%ld points, %.2f points/s, ETA %s   ", st->ndone,
-            st->sw->npoints, rate, left == 0 ? "0s" : eta);
-    fflush(stderr);
+    js_sweep_progress p = {
+        .event = event,
+        .done = st->ndone,
+        .total = st->sw->npoints,
+        .resumed = st->nresumed,
+        .done_this_run = st->done_this_run,
+        .elapsed_s = js_now_s() - st->t_start,
+        .journal_path = st->journal_path,
+    };
+    st->progress(st->progress_ctx, &p);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -463,17 +444,13 @@ int js_sweep_state_record(js_sweep_state *st, long index, const js_sweep_result 
             return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot append: %s",
                                st->journal_path, strerror(errno));
     }
-    if (st->progress)
-        progress_print(st, st->ndone == st->sw->npoints);
+    js_sweep_state_report(st, JS_SWEEP_POINT);
     return 0;
 }
 
 int js_sweep_state_finish(js_sweep_state *st, const js_sweep_options *o, js_diag *d)
 {
-    if (st->progress) {
-        progress_print(st, true);
-        fputc('\n', stderr);
-    }
+    js_sweep_state_report(st, JS_SWEEP_COMPLETE);
     char *csv = js_sweep_csv(st->sw, st->results);
     if (csv == NULL)
         return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory writing the CSV");
@@ -482,10 +459,11 @@ int js_sweep_state_finish(js_sweep_state *st, const js_sweep_options *o, js_diag
         rc = js_write_file_atomic(o->out_path, csv, strlen(csv), d);
         if (rc == 0 && !o->keep_journal && unlink(st->journal_path) != 0)
             js_diag_warn(d, "%s: cannot remove: %s", st->journal_path, strerror(errno));
-    } else {
+    } else if (o->csv_stream != NULL) {
         size_t len = strlen(csv);
-        if (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0)
-            rc = js_diag_set(d, JS_EXIT_CANTCREAT, "cannot write the CSV to stdout: %s",
+        if (fwrite(csv, 1, len, o->csv_stream) != len || fflush(o->csv_stream) != 0)
+            rc = js_diag_set(d, JS_EXIT_CANTCREAT, "cannot write the CSV to %s: %s",
+                             o->csv_stream_name != NULL ? o->csv_stream_name : "its stream",
                              strerror(errno));
     }
     free(csv);

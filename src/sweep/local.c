@@ -374,8 +374,8 @@ int js_sweep_run(const js_sweep *sw, const js_sweep_evaluator *ev,
     signals_restore(&saved);
     if (rc == 0)
         rc = js_sweep_state_finish(&st, opts, d);
-    else if (opts->progress)
-        fputc('\n', stderr);
+    else
+        js_sweep_state_report(&st, JS_SWEEP_ABORTED);
     if (rc > 128 && rc < 128 + 65)
         js_diag_set(d, rc, "sweep interrupted by signal %d after %ld of %ld points; the "
                            "journal%s%s keeps them: run the same command again to resume",

@@ -155,8 +155,12 @@ static int run_master(const js_sweep *sw, const js_sweep_evaluator *ev,
                          sw->npoints - m.st->ndone);
     if (rc == 0)
         rc = js_sweep_state_finish(&st, opts, d);
-    else if (opts->progress)
-        fputc('\n', stderr);
+    else if (m.st != NULL)
+        js_sweep_state_report(&st, JS_SWEEP_ABORTED);
+    else if (opts->progress != NULL)
+        opts->progress(opts->progress_ctx, &(js_sweep_progress){.event = JS_SWEEP_ABORTED,
+                                                                .total = sw->npoints,
+                                                                .journal_path = ""});
     if (rc > 128 && rc < 128 + 65 && m.st != NULL)
         js_diag_set(d, rc, "sweep interrupted by signal %d after %ld of %ld points; the "
                            "journal %s keeps them: run the same command again to resume",

@@ -22,8 +22,9 @@ typedef struct js_sweep_state {
     int journal_fd;             /* -1 without journal */
     char journal_path[JS_PATH_MAX + 16];
     /* progress */
-    bool progress;
-    double t_start, t_last_print;
+    js_sweep_progress_fn progress;
+    void *progress_ctx;
+    double t_start;
     long done_this_run;
 } js_sweep_state;
 
@@ -35,11 +36,11 @@ long js_sweep_state_take(js_sweep_state *st);
 /* Record a finished point: store, journal (append + fsync), progress. */
 int js_sweep_state_record(js_sweep_state *st, long index, const js_sweep_result *r,
                           js_diag *d);
-/* All points done: write the CSV (atomically, or to stdout), drop the journal. */
+/* All points done: write the CSV (atomically, or to opts->csv_stream), drop the journal. */
 int js_sweep_state_finish(js_sweep_state *st, const js_sweep_options *o, js_diag *d);
 void js_sweep_state_close(js_sweep_state *st);
-
-double js_sweep_now(void);
+/* Report `event` to the caller's progress callback (if any). */
+void js_sweep_state_report(const js_sweep_state *st, js_sweep_event event);
 
 /* SIGINT/SIGTERM during a run set a flag (read with js_sweep_stop_signal) instead of
  * killing the process; SIGPIPE is ignored. */

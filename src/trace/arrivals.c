@@ -1,7 +1,7 @@
 /* arrivals: synthetic arrival processes and streaming trace replay; see trace.h.
  *
- * Every stream draws from its own gsl_rng_mt19937 seeded with spec->seed, so the same spec
- * gives the same times bit for bit. Trace files are read incrementally through reader.c:
+ * Every stream draws from its own gsl_rng_mt19937 seeded with spec->seed (callers derive it
+ * per application, jigsaw/util.h), so the same spec gives the same times bit for bit. Trace files are read incrementally through reader.c:
  * memory does not depend on the trace length. */
 #include "jigsaw/trace.h"
 
@@ -15,8 +15,6 @@
 #include "reader.h"
 
 typedef enum { FMT_NONE, FMT_COUNTS, FMT_RATES, FMT_AZURE, FMT_TIMESTAMPS } trace_fmt;
-
-static const char *const fmt_names[] = {"none", "counts", "rates", "azure-csv", "timestamps"};
 
 /* A raw trace source: the reader plus what is needed to parse its records. */
 typedef struct src {
@@ -36,10 +34,8 @@ typedef struct src {
 
 struct js_arrivals {
     js_arrival_spec spec;
-    const char *format;
     gsl_rng *rng;
     double t;               /* simulated time of the last arrival */
-    uint64_t emitted;
     bool done;
     /* gamma / trace cv: unit-mean gamma with this shape in operational time */
     double shape;
@@ -499,7 +495,6 @@ static int open_trace(js_arrivals *a, js_diag *d)
     int rc = src_open(&a->s, sp->path, d);
     if (rc != 0)
         return rc;
-    a->format = fmt_names[a->s.fmt];
     return 0;
 }
 
@@ -607,7 +602,6 @@ int js_arrivals_next(js_arrivals *a, double *t, js_diag *d)
         a->done = true;
         return rc;
     }
-    a->emitted++;
     return 0;
 }
 
@@ -645,9 +639,6 @@ int js_arrivals_open(const js_arrival_spec *spec, js_arrivals **out, js_diag *d)
     case JS_ARR_GAMMA:
     case JS_ARR_MMPP:
         rc = check_synthetic(spec, d);
-        a->format = spec->kind == JS_ARR_POISSON ? "poisson"
-                    : spec->kind == JS_ARR_GAMMA ? "gamma"
-                                                 : "mmpp";
         if (rc == 0 && spec->kind == JS_ARR_GAMMA)
             a->shape = 1.0 / (spec->cv * spec->cv);
         if (rc == 0 && spec->kind == JS_ARR_MMPP) {
@@ -686,13 +677,4 @@ void js_arrivals_close(js_arrivals *a)
     if (a->rng != NULL)
         gsl_rng_free(a->rng);
     free(a);
-}
-
-void js_arrivals_get_info(const js_arrivals *a, js_arrivals_info *out)
-{
-    out->format = a->format;
-    out->scale = a->spec.kind == JS_ARR_TRACE ? a->k : 1.0;
-    out->trace_mean = a->mean_c;
-    out->trace_peak = a->peak_c;
-    out->emitted = a->emitted;
 }

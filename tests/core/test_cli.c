@@ -182,6 +182,88 @@ Test(cli, numeric_options_are_strict)
     }
 }
 
+/* The options several subcommands share go through one parser each (src/cli/cli_util.c):
+ * the same values are refused everywhere, with the same words. An exponent or a decimal
+ * point in an integer option is refused, not rounded. */
+Test(cli, shared_options_one_parser)
+{
+    static const struct {
+        const char *cmd, *args;
+    } subs[] = {
+        {"plan", "scenarios/example.json"},
+        {"capacity", "scenarios/example.json"},
+        {"run", "scenarios/example.json --system A+S+T --trace x"},
+        {"compare", ""},
+        {"simulate", "scenarios/example.json --plan p.json"},
+        {"gpu validate", "p.json --scenario s.json --rate 10"},
+        {"gpu profile", "--model resnet50"},
+    };
+    static const struct {
+        const char *opt, *value, *what;
+        unsigned in; /* bit i: subs[i] has the option */
+    } opts[] = {
+        {"--seed", "1e3", "an integer in [0, 2^64 - 1]", 0x7c},
+        {"--seed", "-1", "an integer in [0, 2^64 - 1]", 0x7c},
+        {"--seed", "18446744073709551616", "an integer in [0, 2^64 - 1]", 0x7c},
+        {"--max-batch", "2.0", "an integer in 1..1048576", 0x0f},
+        {"--max-batch", "0", "an integer in 1..1048576", 0x0f},
+        {"--gpus", "1e1", "an integer in 1..100000", 0x07},
+        {"--time-limit", "-1", "seconds >= 0 (0: no limit)", 0x0b},
+        {"--latency-factor", "0", "a number > 0", 0x0f},
+        {"--max-utilisation", "1.5", "a number in (0, 1]", 0x0f},
+        {"--rule", "fast", "paper or safe", 0x07},
+        {"--target", "p50",
+         "a latency quantile such as p95, p99 or p99.9 (or a number in (0.5, 1))", 0x07},
+    };
+    int checked = 0;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+            if (!(opts[k].in & (1u << i)))
+                continue;
+            char cmd[2048], want[512];
+            char *err = NULL;
+            snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s %s %s %s 2>&1 >/dev/null",
+                     JS_SOURCE_ROOT, EXE, subs[i].cmd, subs[i].args, opts[k].opt,
+                     opts[k].value);
+            cr_assert_eq(run(cmd, &err), 2, "jigsaw %s %s %s", subs[i].cmd, opts[k].opt,
+                         opts[k].value);
+            snprintf(want, sizeof want, "jigsaw %s: %s must be %s, got '%s'\n", subs[i].cmd,
+                     opts[k].opt, opts[k].what, opts[k].value);
+            cr_assert_str_eq(err, want, "jigsaw %s %s %s", subs[i].cmd, opts[k].opt,
+                             opts[k].value);
+            free(err);
+            checked++;
+        }
+    }
+    cr_assert_eq(checked, 43);
+}
+
+/* A seed is an integer, not a double: 2^53 + 1 and 2^53 give different runs. */
+Test(cli, seed_is_not_rounded_through_a_double)
+{
+    char dir[] = "/tmp/jigsaw-cli-seed-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' plan scenarios/example.json --json -o '%s/p.json'",
+             JS_SOURCE_ROOT, EXE, dir);
+    cr_assert_eq(run(cmd, NULL), 0);
+    char *out[2] = {NULL, NULL};
+    static const char *const seeds[2] = {"9007199254740992", "9007199254740993"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && '%s' simulate scenarios/example.json --plan '%s/p.json' "
+                 "--duration 20 --json --seed %s",
+                 JS_SOURCE_ROOT, EXE, dir, seeds[i]);
+        cr_assert_eq(run(cmd, &out[i]), 0, "%s", cmd);
+    }
+    cr_assert(strlen(out[0]) > 100);
+    cr_assert_str_neq(out[0], out[1]);
+    free(out[0]);
+    free(out[1]);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
 Test(cli, show_example)
 {
     char cmd[2048];

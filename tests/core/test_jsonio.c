@@ -328,3 +328,42 @@ Test(corpus, every_malformed_input_fails_with_its_path)
     free(d);
     cr_assert_geq(n, 40, "only %d malformed inputs", n);
 }
+
+/* js_diag_forward: the nested error (first one wins) and the warnings, none repeated,
+ * the dropped ones still counted. */
+Test(diag, forward_keeps_error_and_warnings)
+{
+    js_diag to, from;
+    js_diag_init(&to);
+    js_diag_init(&from);
+    js_diag_warn(&to, "already here");
+    js_diag_warn(&from, "already here");
+    js_diag_warn(&from, "scenario: SLO cannot be met");
+    js_diag_set(&from, JS_EXIT_DATAERR, "bad input");
+    cr_assert_eq(js_diag_forward(&to, &from), JS_EXIT_DATAERR);
+    cr_assert_eq(to.code, JS_EXIT_DATAERR);
+    cr_assert_str_eq(to.msg, "bad input");
+    cr_assert_eq(to.nwarnings, 2);
+    cr_assert_str_eq(to.warnings[0], "already here");
+    cr_assert_str_eq(to.warnings[1], "scenario: SLO cannot be met");
+    /* A second nested error does not replace the first; a clean one changes nothing. */
+    js_diag other;
+    js_diag_init(&other);
+    js_diag_set(&other, JS_EXIT_INTERNAL, "later");
+    js_diag_forward(&to, &other);
+    cr_assert_str_eq(to.msg, "bad input");
+    js_diag_init(&other);
+    cr_assert_eq(js_diag_forward(&to, &other), 0);
+    cr_assert_eq(to.code, JS_EXIT_DATAERR);
+    /* Warnings only; overflow stays counted. */
+    js_diag many, sink;
+    js_diag_init(&many);
+    js_diag_init(&sink);
+    for (int i = 0; i < JS_DIAG_MAX_WARNINGS + 5; i++)
+        js_diag_warn(&many, "w%d", i);
+    js_diag_forward_warnings(&sink, &many);
+    cr_assert_eq(sink.code, 0);
+    cr_assert_eq(sink.nwarnings, JS_DIAG_MAX_WARNINGS + 5);
+    cr_assert_str_eq(sink.warnings[JS_DIAG_MAX_WARNINGS - 1], "w31");
+    js_diag_forward(NULL, &many); /* a NULL target is allowed */
+}

@@ -535,3 +535,36 @@ Test(perfmodel, cli_fit_json_writes_file)
     cJSON_Delete(j);
     unlink(path);
 }
+
+/* Golden: `jigsaw profile scenarios -o DIR` writes the twelve shipped paper scenarios
+ * (src/perfmodel/scenarios.c) byte for byte, and nothing else. */
+Test(perfmodel, profile_scenarios_regenerates_the_shipped_files, .timeout = 120)
+{
+    static const char *const apps[] = {"ar-assistant", "social-media", "traffic-analysis"};
+    static const char *const gpus[] = {"a100", "h100"};
+    static const int sizes[] = {4, 120};
+    char dir[] = "/tmp/jigsaw-scenarios-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' profile scenarios -o '%s' > '%s/stdout.txt'",
+             JS_SOURCE_ROOT, JS_JIGSAW_EXE, dir, dir);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d", cmd, st);
+    int compared = 0;
+    for (int a = 0; a < 3; a++)
+        for (int g = 0; g < 2; g++)
+            for (int n = 0; n < 2; n++) {
+                snprintf(cmd, sizeof cmd, "cmp '%s/%s-%s-%d.json' '%s/scenarios/%s-%s-%d.json'",
+                         dir, apps[a], gpus[g], sizes[n], JS_SOURCE_ROOT, apps[a], gpus[g],
+                         sizes[n]);
+                cr_assert_eq(system(cmd), 0, "%s", cmd);
+                compared++;
+            }
+    cr_assert_eq(compared, 12);
+    /* Nothing else: the twelve files and our stdout.txt, which says how many it wrote. */
+    snprintf(cmd, sizeof cmd, "test \"$(ls '%s' | wc -l)\" -eq 13 && "
+             "grep -qx 'wrote 12 scenarios' '%s/stdout.txt'", dir, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}

@@ -5,7 +5,7 @@
 #include <gsl/gsl_rng.h>
 #include "jigsaw/scenario.h"
 
-/* A100-80GB MIG geometry (DESIGN.md section 2). */
+/* A100-80GB MIG geometry (README "Concepts in one paragraph"; profiles/gpus/a100-80gb.json). */
 void fx_a100(js_gpu_type *g);
 
 /* An owned in-memory scenario: profiles live in `profiles`. */

@@ -1,6 +1,7 @@
 /* jigsaw simulate from the command line: output keys, byte-identical reruns, timeline,
  * exit codes. Plans the shipped example scenario first (fast). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,11 +81,26 @@ Test(cli, json_keys_identical_reruns_and_timeline)
                  cJSON_GetObjectItem(j, "dropped")->valuedouble +
                  cJSON_GetObjectItem(j, "in_flight")->valuedouble;
     cr_assert(req > 0 && req == fin, "conservation in the JSON");
-    /* header + 2 intervals x (app + all), + the short drain interval after 120 s */
+    /* Arrivals stop at 120 s and the run ends when the last request in flight finishes
+     * (sim_time_s > 120 at ~200 req/s): the header, then two 60 s intervals and the drain
+     * interval [120, sim_time_s), each as an app row and an "all" row. */
+    double end = cJSON_GetObjectItem(j, "sim_time_s")->valuedouble;
+    cr_assert(end > 120.0 && end < 125.0, "sim_time_s %g", end);
+    static const double t0[3] = {0, 60, 120}, t1[2] = {60, 120};
     int lines = 0;
-    for (const char *p = tl1; *p; p++)
-        lines += *p == '\n';
-    cr_assert(lines == 1 + 2 * 2 || lines == 1 + 3 * 2, "timeline lines %d:\n%s", lines, tl1);
+    const char *p = tl1;
+    for (const char *q; (q = strchr(p, '\n')) != NULL; p = q + 1, lines++) {
+        if (lines == 0)
+            continue;
+        double a0 = -1, a1 = -1;
+        cr_assert_eq(sscanf(p, "%lf,%lf,", &a0, &a1), 2, "row %d", lines);
+        int k = (lines - 1) / 2;
+        cr_assert(k < 3, "timeline has more than 3 intervals:\n%s", tl1);
+        cr_assert_eq(a0, t0[k], "row %d starts at %g", lines, a0);
+        double want = k < 2 ? t1[k] : end;
+        cr_assert(fabs(a1 - want) <= 1e-5 * want, "row %d ends at %g, want %g", lines, a1, want);
+    }
+    cr_assert_eq(lines, 1 + 3 * 2, "timeline lines %d:\n%s", lines, tl1);
     cJSON_Delete(j);
     free(a);
     free(b);

@@ -16,8 +16,12 @@
 
 #include "jigsaw/sched.h"
 #include "jigsaw/sim.h"
+#include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "evq.h"
+#include "fixtures.h"
 #include "hist.h"
+#include "sim_internal.h"
 
 /* ---- event queue ------------------------------------------------------------------ */
 
@@ -246,7 +250,7 @@ Test(hist, range_edges)
 
 /* The bound is attained: a value on a bucket's lower edge reads as the bucket midpoint,
  * 1 -> 1 + 2^-8 (min 0.5 and max 4 do not clamp it). The public constant
- * JS_SIM_LATENCY_REL_ERROR is that bound rounded to four decimals. */
+ * JS_SIM_LATENCY_REL_ERROR is that bound, exactly. */
 Test(hist, error_bound_is_attained_on_a_lower_edge)
 {
     js_hist h;
@@ -258,7 +262,7 @@ Test(hist, error_bound_is_attained_on_a_lower_edge)
     cr_assert_eq(got, 1.0 + 0x1p-8, "got %a", got);
     cr_assert_eq(js_hist_quantile(&h, 0.0), 0.5 + 0x1p-9, "rank 1: 0.5 -> its midpoint");
     cr_assert_eq(js_hist_quantile(&h, 1.0), 4.0, "rank 3: midpoint 4 + 2^-6 clamped to max");
-    cr_assert_lt(fabs(JS_SIM_LATENCY_REL_ERROR - HIST_BOUND), 5e-5);
+    cr_assert_eq(JS_SIM_LATENCY_REL_ERROR, HIST_BOUND);
 }
 
 /* Percentiles of 100,000 samples from three distributions spanning 2^-7 .. 2^27 ms, at 13
@@ -494,4 +498,126 @@ Test(sched, batch_take_by_hand)
     cr_assert_eq(js_sched_batch_take(3, 4, 1.0, 1.25, 0.25, &wake), 3, "expires at equality");
     cr_assert_eq(js_sched_batch_take(3, 4, 1.0, 1.5, 0.25, &wake), 3);
     cr_assert_eq(wake, -7);
+}
+
+/* ---- random streams (jigsaw/util.h) ----------------------------------------------- */
+
+#define NPAIRS 20000
+
+static double pearson(const double *x, const double *y, int n)
+{
+    double mx = 0, my = 0;
+    for (int i = 0; i < n; i++) {
+        mx += x[i];
+        my += y[i];
+    }
+    mx /= n;
+    my /= n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxy / sqrt(sxx * syy);
+}
+
+/* The first NPAIRS inter-arrival times of a Poisson stream (rate 1) seeded with `seed`. */
+static void inter_arrivals(uint64_t seed, double *out)
+{
+    js_diag d;
+    js_diag_init(&d);
+    js_arrival_spec sp;
+    js_arrival_spec_init(&sp);
+    sp.kind = JS_ARR_POISSON;
+    sp.rate = 1.0;
+    sp.seed = seed;
+    js_arrivals *a = NULL;
+    cr_assert_eq(js_arrivals_open(&sp, &a, &d), 0, "%s", d.msg);
+    double prev = 0, t = 0;
+    for (int i = 0; i < NPAIRS; i++) {
+        cr_assert_eq(js_arrivals_next(a, &t, &d), 0, "%s", d.msg);
+        out[i] = t - prev;
+        prev = t;
+    }
+    js_arrivals_close(a);
+}
+
+/* Application 0's inter-arrival times, as every caller seeds them, paired with the service
+ * times the simulator draws (exponential, mean 1, from its own service generator) and with
+ * its fan-out uniforms: each Pearson correlation is within 4 standard errors (1/sqrt(n))
+ * of 0. The old scheme -- arrivals and simulator both seeded with the user's seed on
+ * mt19937 -- draws both from one uniform sequence, and the same check fails there. */
+Test(streams, arrival_service_and_fanout_draws_are_independent)
+{
+    const uint64_t user_seed = 1;
+    js_scenario *s = fx_scenario(1, 1, NULL, 100);
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 1, 1, 1, 1, 10.0, NAN);
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.seed = user_seed;
+    cfg.service = JS_SERVICE_EXPONENTIAL;
+    js_arrivals *none[1] = {NULL};
+    js_sim *sim = NULL;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_sim_create(s, &p, &cfg, none, &sim, &d), 0, "%s", d.msg);
+
+    double *ia = malloc(sizeof *ia * NPAIRS), *sv = malloc(sizeof *sv * NPAIRS);
+    double *fo = malloc(sizeof *fo * NPAIRS);
+    cr_assert(ia != NULL && sv != NULL && fo != NULL);
+    inter_arrivals(js_seed_derive(user_seed, "arrivals", 0), ia);
+    for (int i = 0; i < NPAIRS; i++) {
+        sv[i] = gsl_ran_exponential(sim->rng_service, 1.0);
+        fo[i] = gsl_rng_uniform(sim->rng_fanout);
+    }
+    const double bound = 4.0 / sqrt((double)NPAIRS);
+    double r_as = pearson(ia, sv, NPAIRS), r_af = pearson(ia, fo, NPAIRS);
+    double r_sf = pearson(sv, fo, NPAIRS);
+    cr_assert_lt(fabs(r_as), bound, "arrivals-service r = %g", r_as);
+    cr_assert_lt(fabs(r_af), bound, "arrivals-fanout r = %g", r_af);
+    cr_assert_lt(fabs(r_sf), bound, "service-fanout r = %g", r_sf);
+
+    /* The old scheme on the same check. */
+    inter_arrivals(user_seed, ia);
+    gsl_rng *old = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_assert(old != NULL);
+    gsl_rng_set(old, user_seed);
+    for (int i = 0; i < NPAIRS; i++)
+        sv[i] = gsl_ran_exponential(old, 1.0);
+    double r_old = pearson(ia, sv, NPAIRS);
+    cr_log_info("r: arrivals-service %.4f, arrivals-fanout %.4f, service-fanout %.4f; old "
+                "scheme %.4f; bound %.4f", r_as, r_af, r_sf, r_old, bound);
+    cr_assert_gt(fabs(r_old), bound, "the shared stream is caught: r = %g", r_old);
+    gsl_rng_free(old);
+
+    free(ia);
+    free(sv);
+    free(fo);
+    js_sim_destroy(sim);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+/* The derivation is a fixed function (same seeds on every platform) and separates streams:
+ * names, indices and seeds all change the result; no collision among 3 x 3 x 1000. */
+Test(streams, seed_derivation_is_fixed_and_separates_streams)
+{
+    /* Computed independently (Python, the formula in src/core/util.c). */
+    cr_assert_eq(js_seed_derive(1, "arrivals", 0), 0x8BA3B8FF76541CA6ull);
+    static const char *const names[] = {"arrivals", "service", "fanout"};
+    static uint64_t seen[3 * 3 * 1000];
+    int n = 0;
+    for (uint64_t seed = 0; seed < 3; seed++)
+        for (int k = 0; k < 3; k++)
+            for (uint64_t i = 0; i < 1000; i++)
+                seen[n++] = js_seed_derive(seed, names[k], i);
+    int collisions = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            collisions += (uint32_t)seen[i] == (uint32_t)seen[j]; /* the bits mt19937 keeps */
+    cr_assert_eq(n, 9000);
+    cr_assert_eq(collisions, 0);
 }

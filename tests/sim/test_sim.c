@@ -11,6 +11,7 @@
 
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
+#include "jigsaw/util.h"
 #include "fixtures.h"
 
 /* Invariants checked on every run: conservation and Little's law. */
@@ -62,7 +63,7 @@ static void run(const js_scenario *s, const js_plan *p, run_opts *o, js_sim_resu
         js_arrival_spec_init(&sp);
         sp.kind = JS_ARR_POISSON;
         sp.rate = o->rate;
-        sp.seed = o->seed + (uint64_t)a;
+        sp.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)a);
         cr_assert_eq(js_arrivals_open(&sp, &arr[a], &d), 0, "%s", d.msg);
     }
     o->cfg.duration_s = o->duration;

@@ -166,4 +166,10 @@ Test(compare_quick, orderings_and_files, .timeout = 600)
     cr_assert_not_null(strstr(text, "11.30x"), "the paper's A+S+T / A+T is beside ours");
     cr_assert_not_null(strstr(text, "43.3% of slices"), "the paper's trace figures too");
     cJSON_Delete(capacity);
+    /* Passed: the outputs go (a failed assertion above leaves them for inspection). */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", outdir);
+    cr_assert_eq(system(cmd), 0);
+    struct stat sb;
+    cr_assert_neq(stat(outdir, &sb), 0, "%s still there", outdir);
 }
