@@ -344,13 +344,15 @@ int js_compare_run(const js_compare_opts *o, js_diag *d);
  * benchmark) ---- */
 typedef struct js_simcheck_app {
     uint64_t requests;
-    double p50_ms, p99_ms, violation_rate;
+    double p50_ms, p95_ms, p99_ms, violation_rate;
 } js_simcheck_app;
 /* Poisson arrivals at every application's planned rate for `seconds` (or until
  * `max_requests` requests per application have arrived, when > 0), lognormal service,
- * JSED, early dropping, Poisson fan-out; out[i] for scenario application i. Arrival and
- * simulator streams are derived from `seed` (jigsaw/util.h). */
+ * JSED, early dropping, Poisson fan-out; out[i] for scenario application i, and all
+ * applications together in *total (may be NULL). Arrival and simulator streams are
+ * derived from `seed` (jigsaw/util.h). */
 int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
-                     uint64_t max_requests, uint64_t seed, js_simcheck_app *out, js_diag *d);
+                     uint64_t max_requests, uint64_t seed, js_simcheck_app *out,
+                     js_simcheck_app *total, js_diag *d);
 
 #endif

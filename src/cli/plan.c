@@ -459,7 +459,7 @@ static int verify_sim(const js_scenario *s, const js_plan *p, double seconds, js
     js_simcheck_app *m = calloc((size_t)s->napps + 1, sizeof *m);
     if (!m)
         return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    int rc = js_simcheck_plan(s, p, seconds, 0, 1, m, d);
+    int rc = js_simcheck_plan(s, p, seconds, 0, 1, m, NULL, d);
     if (rc == 0) {
         fprintf(stderr, "verify-sim (%g s, Poisson at the planned rates, seed 1):\n", seconds);
         fprintf(stderr, "  %-20s %10s %12s %12s %12s %12s\n", "app", "requests", "p99 ms",

@@ -28,7 +28,7 @@ typedef struct demand_search {
     lp_build *b;              /* the demand MILP (scale as a variable: LP bounds) */
     const pl_combos *cb;
     const js_plan_request *r;
-    double deadline;          /* absolute (pl_now_s), 0 = none */
+    double deadline;          /* absolute (js_now_s), 0 = none */
     double ub;                /* upper bound on the scale (scale_upper_bound) */
     int *win;                 /* out: the winning combination, cb->width ints (the
                                  caller's array) */
@@ -73,7 +73,7 @@ static double *demand_start(pl_model *m, lp_build *b, const js_plan_request *r, 
     for (int attempt = 0; attempt < 3 && !x0; attempt++, lam /= 16.0) {
         solve_info si;
         double sub =
-            deadline > 0.0 ? fmin(deadline, pl_now_s() + 0.25 * (deadline - pl_now_s())) : 0.0;
+            deadline > 0.0 ? fmin(deadline, js_now_s() + 0.25 * (deadline - js_now_s())) : 0.0;
         glp_set_col_bnds(b->lp, b->col_lambda, GLP_FX, lam, lam);
         pl_lp_solve(b, r, sub, 0.01, &si);
         if (pl_has_solution(&si))
@@ -159,7 +159,7 @@ static int combo_feasible(demand_search *ds, const int *var, double lam, double 
     pl_model *m = ds->m2;
     lp_build b2;
     memset(&b2, 0, sizeof b2);
-    b2.cpu_limit = cpu_cap > 0.0 ? pl_cpu_s() + cpu_cap : 0.0;
+    b2.cpu_limit = cpu_cap > 0.0 ? js_cpu_s() + cpu_cap : 0.0;
     pl_model_set_scale(m, lam);
     int rc = -1;
     b2.per_combo = true;
@@ -290,7 +290,7 @@ static int max_demand_by_combos(demand_search *ds)
 int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    double t0 = js_now_s(), c0 = js_cpu_s();
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
     pl_model m;
     lp_build b;
@@ -389,7 +389,7 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
     /* The plan at that scale: slightly inside it so solver tolerances cannot flip it. */
     js_plan_request r2 = *r;
     if (deadline > 0.0)
-        r2.time_limit_s = fmax(0.5, deadline - pl_now_s());
+        r2.time_limit_s = fmax(0.5, deadline - js_now_s());
     for (int attempt = 0; attempt < 4; attempt++) {
         r2.demand_scale = lambda * (1.0 - 1e-9 * pow(100.0, attempt));
         js_diag d2;
@@ -405,7 +405,7 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         }
         if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
             if (rc != 0)
-                js_diag_set(d, rc, "%s", d2.msg);
+                js_diag_forward(d, &d2);
             break;
         }
     }
@@ -424,8 +424,8 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
     st.nodes += out->stats.nodes;
     st.configs = out->stats.configs;
     st.configs_raw = out->stats.configs_raw;
-    st.seconds = pl_now_s() - t0;
-    st.cpu_seconds = pl_cpu_s() - c0;
+    st.seconds = js_now_s() - t0;
+    st.cpu_seconds = js_cpu_s() - c0;
     out->stats = st;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "planner_internal.h"
+#include "jigsaw/util.h"
 
 /* Most variant combinations solved one by one; more: the joint MILP. */
 #define PL_MAX_COMBOS 4096
@@ -67,9 +68,7 @@ int pl_knapsack_min_slices(const pl_task *pt, int variant, double stat_cap, doub
                            int max_slices);
 
 /* milp_solve.c */
-double pl_now_s(void);
-double pl_cpu_s(void);
-bool pl_past_deadline(double deadline); /* deadline: absolute pl_now_s() time, 0 = none */
+bool pl_past_deadline(double deadline); /* deadline: absolute js_now_s() time, 0 = none */
 double *pl_lp_incumbent(glp_prob *lp);
 void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, double mip_gap,
                       const double *x0, solve_info *si);

@@ -12,23 +12,9 @@
 
 #include "milp.h"
 
-double pl_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-double pl_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 bool pl_past_deadline(double deadline)
 {
-    return deadline > 0.0 && pl_now_s() >= deadline;
+    return deadline > 0.0 && js_now_s() >= deadline;
 }
 
 typedef struct cb_data {
@@ -50,9 +36,9 @@ static void ios_callback(glp_tree *tree, void *info)
     cb->nodes = t_cnt;
     if (glp_ios_reason(tree) == GLP_IBINGO && cb->stop_at_first)
         glp_ios_terminate(tree);
-    if (cb->cpu_limit > 0.0 && pl_cpu_s() > cb->cpu_limit)
+    if (cb->cpu_limit > 0.0 && js_cpu_s() > cb->cpu_limit)
         glp_ios_terminate(tree);
-    if (cb->soft_limit > 0.0 && pl_cpu_s() > cb->soft_limit && glp_ios_mip_gap(tree) < DBL_MAX)
+    if (cb->soft_limit > 0.0 && js_cpu_s() > cb->soft_limit && glp_ios_mip_gap(tree) < DBL_MAX)
         glp_ios_terminate(tree); /* good enough: a plan exists and time is up */
     if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
         cb->offered = true;
@@ -93,7 +79,7 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
     assert(glp_get_num_rows(b->lp) == b->nrows && glp_get_num_cols(b->lp) == b->ncols);
     glp_iocp parm;
     cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit,
-                  b->soft_cpu_s > 0.0 ? pl_cpu_s() + b->soft_cpu_s : 0.0};
+                  b->soft_cpu_s > 0.0 ? js_cpu_s() + b->soft_cpu_s : 0.0};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -108,7 +94,7 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
     parm.mip_gap = mip_gap;
     parm.cb_func = ios_callback;
     parm.cb_info = &cb;
-    double t0 = pl_now_s();
+    double t0 = js_now_s();
     if (deadline > 0.0) {
         double left = deadline - t0;
         parm.tm_lim = left > 0.001 ? (int)(left * 1000.0) : 1;
@@ -131,7 +117,7 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
     if (si->ret == 0)
         si->ret = glp_intopt(b->lp, &parm);
     glp_term_out(old_term);
-    si->seconds = pl_now_s() - t0;
+    si->seconds = js_now_s() - t0;
     si->status = si->ret == GLP_ENOPFS || (x0 && si->ret != 0 && si->ret != GLP_ETMLIM)
                      ? GLP_UNDEF
                      : glp_mip_status(b->lp);

@@ -55,7 +55,7 @@ static int gpus_needed(const js_scenario *s, const js_plan_request *r, double sc
         solve_info si;
         js_plan_request r3 = r2;
         r3.verbose = 0;
-        pl_lp_solve(&b, &r3, pl_now_s() + 20.0, 0.0, &si);
+        pl_lp_solve(&b, &r3, js_now_s() + 20.0, 0.0, &si);
         if (pl_has_solution(&si)) {
             *needed = (int)lround(si.obj);
             rc = si.status == GLP_OPT && si.ret == 0 ? 0 : 1;
@@ -316,7 +316,7 @@ static void restrict_combos(pl_combos *cb, const int *only)
 int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d, const int *only, double mip_gap)
 {
-    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    double t0 = js_now_s(), c0 = js_cpu_s();
     double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
     pl_model m;
     lp_build b;
@@ -394,8 +394,8 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
     }
     if (rc != 0 && rc != JS_EXIT_INTERNAL && strcmp(out->status, "time-limit") != 0)
         snprintf(out->status, sizeof out->status, "infeasible");
-    out->stats.seconds = pl_now_s() - t0;
-    out->stats.cpu_seconds = pl_cpu_s() - c0;
+    out->stats.seconds = js_now_s() - t0;
+    out->stats.cpu_seconds = js_cpu_s() - c0;
     free(y);
     pl_lp_free(&b);
     pl_model_free(&m);

@@ -17,8 +17,18 @@ static double planned_rate(const js_plan *p, int app)
     return 0.0;
 }
 
+static void metrics(const js_app_metrics *m, js_simcheck_app *out)
+{
+    out->requests = m->requests;
+    out->p50_ms = m->latency_ms.p50;
+    out->p95_ms = m->latency_ms.p95;
+    out->p99_ms = m->latency_ms.p99;
+    out->violation_rate = m->violation_rate;
+}
+
 int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
-                     uint64_t max_requests, uint64_t seed, js_simcheck_app *out, js_diag *d)
+                     uint64_t max_requests, uint64_t seed, js_simcheck_app *out,
+                     js_simcheck_app *total, js_diag *d)
 {
     memset(out, 0, sizeof *out * (size_t)s->napps);
     js_arrivals **arr = calloc((size_t)s->napps + 1, sizeof *arr);
@@ -54,12 +64,10 @@ int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
         if (js_sim_result_get(sim, &res) != 0) {
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
         } else {
-            for (int i = 0; i < s->napps && i < res.napps; i++) {
-                out[i].requests = res.apps[i].requests;
-                out[i].p50_ms = res.apps[i].latency_ms.p50;
-                out[i].p99_ms = res.apps[i].latency_ms.p99;
-                out[i].violation_rate = res.apps[i].violation_rate;
-            }
+            for (int i = 0; i < s->napps && i < res.napps; i++)
+                metrics(&res.apps[i], &out[i]);
+            if (total)
+                metrics(&res.total, total);
             js_sim_result_free(&res);
         }
     }

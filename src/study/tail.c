@@ -72,6 +72,23 @@ static double plan_max_path(const js_plan *p)
     return m;
 }
 
+/* A plan simulated under Poisson arrivals at its planned rates: the total's tail. */
+static int sim_plan(const js_scenario *s, const js_tail_opts *o, const js_plan *p,
+                    tail_meas *m, js_diag *d)
+{
+    js_simcheck_app *apps = calloc((size_t)s->napps + 1, sizeof *apps), total;
+    if (!apps)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    int rc = js_simcheck_plan(s, p, o->sim_seconds, 0, o->seed, apps, &total, d);
+    if (rc == 0) {
+        m->p95 = total.p95_ms;
+        m->p99 = total.p99_ms;
+        m->violation = total.violation_rate;
+    }
+    free(apps);
+    return rc;
+}
+
 /* Plan min slices at `scale` with `rule`, simulate Poisson arrivals, measure. */
 static int measure(const js_scenario *s, const js_tail_opts *o, unsigned features,
                    tail_rule rule, double scale, tail_meas *m, js_diag *d)
@@ -95,50 +112,7 @@ static int measure(const js_scenario *s, const js_tail_opts *o, unsigned feature
     }
     m->feasible = true;
     m->path_ms = plan_max_path(&p);
-
-    js_arrivals **arr = calloc((size_t)s->napps, sizeof *arr);
-    if (!arr) {
-        js_plan_free(&p);
-        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    }
-    for (int i = 0; i < s->napps && rc == 0; i++) {
-        if (!(s->apps[i].rate > 0))
-            continue;
-        js_arrival_spec spec;
-        memset(&spec, 0, sizeof spec);
-        spec.kind = JS_ARR_POISSON;
-        spec.rate = s->apps[i].rate * scale;
-        spec.time_compression = 1.0;
-        spec.seed = js_seed_derive(o->seed, "arrivals", (uint64_t)i);
-        rc = js_arrivals_open(&spec, &arr[i], d);
-    }
-    js_sim_config cfg;
-    js_sim_config_init(&cfg);
-    cfg.seed = o->seed;
-    cfg.duration_s = o->sim_seconds;
-    js_sim *sim = NULL;
-    if (rc == 0)
-        rc = js_sim_create(s, &p, &cfg, arr, &sim, d);
-    if (rc == 0)
-        rc = js_sim_run(sim, d);
-    if (rc == 0) {
-        js_sim_result res;
-        memset(&res, 0, sizeof res);
-        if (js_sim_result_get(sim, &res) != 0) {
-            rc = js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
-        } else {
-            m->p95 = res.total.latency_ms.p95;
-            m->p99 = res.total.latency_ms.p99;
-            m->violation = res.total.violation_rate;
-            js_sim_result_free(&res);
-        }
-    }
-    if (sim)
-        js_sim_destroy(sim);
-    for (int i = 0; i < s->napps; i++)
-        if (arr[i])
-            js_arrivals_close(arr[i]);
-    free(arr);
+    rc = sim_plan(s, o, &p, m, d);
     js_plan_free(&p);
     return rc;
 }
@@ -253,20 +227,8 @@ static int measure_at_max(const js_scenario *s, const js_tail_opts *o, unsigned 
                 fmax(row->model_pred_violation, p.apps[i].predicted_violation_rate);
         }
     }
-    js_simcheck_app *res = calloc((size_t)s->napps + 1, sizeof *res);
-    if (!res) {
-        js_plan_free(&p);
-        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    }
-    rc = js_simcheck_plan(s, &p, o->sim_seconds, 0, o->seed, res, d);
-    if (rc == 0) {
-        m->feasible = true;
-        for (int i = 0; i < s->napps; i++) {
-            m->p99 = fmax(m->p99, res[i].p99_ms);
-            m->violation = fmax(m->violation, res[i].violation_rate);
-        }
-    }
-    free(res);
+    rc = sim_plan(s, o, &p, m, d);
+    m->feasible = rc == 0;
     js_plan_free(&p);
     return rc;
 }

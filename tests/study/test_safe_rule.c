@@ -62,7 +62,7 @@ Test(safe_rule, paper_apps_hold_their_slo, .timeout = 300)
             js_diag d;
             js_diag_init(&d);
             double seconds = 30000.0 / ap->rate;
-            cr_assert_eq(js_simcheck_plan(&s, &p, seconds, 0, 3, &m, &d), 0, "%s", d.msg);
+            cr_assert_eq(js_simcheck_plan(&s, &p, seconds, 0, 3, &m, NULL, &d), 0, "%s", d.msg);
             cr_assert_geq(m.requests, 29000);
             cr_assert(m.violation_rate < 0.01, "%s %s: %.3f%% violations", apps[i],
                       md ? "max demand" : "planned", 100 * m.violation_rate);
@@ -95,7 +95,7 @@ Test(safe_rule, paper_rule_is_predicted_to_fail, .timeout = 120)
     cr_assert_gt(umax, 0.9);
     cr_assert_gt(p.apps[0].predicted_violation_rate, 0.05);
     js_simcheck_app m;
-    cr_assert_eq(js_simcheck_plan(&s, &p, 600, 0, 3, &m, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_simcheck_plan(&s, &p, 600, 0, 3, &m, NULL, &d), 0, "%s", d.msg);
     cr_assert_gt(m.violation_rate, 0.05);
     js_plan_free(&p);
     js_scenario_free(&s);
