@@ -13,6 +13,7 @@
 
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
+#include "jigsaw/jsonio.h"
 #include "jigsaw/perfmodel.h"
 #include "jigsaw/profile.h"
 
@@ -377,7 +378,10 @@ static int cmd_scenarios(const opts *o)
     js_diag d;
     js_diag_init(&d);
     int n = 0;
-    int rc = js_pm_write_scenarios(o->profiles, o->output ? o->output : "scenarios", &n, &d);
+    const char *dir = o->output ? o->output : "scenarios";
+    int rc = js_mkdir_p(dir, &d); /* a new directory is made, as compare --out does */
+    if (rc == 0)
+        rc = js_pm_write_scenarios(o->profiles, dir, &n, &d);
     js_diag_print(&d);
     if (rc)
         return rc;

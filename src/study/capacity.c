@@ -298,16 +298,21 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
             fprintf(out, "%-6s %12s  %s\n", row->system, "infeasible", row->reason);
             continue;
         }
-        char b[64], paper[16];
+        char b[64], paper[16], gain[16];
         js_binding_string(row->binding, row->binding_done, b, sizeof b);
         double pg = js_paper_gain(row->features);
         if (isnan(pg))
             snprintf(paper, sizeof paper, "-");
         else
             snprintf(paper, sizeof paper, "%.2fx", pg);
-        fprintf(out, "%-6s %12.4g %12.4g %7.2fx %8s %7d %5d %6.3f  %s\n", row->system,
-                row->max_demand_scale, row->max_rate, row->gain_vs_unopt, paper,
-                row->slices_used, row->gpus_used, row->pas_min, b);
+        /* No gain without a feasible Unopt (or when Unopt was not run). */
+        if (isfinite(row->gain_vs_unopt))
+            snprintf(gain, sizeof gain, "%.2fx", row->gain_vs_unopt);
+        else
+            snprintf(gain, sizeof gain, "-");
+        fprintf(out, "%-6s %12.4g %12.4g %8s %8s %7d %5d %6.3f  %s\n", row->system,
+                row->max_demand_scale, row->max_rate, gain, paper, row->slices_used,
+                row->gpus_used, row->pas_min, b);
     }
     if (isfinite(r->jigsaw_vs_loki))
         fprintf(out, "A+S+T / A+T (JigsawServe vs Loki): %.2fx (paper 11.3x)\n",
