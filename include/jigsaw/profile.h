@@ -72,6 +72,15 @@ int js_profile_entry_cmp(const void *a, const void *b);
 
 /* The available entry for (mig, batch, workers), or NULL. */
 const js_profile_entry *js_profile_find(const js_profile *p, int mig, int batch, int workers);
+/* The service of a batch of `batch` items as the simulator and the planner's queueing
+ * model draw it: the available entry for (mig, batch, workers), else the one of the
+ * smallest larger batch; NULL when none (p may be NULL). */
+const js_profile_entry *js_profile_find_at_least(const js_profile *p, int mig, int batch,
+                                                 int workers);
+/* Lognormal shape sigma with the given mean and p95 (z95 = the standard normal's 0.95
+ * quantile): the root of s^2/2 - z95 s + ln(p95/mean) = 0; 0 (deterministic) when p95 is
+ * unknown or not above the mean. */
+double js_lognormal_sigma(double z95, double mean, double p95);
 
 /* A set of profiles loaded from one directory, looked up by model name. */
 typedef struct js_profile_set {

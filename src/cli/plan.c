@@ -432,13 +432,12 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
     return rc;
 }
 
-/* Predictions for the table and JSON; the paper's rule gets a warning where it runs a
- * task close to saturation (its rule cannot see queueing). */
-static int annotate(const js_scenario *s, const plan_opts *o, js_plan *p, js_diag *d)
+/* The paper's rule cannot see queueing: warn where its plan runs a task close to
+ * saturation (the planner predicted every plan, planner.h). */
+static void warn_paper_saturation(const js_scenario *s, const plan_opts *o, const js_plan *p)
 {
-    (void)d; /* the planner predicted the plan (planner.h) */
     if (o->req.rule == JS_RULE_SAFE)
-        return 0;
+        return;
     for (int i = 0; i < p->napps; i++)
         for (int k = 0; k < p->apps[i].ntasks; k++) {
             const js_task_plan *tp = &p->apps[i].tasks[k];
@@ -450,7 +449,6 @@ static int annotate(const js_scenario *s, const plan_opts *o, js_plan *p, js_dia
                         s->apps[p->apps[i].app].tasks[tp->task].name, 100.0 * tp->utilisation,
                         p->apps[i].predicted_p99_ms, 100.0 * p->apps[i].predicted_violation_rate);
         }
-    return 0;
 }
 
 /* --verify-sim: the plan replayed at its planned demand, measured beside predicted. */
@@ -538,7 +536,7 @@ int js_cmd_plan(int argc, char **argv)
     rc = o.max_demand ? js_plan_max_demand(&s, &o.req, &p, &d)
                       : js_plan_min_slices(&s, &o.req, &p, &d);
     if (rc == 0)
-        rc = annotate(&s, &o, &p, &d);
+        warn_paper_saturation(&s, &o, &p);
     if (rc == 0 && d.nwarnings > 0)
         js_diag_print(&d);
     if (rc == 0) {

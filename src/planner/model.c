@@ -190,13 +190,14 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             if (!(m->feat & JS_FEAT_S) && (prof != m->full_prof || e->workers != 1))
                 continue;
             double thr = e->throughput * e->workers;
+            if (m->rule == JS_RULE_SAFE) { /* its own statistics, per utilisation level */
+                if (thr > 0.0 && isfinite(thr))
+                    add_safe_configs(m, pa, pt, task, v, prof, e);
+                continue;
+            }
             double stat = rule_stat(pa->a, e) * m->latency_factor;
             if (!(thr > 0.0) || !isfinite(thr) || !(stat >= 0.0) || !isfinite(stat))
                 continue;
-            if (m->rule == JS_RULE_SAFE) { /* its own statistics, per utilisation level */
-                add_safe_configs(m, pa, pt, task, v, prof, e);
-                continue;
-            }
             if (stat < pt->minstat_raw[v])
                 pt->minstat_raw[v] = stat;
             if (!pt->allowed[v] || stat > pt->budget_ms + PL_MS_EPS)

@@ -20,29 +20,6 @@
 
 #define Z95 1.6448536269514722
 
-/* Lognormal shape from mean and p95, as the simulator fits it (0 = deterministic). */
-static double sigma_from_p95(double mean, double p95)
-{
-    if (!(isfinite(p95) && p95 > mean && mean > 0))
-        return 0.0;
-    double disc = Z95 * Z95 - 2.0 * log(p95 / mean);
-    return disc > 0 ? Z95 - sqrt(disc) : Z95;
-}
-
-static const js_profile_entry *entry_at_least(const js_profile *p, int mig, int batch,
-                                              int workers)
-{
-    const js_profile_entry *best = NULL;
-    for (int i = 0; p && i < p->nentries; i++) {
-        const js_profile_entry *e = &p->entries[i];
-        if (!e->available || e->mig != mig || e->workers != workers || e->batch < batch)
-            continue;
-        if (best == NULL || e->batch < best->batch)
-            best = e;
-    }
-    return best;
-}
-
 int js_qm_service_from_profile(const js_profile *prof, int mig, int workers, int batch,
                                double cap_mean_ms, double cap_p95_ms, double thr_worker,
                                js_qm_service *sv)
@@ -57,14 +34,14 @@ int js_qm_service_from_profile(const js_profile *prof, int mig, int workers, int
     for (int n = 1; n <= batch; n++) {
         double m = cap_mean_ms, q = cap_p95_ms;
         if (n < batch) {
-            const js_profile_entry *e = entry_at_least(prof, mig, n, workers);
+            const js_profile_entry *e = js_profile_find_at_least(prof, mig, n, workers);
             if (e != NULL && e->batch <= batch && e->lat_mean_ms > 0) {
                 m = e->lat_mean_ms;
                 q = e->lat_p95_ms;
             }
         }
         sv->mean_ms[n] = m;
-        sv->sigma[n] = sigma_from_p95(m, q);
+        sv->sigma[n] = js_lognormal_sigma(Z95, m, q);
     }
     return 0;
 }
@@ -157,7 +134,7 @@ static void batch_chain(const js_qm_service *sv, const steps *st, double lw, int
     int b = sv->batch, K = st->n;
     double P[JS_QM_MAX_STEPS][JS_QM_MAX_STEPS] = {{0}}, N[JS_QM_MAX_STEPS][JS_QM_MAX_STEPS] = {{0}};
     double P0[JS_QM_MAX_STEPS];
-    double *pmf = malloc(sizeof(double) * (size_t)(b + 1));
+    double pmf[JS_QM_MAX_BATCH + 1]; /* b <= JS_QM_MAX_BATCH (js_qm_service) */
     for (int i = 0; i < K; i++) {
         double m = lw * sv->mean_ms[st->hi[i]] * 1e-3, left = 1.0;
         count_pmf(m, disp, b, pmf);
@@ -176,7 +153,6 @@ static void batch_chain(const js_qm_service *sv, const steps *st, double lw, int
         P[i][K - 1] += left; /* b or more: a full batch (the rest queues: W2) */
         N[i][K - 1] += left * b;
     }
-    free(pmf);
     for (int k = 0; k < K; k++)
         pi[k] = 1.0 / K;
     for (int it = 0; it < 2000; it++) {

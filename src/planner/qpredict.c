@@ -11,7 +11,6 @@
  * the prediction leans to the safe side there).
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,14 +223,6 @@ int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, dou
                 hi = fmax(hi, js_qm_quantile(&tm[t].dist[j], 0.01));
         }
         out->task_p99_ms[t] = hi;
-        if (getenv("JS_QM_DEBUG"))
-            for (int j = 0; j < tm[t].nkinds; j++) {
-                const js_qm_dist *q = &tm[t].dist[j];
-                fprintf(stderr, "qm %s: burst %.2f util %.3f nbar %.2f g %.2f "
-                        "p1 %.3f p2 %.3f th2 %.2f mean %.2f p99 %.2f\n",
-                        a->tasks[t].name, burst, q->util, q->batch_eff, q->group, q->p_w1,
-                        q->p_w2, q->theta2_ms, q->mean_ms, js_qm_quantile(q, 0.01));
-            }
         out->max_util = fmax(out->max_util, out->task_util[t]);
         if (out->stable)
             horizon = fmax(horizon, 6.0 * hi * a->ntasks);

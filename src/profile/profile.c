@@ -365,6 +365,30 @@ cJSON *js_profile_to_json(const js_profile *p)
 
 /* ------------------------------------------------------------------ lookup */
 
+const js_profile_entry *js_profile_find_at_least(const js_profile *p, int mig, int batch,
+                                                 int workers)
+{
+    if (p == NULL)
+        return NULL;
+    const js_profile_entry *best = NULL;
+    for (int i = 0; i < p->nentries; i++) {
+        const js_profile_entry *e = &p->entries[i];
+        if (!e->available || e->mig != mig || e->workers != workers || e->batch < batch)
+            continue;
+        if (best == NULL || e->batch < best->batch)
+            best = e;
+    }
+    return best;
+}
+
+double js_lognormal_sigma(double z95, double mean, double p95)
+{
+    if (!(isfinite(p95) && p95 > mean && mean > 0))
+        return 0.0;
+    double disc = z95 * z95 - 2.0 * log(p95 / mean);
+    return disc > 0 ? z95 - sqrt(disc) : z95;
+}
+
 const js_profile_entry *js_profile_find(const js_profile *p, int mig, int batch, int workers)
 {
     if (p == NULL || p->nentries == 0)

@@ -13,30 +13,10 @@
 
 /* ---- service classes -------------------------------------------------------------- */
 
-static const js_profile_entry *profile_lookup(const js_profile *p, int mig, int batch,
-                                              int workers)
-{
-    if (p == NULL)
-        return NULL;
-    const js_profile_entry *best = NULL;
-    for (int i = 0; i < p->nentries; i++) {
-        const js_profile_entry *e = &p->entries[i];
-        if (!e->available || e->mig != mig || e->workers != workers || e->batch < batch)
-            continue;
-        if (best == NULL || e->batch < best->batch)
-            best = e;
-    }
-    return best; /* exact batch if present, else the nearest larger one */
-}
-
+/* mean = exp(zeta + s^2/2), p95 = exp(zeta + z95 s). */
 static void lognormal_fit(double z95, double mean, double p95, double *zeta, double *sigma)
 {
-    double s = 0;
-    if (isfinite(p95) && p95 > mean && mean > 0) {
-        /* mean = exp(zeta + s^2/2), p95 = exp(zeta + z s): s^2/2 - z s + ln(p95/mean) = 0 */
-        double disc = z95 * z95 - 2.0 * log(p95 / mean);
-        s = disc > 0 ? z95 - sqrt(disc) : z95;
-    }
+    double s = js_lognormal_sigma(z95, mean, p95);
     *sigma = s;
     *zeta = log(mean) - 0.5 * s * s;
 }
@@ -75,7 +55,7 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
     const js_app *ap = &sim->s->apps[app];
     const js_variant *var = &ap->tasks[task].variants[variant];
     const js_segment *sg = find_segment(p, app, task, mig, batch, workers);
-    const js_profile_entry *pe = profile_lookup(var->profile, mig, batch, workers);
+    const js_profile_entry *pe = js_profile_find_at_least(var->profile, mig, batch, workers);
     double mean_ms, p95_ms, thr;
     if (sg != NULL && sg->lat_mean_ms > 0) {
         mean_ms = sg->lat_mean_ms;
@@ -131,7 +111,7 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
         if (b < batch) {
             /* The profile entry for the batch actually formed, else the nearest larger
              * one; without a profile, the planned batch's latency (conservative). */
-            const js_profile_entry *e = profile_lookup(var->profile, mig, b, workers);
+            const js_profile_entry *e = js_profile_find_at_least(var->profile, mig, b, workers);
             if (e != NULL && e->batch <= batch && e->lat_mean_ms > 0) {
                 m = e->lat_mean_ms;
                 q = e->lat_p95_ms;
