@@ -25,6 +25,9 @@
 #define PL_FINAL_GAP 0.01
 /* ... and past this much CPU time per solve, the first plan found. */
 #define PL_FINAL_SOFT_S 1.0
+/* CPU seconds the fewest-GPUs tie-break may spend proving before its best packing stands
+ * (the slices and PAS before it are always proven). */
+#define PL_TIEBREAK_SOFT_S 1.0
 
 typedef struct lp_build {
     glp_prob *lp;
