@@ -54,6 +54,12 @@ typedef struct js_plan_request {
      * 1 - target_quantile. */
     int rule;
     double target_quantile; /* safe rule: quantile of end-to-end latency <= SLO (0.99) */
+    /* Addition: maximum demand under the paper's rule (the safe rule sets it between its
+     * own passes). A plan known to fit under this request (one made under a tighter
+     * rule: the feasible set only grows), or NULL. Its scale and variant
+     * combination start the search, so combinations that cannot beat it by more than
+     * the search's gap are never solved. */
+    const js_plan *known_feasible;
 } js_plan_request;
 
 enum { JS_RULE_PAPER = 0, JS_RULE_SAFE = 1 };

@@ -32,6 +32,8 @@ typedef struct demand_search {
     double ub;                /* upper bound on the scale (scale_upper_bound) */
     int *win;                 /* out: the winning combination, cb->width ints (the
                                  caller's array) */
+    double floor;             /* a scale known plannable with the combination in win
+                                 (0 = none): the search starts from it */
     /* out: set when max_demand_by_combos returns 0 */
     double lambda;            /* largest scale found plannable, > 0 */
     double bound;             /* upper bound on the optimum scale */
@@ -184,6 +186,28 @@ static int combo_feasible(demand_search *ds, const int *var, double lam, double 
     return rc;
 }
 
+/* The variant combination of a known-feasible plan in the combinations' layout (the
+ * apps' tasks in app order); false when the plan does not match the model. */
+static bool combo_of_plan(const pl_model *m, const js_plan *p, int width, int *var)
+{
+    if (p->napps != m->napps || !(p->demand_scale > 0.0))
+        return false;
+    int k = 0;
+    for (int i = 0; i < m->napps; i++) {
+        const js_app *a = m->apps[i].a;
+        if (p->apps[i].ntasks != a->ntasks)
+            return false;
+        for (int t = 0; t < a->ntasks; t++) {
+            const js_task_plan *tp = &p->apps[i].tasks[t];
+            if (k >= width || tp->task != t || tp->variant < 0 ||
+                tp->variant >= a->tasks[t].nvariants || !m->apps[i].t[t].allowed[tp->variant])
+                return false;
+            var[k++] = tp->variant;
+        }
+    }
+    return k == width;
+}
+
 /* Maximum demand by combinations, best upper bound first. Per combination the bound is
  * min(LP relaxation, knapsack bound); a geometric bisection of feasibility tests at
  * fixed scales finds its maximum to the relative gap PL_DEMAND_GAP; a combination is
@@ -208,7 +232,7 @@ static int max_demand_by_combos(demand_search *ds)
         keys[q].bound = knapsack_scale_bound(m, cb->var + (size_t)q * (size_t)cb->width, ds->ub);
     }
     qsort(keys, (size_t)nk, sizeof *keys, pl_combo_key_cmp_max);
-    double best = 0.0, bnd = 0.0;
+    double best = ds->floor, bnd = 0.0;
     bool complete = true;
     int rc = 0;
     for (int q = 0; q < nk && rc == 0; q++) {
@@ -331,6 +355,8 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         js_diag_init(&d2);
         ds.m2 = &m2;
         ds.win = calloc((size_t)cmb.width + 1, sizeof *ds.win);
+        if (ds.win && r->known_feasible && combo_of_plan(&m, r->known_feasible, cmb.width, ds.win))
+            ds.floor = r->known_feasible->demand_scale;
         int k = ds.win && pl_model_build(&m2, s, r, ub, &d2) == 0 ? max_demand_by_combos(&ds)
                                                                   : -1;
         have_win = k == 0;

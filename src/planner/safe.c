@@ -119,9 +119,14 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
     memset(&effort, 0, sizeof effort);
     bool have = false;
     int rc = 0;
+    js_plan_request base = *r, looser = *r;
+    base.known_feasible = NULL; /* the safe rule's passes are not the caller's request */
     for (int j = SAFE_START; j <= SAFE_LOOSEST; j++) {
         double accept = budget * (j > 0 ? SAFE_MARGIN : 1.0);
-        rc = safe_pass(s, r, j, &cand, &worst, &effort, d, pass);
+        /* A looser tail only grows the feasible set: the plan just accepted starts the
+         * next maximum-demand search. */
+        looser.known_feasible = have ? out : NULL;
+        rc = safe_pass(s, &looser, j, &cand, &worst, &effort, d, pass);
         if (rc != 0 && rc != JS_EXIT_INFEASIBLE) {
             js_plan_free(&cand);
             break;
@@ -145,7 +150,7 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
         return rc;
     for (int j = SAFE_START - 1; j >= SAFE_TIGHTEST; j--) {
         js_diag_init(d);
-        rc = safe_pass(s, r, j, out, &worst, &effort, d, pass);
+        rc = safe_pass(s, &base, j, out, &worst, &effort, d, pass);
         if (rc != 0)
             return rc;
         keep_effort(out, &effort);
@@ -156,7 +161,7 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
     /* The per-task statistics cannot see what the end-to-end prediction does (the
      * groups a parent batch releases, mixed segment kinds): cap the utilisation instead,
      * step by step, with the base per-task tail. */
-    js_plan_request capped = *r;
+    js_plan_request capped = base;
     for (int k = 0; k < SAFE_NCAPS; k++) {
         if (safe_caps[k] >= r->max_utilisation)
             continue;
