@@ -60,6 +60,12 @@ typedef struct js_plan_request {
      * combination start the search, so combinations that cannot beat it by more than
      * the search's gap are never solved. */
     const js_plan *known_feasible;
+    /* Addition: re-layout-aware re-planning (minimum slices only). When set, among the
+     * plans with the minimum plan's variants and at most (1 + relayout_tolerance) x its
+     * slices, the one keeping the most GPUs of this plan in their MIG layout, then the
+     * fewest slices (a MILP stage; the safe rule re-checks its prediction). */
+    const js_plan *layout_in_force;
+    double relayout_tolerance;
 } js_plan_request;
 
 enum { JS_RULE_PAPER = 0, JS_RULE_SAFE = 1 };

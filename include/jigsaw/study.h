@@ -103,9 +103,14 @@ typedef enum js_predictor_kind {
     JS_PRED_LAST5_MEAN = 1, /* mean of the last 5 interval rates */
     JS_PRED_EWMA = 2,       /* exponentially weighted moving average, weight alpha */
     JS_PRED_ORACLE = 3,     /* the true next-interval rate */
+    JS_PRED_QUANTILE = 4,   /* a quantile (default 0.9) of the last JS_PRED_QWINDOW rates */
 } js_predictor_kind;
 
 #define JS_PRED_WINDOW 5
+/* The quantile predictor's window: an hour of the controller's default 5-minute
+ * intervals, long enough for a quantile to mean something, short enough to follow a day. */
+#define JS_PRED_QWINDOW 12
+#define JS_DEFAULT_PRED_QUANTILE 0.9
 
 typedef struct js_predictor {
     js_predictor_kind kind;
@@ -113,11 +118,15 @@ typedef struct js_predictor {
     int n;                  /* observations so far */
     double window[JS_PRED_WINDOW]; /* ring buffer of the last rates */
     double ewma;
+    double quantile;        /* JS_PRED_QUANTILE: which quantile, (0, 1] */
+    double qwindow[JS_PRED_QWINDOW]; /* ring buffer of the last rates (quantile) */
 } js_predictor;
 
 int js_predictor_parse(const char *name, js_predictor_kind *out); /* 0 ok, -1 unknown */
 const char *js_predictor_name(js_predictor_kind k);
 void js_predictor_init(js_predictor *p, js_predictor_kind kind, double alpha);
+/* JS_PRED_QUANTILE: the quantile planned for (default JS_DEFAULT_PRED_QUANTILE). */
+void js_predictor_set_quantile(js_predictor *p, double quantile);
 void js_predictor_observe(js_predictor *p, double rate);
 /* Prediction for the next interval. `oracle_next` is used by JS_PRED_ORACLE, and by every
  * predictor before its first observation (a cold start plans for the first interval's
@@ -133,12 +142,17 @@ int js_plan_copy(const js_plan *src, js_plan *dst); /* 0, or -1 out of memory */
 bool js_gpu_same_layout(const js_gpu_plan *a, const js_gpu_plan *b);
 /* True when they also run the same work (app, task, variant, batch, workers). */
 bool js_gpu_same_contents(const js_gpu_plan *a, const js_gpu_plan *b);
+/* True when every instance of `next` is already on `old` (profile and start): the GPU
+ * keeps its MIG layout and the instances `next` does not use retire (an emptied GPU keeps
+ * its layout too). The simulator's plan swap uses the same rule. */
+bool js_gpu_keeps_layout(const js_gpu_plan *old, const js_gpu_plan *next);
 /* Reorder next->gpus (padding with empty GPUs to `ngpus`) so that as many GPUs as
  * possible keep their exact contents, then their MIG layout, and new layouts go to GPUs
  * that were empty first. The planner's GPU order is arbitrary, so without this every
  * re-plan would look like a full re-layout. 0, or -1 out of memory. */
 int js_plan_align_gpus(const js_plan *prev, js_plan *next, int ngpus);
-/* GPUs whose MIG layout differs between prev and next (index by index). */
+/* GPUs re-laid out from prev to next (index by index): next needs an instance the GPU
+ * does not have (js_gpu_keeps_layout). */
 int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
 
 /* ------------------------------------------------------------------------------------
@@ -154,6 +168,7 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
 #define JS_DEFAULT_HEADROOM 0.4
 #define JS_DEFAULT_KEEP_FRACTION 0.5
 #define JS_DEFAULT_RATE_LEVELS 20
+#define JS_DEFAULT_RELAYOUT_TOLERANCE 0.1
 
 typedef struct js_controller_opts {
     unsigned features;
@@ -165,6 +180,7 @@ typedef struct js_controller_opts {
     double time_compression;    /* trace seconds per simulated second (1 = real time) */
     js_predictor_kind predictor;
     double ewma_alpha;
+    double pred_quantile;       /* JS_PRED_QUANTILE's quantile (default 0.9) */
     double headroom;            /* plan for prediction x (1 + headroom) */
     /* Hysteresis: keep the plan in force while the demand to plan for stays within
      * [keep_fraction, 1] x the rate that plan was made for; re-plan otherwise (0 = re-plan
@@ -174,6 +190,11 @@ typedef struct js_controller_opts {
      * plan of each level is solved once and reused (bounds the MILP solves per run). */
     int rate_levels;
     double relayout_downtime_s; /* real seconds; charged as downtime / time_compression */
+    /* Re-layout-aware re-planning (js_plan_request.layout_in_force): every re-plan may use
+     * up to this share more slices than the minimum to keep GPUs of the layout in force
+     * (default JS_DEFAULT_RELAYOUT_TOLERANCE); < 0: plain minimum-slices re-plans (then
+     * the plan of each rate level is solved once and reused). */
+    double relayout_tolerance;
     int gpus;                   /* 0 = the scenario's */
     double latency_factor;
     double max_utilisation;     /* planner option, 1 = the paper's rule */

@@ -29,8 +29,14 @@ static void usage(FILE *out)
             "  --trace FILE           trace file (formats: see scenarios/traces/README.md)\n"
             "  --interval S           re-planning interval in trace seconds (default 300)\n"
             "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
-            "                         last5-mean, ewma, oracle (the true next-interval rate)\n"
+            "                         last5-mean, ewma, quantile (a quantile of the last %d\n"
+            "                         interval rates), oracle (the true next-interval rate)\n"
             "  --ewma-alpha A         weight of the newest interval for ewma (default 0.5)\n"
+            "  --quantile Q           quantile planned for by the quantile predictor\n"
+            "                         (default %.2g)\n"
+            "  --relayout-tolerance T re-plans may use up to T x more slices than the minimum\n"
+            "                         to keep GPUs of the layout in force (a MILP stage;\n"
+            "                         default %.2g); off: plain minimum-slices re-plans\n"
             "  --headroom H           plan for prediction x (1 + H) (default: 0 with the safe\n"
             "                         rule, whose plans carry the queueing model's headroom;\n"
             "                         %.2g with --rule paper)\n"
@@ -64,6 +70,7 @@ static void usage(FILE *out)
             "  --intervals            print the per-interval table too\n"
             "  --json                 JSON on stdout (with per-interval detail)\n"
             "  -h, --help             this help\n",
+            JS_PRED_QWINDOW, JS_DEFAULT_PRED_QUANTILE, JS_DEFAULT_RELAYOUT_TOLERANCE,
             JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
 }
@@ -130,6 +137,8 @@ int js_cmd_run(int argc, char **argv)
         {"interval", required_argument, NULL, 'i'},
         {"predictor", required_argument, NULL, 'p'},
         {"ewma-alpha", required_argument, NULL, 'a'},
+        {"quantile", required_argument, NULL, 'q'},
+        {"relayout-tolerance", required_argument, NULL, 'T'},
         {"headroom", required_argument, NULL, 'H'},
         {"keep-fraction", required_argument, NULL, 'K'},
         {"rate-levels", required_argument, NULL, 'L'},
@@ -178,6 +187,17 @@ int js_cmd_run(int argc, char **argv)
         case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
         case 'a':
             bad = js_cli_parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
+            break;
+        case 'q':
+            bad = js_cli_parse_double(optarg, &o.pred_quantile) || o.pred_quantile <= 0 ||
+                  o.pred_quantile > 1;
+            break;
+        case 'T':
+            if (strcmp(optarg, "off") == 0)
+                o.relayout_tolerance = -1.0;
+            else
+                bad = js_cli_parse_double(optarg, &o.relayout_tolerance) ||
+                      o.relayout_tolerance < 0 || o.relayout_tolerance > 1;
             break;
         case 'H':
             bad = js_cli_parse_double(optarg, &o.headroom) || o.headroom < 0;

@@ -186,28 +186,6 @@ static int combo_feasible(demand_search *ds, const int *var, double lam, double 
     return rc;
 }
 
-/* The variant combination of a known-feasible plan in the combinations' layout (the
- * apps' tasks in app order); false when the plan does not match the model. */
-static bool combo_of_plan(const pl_model *m, const js_plan *p, int width, int *var)
-{
-    if (p->napps != m->napps || !(p->demand_scale > 0.0))
-        return false;
-    int k = 0;
-    for (int i = 0; i < m->napps; i++) {
-        const js_app *a = m->apps[i].a;
-        if (p->apps[i].ntasks != a->ntasks)
-            return false;
-        for (int t = 0; t < a->ntasks; t++) {
-            const js_task_plan *tp = &p->apps[i].tasks[t];
-            if (k >= width || tp->task != t || tp->variant < 0 ||
-                tp->variant >= a->tasks[t].nvariants || !m->apps[i].t[t].allowed[tp->variant])
-                return false;
-            var[k++] = tp->variant;
-        }
-    }
-    return k == width;
-}
-
 /* Maximum demand by combinations, best upper bound first. Per combination the bound is
  * min(LP relaxation, knapsack bound); a geometric bisection of feasibility tests at
  * fixed scales finds its maximum to the relative gap PL_DEMAND_GAP; a combination is
@@ -355,7 +333,7 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         js_diag_init(&d2);
         ds.m2 = &m2;
         ds.win = calloc((size_t)cmb.width + 1, sizeof *ds.win);
-        if (ds.win && r->known_feasible && combo_of_plan(&m, r->known_feasible, cmb.width, ds.win))
+        if (ds.win && r->known_feasible && pl_combo_of_plan(&m, r->known_feasible, cmb.width, ds.win))
             ds.floor = r->known_feasible->demand_scale;
         int k = ds.win && pl_model_build(&m2, s, r, ub, &d2) == 0 ? max_demand_by_combos(&ds)
                                                                   : -1;

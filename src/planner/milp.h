@@ -67,6 +67,10 @@ void pl_lp_free(lp_build *b);
 /* Fewest compute slices whose instances of one variant's configurations with statistic
  * <= stat_cap reach `demand` items/s (exact unbounded knapsack); 0 when out of range,
  * max_slices + 1 when unreachable. */
+/* Re-layout awareness (relayout.c): per layout l, a column k_l <= y_l bounded by
+ * keep[l], the GPUs of the layout in force that hold layout l. Returns the first k
+ * column (the others follow in layout order), or -1 out of memory. */
+int pl_lp_add_keep_columns(lp_build *b, const pl_model *m, const int *keep);
 int pl_knapsack_min_slices(const pl_task *pt, int variant, double stat_cap, double demand,
                            int max_slices);
 
@@ -91,6 +95,10 @@ void pl_apply_combo(const pl_model *m, lp_build *b, const int *var);
 int pl_combo_cuts(const pl_model *m, lp_build *b, const int *var);
 double pl_lp_relaxation(lp_build *b, const js_plan_request *r);
 int pl_combo_key_cmp_max(const void *x, const void *y);
+/* The variant combination of a plan made from this model's scenario, in the
+ * combinations' layout (every app's tasks in app order, width ints); false when the plan
+ * does not match the model (or a variant has no column in the built MILP). */
+bool pl_combo_of_plan(const pl_model *m, const js_plan *p, int width, int *var);
 int pl_combo_bounds(const pl_model *m, lp_build *b, const pl_combos *cb,
                     const js_plan_request *r, bool minimise, combo_key **keys_out);
 

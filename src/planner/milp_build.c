@@ -489,3 +489,18 @@ void pl_lp_free(lp_build *b)
     free(b->val);
     memset(b, 0, sizeof *b);
 }
+
+int pl_lp_add_keep_columns(lp_build *b, const pl_model *m, const int *keep)
+{
+    int first = -1;
+    for (int l = 0; l < m->nlayouts; l++) {
+        int k = add_col(b, GLP_CV, 0.0, keep[l]);
+        if (first < 0)
+            first = k;
+        int n = row_begin(b);
+        TERM(k, 1.0);
+        TERM(b->col_y0 + l, -1.0);
+        row_end(b, n, GLP_UP, 0.0, 0.0);
+    }
+    return first;
+}

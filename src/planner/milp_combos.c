@@ -208,3 +208,23 @@ int pl_combo_bounds(const pl_model *m, lp_build *b, const pl_combos *cb,
     return nk;
 }
 
+
+bool pl_combo_of_plan(const pl_model *m, const js_plan *p, int width, int *var)
+{
+    if (p->napps != m->napps)
+        return false;
+    int k = 0;
+    for (int i = 0; i < m->napps; i++) {
+        const js_app *a = m->apps[i].a;
+        if (p->apps[i].ntasks != a->ntasks)
+            return false;
+        for (int t = 0; t < a->ntasks; t++) {
+            const js_task_plan *tp = &p->apps[i].tasks[t];
+            if (k >= width || tp->task != t || tp->variant < 0 ||
+                tp->variant >= a->tasks[t].nvariants || !m->apps[i].t[t].col_z[tp->variant])
+                return false;
+            var[k++] = tp->variant;
+        }
+    }
+    return k == width;
+}

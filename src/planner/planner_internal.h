@@ -106,6 +106,13 @@ double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
 /* min_slices.c, max_demand.c: one planning pass with the request's rule as it is
  * (safe.c wraps them: the safe rule's predict-and-tighten loop, predictions on every
  * plan). */
+/* relayout.c: among plans with the combination of `min_plan` and at most
+ * (1 + r->relayout_tolerance) x its slices, the one keeping the most GPUs of
+ * r->layout_in_force in their MIG layout (then fewest slices). 0 with *out filled,
+ * 1 when nothing better than min_plan was found (out untouched), or an error code. */
+int pl_min_slices_keep_layout(const js_scenario *s, const js_plan_request *r,
+                              const js_plan *min_plan, js_plan *out, js_diag *d);
+
 int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d);
 int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,

@@ -86,12 +86,19 @@ static void keep_effort(js_plan *p, const js_plan_stats *effort)
 
 /* One pass of the safe rule with the MILP's per-task tail at budget x 2^j; *worst gets
  * the plan's worst predicted violation rate. */
-static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_plan *out,
-                     double *worst, js_plan_stats *effort, js_diag *d, plan_pass pass)
+/* The MILP's request of the pass with the per-task tail at budget x 2^j. */
+static js_plan_request pass_request(const js_plan_request *r, int j)
 {
     js_plan_request rr = *r;
     double tail = fmin(SAFE_MAX_TAIL, (1.0 - r->target_quantile) * ldexp(1.0, j));
     rr.target_quantile = 1.0 - tail; /* steers the MILP; the plan reports the user's */
+    return rr;
+}
+
+static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_plan *out,
+                     double *worst, js_plan_stats *effort, js_diag *d, plan_pass pass)
+{
+    js_plan_request rr = pass_request(r, j);
     js_plan_init(out);
     int rc = pass(s, &rr, out, d);
     add_stats(effort, &out->stats);
@@ -106,9 +113,23 @@ static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_p
  * from SAFE_START x the budget, looser while the plan's prediction stays within the
  * budget with a margin (the loosest such plan is the cheapest: the feasible set only
  * grows), else tighter until the prediction is within the budget. */
-static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, js_diag *d,
-                     plan_pass pass)
+typedef struct safe_choice {
+    bool made;               /* a pass met its acceptance limit */
+    js_plan_request request; /* the MILP request of that pass */
+    double limit;            /* the predicted violation rate it had to stay within */
+} safe_choice;
+
+static void choose(safe_choice *c, const js_plan_request *r, int j, double limit)
 {
+    c->made = true;
+    c->request = pass_request(r, j);
+    c->limit = limit;
+}
+
+static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, js_diag *d,
+                     plan_pass pass, safe_choice *choice)
+{
+    choice->made = false;
     if (!(r->target_quantile > 0.5 && r->target_quantile < 1.0))
         return js_diag_set(d, JS_EXIT_USAGE, "target quantile must be in (0.5, 1), got %g",
                            r->target_quantile);
@@ -139,6 +160,7 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
         js_plan_free(out);
         *out = cand;
         have = true;
+        choose(choice, &looser, j, accept);
     }
     if (have) {
         d->code = 0;
@@ -154,8 +176,10 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
         if (rc != 0)
             return rc;
         keep_effort(out, &effort);
-        if (worst <= budget * (1.0 + 1e-9))
+        if (worst <= budget * (1.0 + 1e-9)) {
+            choose(choice, &base, j, budget);
             return 0;
+        }
         js_plan_free(out);
     }
     /* The per-task statistics cannot see what the end-to-end prediction does (the
@@ -171,8 +195,10 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
         if (rc != 0)
             return rc;
         keep_effort(out, &effort);
-        if (worst <= budget * (1.0 + 1e-9))
+        if (worst <= budget * (1.0 + 1e-9)) {
+            choose(choice, &capped, 0, budget);
             return 0;
+        }
         if (k + 1 == SAFE_NCAPS)
             break;
         js_plan_free(out);
@@ -184,22 +210,58 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
 }
 
 static int plan_with_rule(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                          js_diag *d, plan_pass pass)
+                          js_diag *d, plan_pass pass, safe_choice *choice)
 {
     if (r->rule == JS_RULE_SAFE)
-        return plan_safe(s, r, out, d, pass);
+        return plan_safe(s, r, out, d, pass, choice);
     int rc = pass(s, r, out, d);
+    if (rc == 0) {
+        choice->made = true;
+        choice->request = *r;
+        choice->limit = INFINITY;
+    }
     return rc == 0 ? finish(s, r, out, d) : rc;
+}
+
+/* Re-layout awareness (relayout.c) on the chosen pass's request: the plan that keeps more
+ * of the layout in force replaces the minimum when it meets the same acceptance limit. */
+static int keep_layout(const js_scenario *s, const js_plan_request *r,
+                       const safe_choice *choice, js_plan *out, js_diag *d)
+{
+    js_plan cand;
+    js_diag local;
+    js_diag_init(&local);
+    int rc = pl_min_slices_keep_layout(s, &choice->request, out, &cand, &local);
+    if (rc == 1)
+        return 0;
+    if (rc != 0) {
+        js_diag_forward(d, &local);
+        return rc;
+    }
+    rc = finish(s, r, &cand, &local);
+    if (rc == 0 && worst_violation(&cand) <= choice->limit * (1.0 + 1e-9)) {
+        keep_effort(&cand, &cand.stats);
+        js_plan_free(out);
+        *out = cand;
+        return 0;
+    }
+    js_plan_free(&cand);
+    return rc == JS_EXIT_INTERNAL ? js_diag_forward(d, &local), rc : 0;
 }
 
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return plan_with_rule(s, r, out, d, pl_min_slices_once);
+    safe_choice choice = {0};
+    int rc = plan_with_rule(s, r, out, d, pl_min_slices_once, &choice);
+    if (rc == 0 && choice.made && r->layout_in_force)
+        rc = keep_layout(s, r, &choice, out, d);
+    return rc;
 }
 
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return plan_with_rule(s, r, out, d, pl_max_demand_once);
+    safe_choice choice = {0};
+    return plan_with_rule(s, r, out, d, pl_max_demand_once, &choice);
 }

@@ -354,7 +354,11 @@ int sim_plan_init(js_sim *sim, const js_plan *p, js_diag *d)
 
 /* ---- plan swaps ------------------------------------------------------------------- */
 
-static bool gpu_layout_same(const js_sim *sim, const js_plan *p, int g)
+/* True when every MIG instance the plan wants on GPU g is already there (profile and
+ * start): the GPU keeps its layout, and instances the plan no longer wants just retire.
+ * Only a GPU that needs an instance it does not have is re-laid out (down for the
+ * re-layout time); an emptied GPU or one keeping a subset of its instances is not. */
+static bool gpu_layout_kept(const js_sim *sim, const js_plan *p, int g)
 {
     int want[JS_MAX_INSTANCES_PER_GPU * 2][2];
     int nwant = 0;
@@ -380,8 +384,6 @@ static bool gpu_layout_same(const js_sim *sim, const js_plan *p, int g)
             nhave++;
         }
     }
-    if (nhave != nwant)
-        return false;
     for (int i = 0; i < nwant; i++) {
         bool found = false;
         for (int k = 0; k < nhave; k++)
@@ -436,7 +438,7 @@ int js_sim_apply_plan(js_sim *sim, const js_plan *p, double downtime_s, js_diag 
     fifo_init(&moved);
     /* Decide per GPU before touching any worker; then retire or destroy old workers. */
     for (int g = 0; g < ng && inst_plan; g++) {
-        same[g] = gpu_layout_same(sim, p, g);
+        same[g] = gpu_layout_kept(sim, p, g);
         down[g] = !same[g] && downtime_s > 0;
     }
     for (uint32_t i = 0; i < sim->nw; i++) {

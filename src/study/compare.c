@@ -336,9 +336,17 @@ static void try_remedies(const cmp_data *c, cmp_app *ca, const js_scenario *s,
     }
 }
 
+const cmp_safe_controller cmp_safe_controllers[CMP_NSAFE_TRACE] = {
+    {JS_PRED_LAST5, true, "last5, re-layout-aware"},
+    {JS_PRED_EWMA, true, "ewma, re-layout-aware"},
+    {JS_PRED_QUANTILE, true, "quantile, re-layout-aware"},
+    {JS_PRED_LAST5, false, "last5, minimum slices"},
+    {JS_PRED_ORACLE, false, "perfect foresight"},
+};
+
 /* A+S+T under the safe rule, no headroom: the day scaled so that its busiest interval
- * is the same fraction of the safe rule's capacity, replayed with the paper's predictor
- * and with perfect foresight (the lower bound of slices). */
+ * is the same fraction of the safe rule's capacity, replayed with each controller of
+ * cmp_safe_controllers; the last is perfect foresight (the lower bound of slices). */
 static void run_trace_safe(cmp_data *c, cmp_gpu *g, int a, const js_scenario *s)
 {
     cmp_app *ca = &g->apps[a];
@@ -363,7 +371,8 @@ static void run_trace_safe(cmp_data *c, cmp_gpu *g, int a, const js_scenario *s)
         rc = write_rates_file(c, rates_path, ca->safe_trace_scale, &d);
     }
     js_plan_free(&p);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < CMP_NSAFE_TRACE; k++) {
+        const cmp_safe_controller *sc = &cmp_safe_controllers[k];
         if (rc != 0) {
             snprintf(ca->safe_trace_err[k], sizeof ca->safe_trace_err[k], "%s", d.msg);
             continue;
@@ -378,7 +387,8 @@ static void run_trace_safe(cmp_data *c, cmp_gpu *g, int a, const js_scenario *s)
         co.arrivals.seed = c->o.seed;
         co.interval_s = c->interval_s;
         co.time_compression = c->time_compression;
-        co.predictor = k == 0 ? c->predictor : JS_PRED_ORACLE;
+        co.predictor = sc->predictor;
+        co.relayout_tolerance = sc->layout_aware ? JS_DEFAULT_RELAYOUT_TOLERANCE : -1.0;
         co.headroom = 0.0;
         co.keep_fraction = c->keep_fraction;
         co.rate_levels = c->rate_levels;
@@ -453,6 +463,8 @@ static void run_trace_app(cmp_data *c, cmp_gpu *g, int a, cmp_progress *pr)
         co.predictor = c->predictor;
         co.headroom = c->headroom;
         co.keep_fraction = c->keep_fraction;
+        /* The paper's controller: each rate level's minimum plan, solved once. */
+        co.relayout_tolerance = -1.0;
         co.rate_levels = c->rate_levels;
         co.relayout_downtime_s = c->downtime_s;
         co.latency_factor = c->o.latency_factor;
@@ -522,7 +534,7 @@ static void free_data(cmp_data *c)
             for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++)
                 if (ca->trace_done[k])
                     js_controller_result_free(&ca->trace[k]);
-            for (int k = 0; k < 2; k++)
+            for (int k = 0; k < CMP_NSAFE_TRACE; k++)
                 if (ca->safe_trace_done[k])
                     js_controller_result_free(&ca->safe_trace[k]);
         }

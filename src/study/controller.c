@@ -22,6 +22,8 @@ void js_controller_opts_init(js_controller_opts *o)
     o->time_compression = 1.0;
     o->predictor = JS_PRED_LAST5;
     o->ewma_alpha = 0.5;
+    o->pred_quantile = JS_DEFAULT_PRED_QUANTILE;
+    o->relayout_tolerance = JS_DEFAULT_RELAYOUT_TOLERANCE;
     o->headroom = JS_DEFAULT_HEADROOM;
     o->keep_fraction = JS_DEFAULT_KEEP_FRACTION;
     o->rate_levels = JS_DEFAULT_RATE_LEVELS;
@@ -118,6 +120,12 @@ static void base_request(const ctl_state *st, js_plan_request *req)
     req->time_limit_s = st->o->time_limit_s;
 }
 
+/* Re-plans depend on the layout in force: no plan is reused from an earlier interval. */
+static bool layout_aware(const ctl_state *st)
+{
+    return st->o->relayout_tolerance >= 0.0 && st->have_prev;
+}
+
 /* The plan for `rate` (a deep copy in *out); *capped when it is the max-demand plan. */
 static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
                          js_diag *d)
@@ -148,13 +156,13 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
                        ? 0
                        : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
         }
-        if (st->have_level[level])
+        if (st->have_level[level] && !layout_aware(st))
             return js_plan_copy(&st->level_plans[level], out) == 0
                        ? 0
                        : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
         rate = level * step;
     }
-    if (st->have_cached && st->cached_rate == rate)
+    if (st->have_cached && st->cached_rate == rate && !layout_aware(st))
         return js_plan_copy(&st->cached, out) == 0
                    ? 0
                    : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
@@ -162,6 +170,10 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
     base_request(st, &req);
     req.rate_app = st->o->app;
     req.rate_override = rate;
+    if (layout_aware(st)) {
+        req.layout_in_force = &st->prev;
+        req.relayout_tolerance = st->o->relayout_tolerance;
+    }
     js_plan p;
     js_diag local;
     js_plan_init(&p);
@@ -180,7 +192,9 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
         js_diag_forward_warnings(d, &local);
         return js_diag_set(d, rc, "re-planning for %.6g req/s: %s", rate, local.msg);
     }
-    if (level > 0) {
+    if (level > 0 && !layout_aware(st)) {
+        if (st->have_level[level])
+            js_plan_free(&st->level_plans[level]);
         st->level_plans[level] = p;
         st->have_level[level] = true;
         return js_plan_copy(&p, out) == 0 ? 0
@@ -279,6 +293,7 @@ static int run_intervals(ctl_state *st, const double *rates, js_sim **simp,
     double downtime = o->relayout_downtime_s / c;
     js_predictor pred;
     js_predictor_init(&pred, o->predictor, o->ewma_alpha);
+    js_predictor_set_quantile(&pred, o->pred_quantile);
     js_app_metrics before;
     memset(&before, 0, sizeof before);
     int rc = 0;

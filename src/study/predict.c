@@ -3,6 +3,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "jigsaw/study.h"
 
 static const struct {
@@ -14,6 +17,7 @@ static const struct {
     {"last5-mean", JS_PRED_LAST5_MEAN},
     {"ewma", JS_PRED_EWMA},
     {"oracle", JS_PRED_ORACLE},
+    {"quantile", JS_PRED_QUANTILE},
 };
 
 int js_predictor_parse(const char *name, js_predictor_kind *out)
@@ -33,6 +37,7 @@ const char *js_predictor_name(js_predictor_kind k)
     case JS_PRED_LAST5_MEAN: return "last5-mean";
     case JS_PRED_EWMA: return "ewma";
     case JS_PRED_ORACLE: return "oracle";
+    case JS_PRED_QUANTILE: return "quantile";
     }
     return "?";
 }
@@ -42,11 +47,28 @@ void js_predictor_init(js_predictor *p, js_predictor_kind kind, double alpha)
     memset(p, 0, sizeof *p);
     p->kind = kind;
     p->alpha = (alpha > 0.0 && alpha <= 1.0) ? alpha : 0.5;
+    p->quantile = JS_DEFAULT_PRED_QUANTILE;
+}
+
+void js_predictor_set_quantile(js_predictor *p, double quantile)
+{
+    if (quantile > 0.0 && quantile <= 1.0)
+        p->quantile = quantile;
+}
+
+static double recent_quantile(const js_predictor *p)
+{
+    int m = p->n < JS_PRED_QWINDOW ? p->n : JS_PRED_QWINDOW;
+    double sorted[JS_PRED_QWINDOW];
+    memcpy(sorted, p->qwindow, (size_t)m * sizeof *sorted);
+    gsl_sort(sorted, 1, (size_t)m);
+    return gsl_stats_quantile_from_sorted_data(sorted, 1, (size_t)m, p->quantile);
 }
 
 void js_predictor_observe(js_predictor *p, double rate)
 {
     p->window[p->n % JS_PRED_WINDOW] = rate;
+    p->qwindow[p->n % JS_PRED_QWINDOW] = rate;
     p->ewma = p->n == 0 ? rate : p->alpha * rate + (1.0 - p->alpha) * p->ewma;
     p->n++;
 }
@@ -72,6 +94,8 @@ double js_predictor_predict(const js_predictor *p, double oracle_next)
     }
     case JS_PRED_EWMA:
         return p->ewma;
+    case JS_PRED_QUANTILE:
+        return recent_quantile(p);
     case JS_PRED_ORACLE:
         break;
     }
@@ -154,6 +178,18 @@ bool js_gpu_same_contents(const js_gpu_plan *a, const js_gpu_plan *b)
     return gpu_equal(a, b, cmp_inst_full);
 }
 
+bool js_gpu_keeps_layout(const js_gpu_plan *old, const js_gpu_plan *next)
+{
+    for (int i = 0; i < next->ninstances; i++) {
+        bool found = false;
+        for (int k = 0; k < old->ninstances && !found; k++)
+            found = cmp_inst_layout(&old->inst[k], &next->inst[i]) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 static const js_gpu_plan empty_gpu;
 
 static const js_gpu_plan *gpu_at(const js_plan *p, int i)
@@ -181,9 +217,10 @@ int js_plan_align_gpus(const js_plan *prev, js_plan *next, int ngpus)
     for (int j = 0; j < next->ngpus; j++)
         placed[j] = next->gpus[j].ninstances == 0;
     /* Pass 0: identical contents; pass 1: identical MIG layout (workers may change);
-     * pass 2: slots that were empty before (a new layout disturbs no tenant);
-     * pass 3: anything left. */
-    for (int pass = 0; pass < 4; pass++) {
+     * pass 2: a subset of the instances there (the rest retire; no re-layout);
+     * pass 3: slots that were empty before (a new layout disturbs no tenant);
+     * pass 4: anything left. */
+    for (int pass = 0; pass < 5; pass++) {
         for (int j = 0; j < next->ngpus; j++) {
             if (placed[j])
                 continue;
@@ -195,7 +232,9 @@ int js_plan_align_gpus(const js_plan *prev, js_plan *next, int ngpus)
                                          js_gpu_same_contents(old, &next->gpus[j]))
                           : pass == 1 ? (old->ninstances > 0 &&
                                          js_gpu_same_layout(old, &next->gpus[j]))
-                          : pass == 2 ? old->ninstances == 0
+                          : pass == 2 ? (old->ninstances > 0 &&
+                                         js_gpu_keeps_layout(old, &next->gpus[j]))
+                          : pass == 3 ? old->ninstances == 0
                                       : true;
                 if (!ok)
                     continue;
@@ -221,7 +260,7 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next)
         n = prev->ngpus;
     int changed = 0;
     for (int i = 0; i < n; i++)
-        if (!js_gpu_same_layout(gpu_at(prev, i), gpu_at(next, i)))
+        if (!js_gpu_keeps_layout(gpu_at(prev, i), gpu_at(next, i)))
             changed++;
     return changed;
 }

@@ -36,6 +36,7 @@ int cmp_write_capacity(const cmp_data *c, js_diag *d);   /* capacity*.csv, .json
 int cmp_write_trace(const cmp_data *c, js_diag *d);      /* trace.*, timeline-*.csv */
 int cmp_write_tail(const cmp_data *c, js_diag *d);       /* tail.* (when it ran) */
 int cmp_write_safe_capacity(const cmp_data *c, js_diag *d); /* capacity-rules.* */
+int cmp_write_trace_safe(const cmp_data *c, js_diag *d);    /* trace-safe.* */
 int cmp_write_batch_caps(const cmp_data *c, js_diag *d); /* batch-caps*.csv, .json */
 
 /* Geometric mean over the applications (NULL = not run) of system f's gain over Unopt,

@@ -80,6 +80,8 @@ int cmp_write_results(const cmp_data *c, js_diag *d)
     if (rc == 0)
         rc = cmp_write_safe_capacity(c, d);
     if (rc == 0)
+        rc = cmp_write_trace_safe(c, d);
+    if (rc == 0)
         rc = cmp_write_tail(c, d);
     if (rc == 0)
         rc = cmp_write_batch_caps(c, d);

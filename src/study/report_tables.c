@@ -268,6 +268,51 @@ int cmp_write_safe_capacity(const cmp_data *c, js_diag *d)
     return cmp_commit_table(&b, c->o.out_dir, "capacity-rules", root, d);
 }
 
+/* The safe rule's controllers on the trace-driven day (trace-safe.csv/json). */
+int cmp_write_trace_safe(const cmp_data *c, js_diag *d)
+{
+    if (!c->o.safe_rule)
+        return 0;
+    cmp_outbuf b;
+    int rc = cmp_ob_open(&b, d);
+    if (rc)
+        return rc;
+    fprintf(b.f, "gpu,app,predictor,layout_aware,mean_slice_share,share_vs_perfect_foresight,"
+                 "violation_rate,p99_ms,relayouts,plan_changes,intervals\n");
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = root ? cJSON_AddArrayToObject(root, "runs") : NULL;
+    for (int g = 0; g < c->ngpus; g++)
+        for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+            const cmp_app *ca = &c->gpus[g].apps[a];
+            const js_controller_result *pf = ca->safe_trace_done[CMP_NSAFE_TRACE - 1]
+                                                 ? &ca->safe_trace[CMP_NSAFE_TRACE - 1] : NULL;
+            for (int k = 0; k < CMP_NSAFE_TRACE; k++) {
+                if (!ca->safe_trace_done[k])
+                    continue;
+                const js_controller_result *r = &ca->safe_trace[k];
+                cJSON *one = js_controller_to_json(r, false);
+                if (one && arr) {
+                    cJSON_AddStringToObject(one, "gpu", c->gpus[g].key);
+                    cJSON_AddStringToObject(one, "app", js_paper_apps[a]);
+                    cJSON_AddBoolToObject(one, "layout_aware", cmp_safe_controllers[k].layout_aware);
+                    cJSON_AddItemToArray(arr, one);
+                }
+                fprintf(b.f, "%s,%s,%s,%d,", c->gpus[g].key, js_paper_apps[a], r->predictor,
+                        cmp_safe_controllers[k].layout_aware ? 1 : 0);
+                cmp_csv_num(b.f, r->mean_slice_share, 5);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, pf && pf->mean_slice_share > 0
+                                     ? r->mean_slice_share / pf->mean_slice_share : NAN, 4);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, r->violation_rate, 5);
+                fputc(',', b.f);
+                cmp_csv_num(b.f, r->p99_ms, 5);
+                fprintf(b.f, ",%d,%d,%d\n", r->relayouts, r->plan_changes, r->nintervals);
+            }
+        }
+    return cmp_commit_table(&b, c->o.out_dir, "trace-safe", root, d);
+}
+
 int cmp_write_tail(const cmp_data *c, js_diag *d)
 {
     if (!c->o.tail)

@@ -15,6 +15,15 @@
 extern const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS];
 const char *cmp_paper_trace_text(unsigned features);
 
+/* The safe rule's controllers in the trace-driven study (compare.c). */
+#define CMP_NSAFE_TRACE 5
+typedef struct cmp_safe_controller {
+    js_predictor_kind predictor;
+    bool layout_aware;      /* re-layout-aware re-plans (default tolerance) or plain */
+    const char *label;
+} cmp_safe_controller;
+extern const cmp_safe_controller cmp_safe_controllers[CMP_NSAFE_TRACE];
+
 typedef struct cmp_app {
     /* analytical study on the large cluster */
     bool cap_done;
@@ -43,11 +52,12 @@ typedef struct cmp_app {
     char run_err[CMP_NTRACE_SYSTEMS][JS_DIAG_MSG_MAX];
     js_controller_result trace[CMP_NTRACE_SYSTEMS];
     /* A+S+T under the safe rule with no headroom, on the day scaled to its own capacity:
-     * [0] the paper's predictor, [1] perfect foresight (the oracle): the lower bound */
+     * the controllers of cmp_safe_controllers, the last one perfect foresight (the
+     * oracle with minimum-slices re-plans): the lower bound of slices */
     double safe_capacity, safe_trace_scale;
-    bool safe_trace_done[2];
-    char safe_trace_err[2][JS_DIAG_MSG_MAX];
-    js_controller_result safe_trace[2];
+    bool safe_trace_done[CMP_NSAFE_TRACE];
+    char safe_trace_err[CMP_NSAFE_TRACE][JS_DIAG_MSG_MAX];
+    js_controller_result safe_trace[CMP_NSAFE_TRACE];
     /* A+S+T over 1%: the settings tried and what they gave */
     int nremedies;
     char remedy[2][96];

@@ -48,6 +48,23 @@ Test(predictor, last5_mean_ewma_oracle)
     cr_assert_float_eq(js_predictor_predict(&o, 7.5), 7.5, 1e-12);
 }
 
+Test(predictor, quantile_of_the_last_window)
+{
+    js_predictor p;
+    js_predictor_init(&p, JS_PRED_QUANTILE, 0.5);
+    cr_assert_float_eq(js_predictor_predict(&p, 3.0), 3.0, 1e-12, "cold start uses the truth");
+    js_predictor_observe(&p, 7.0);
+    cr_assert_float_eq(js_predictor_predict(&p, 0.0), 7.0, 1e-12, "one observation");
+    for (int i = 2; i <= 20; i++)
+        js_predictor_observe(&p, (double)i);
+    /* Window 9..20; the 0.9 quantile interpolates at rank 0.9 x 11 = 9.9: 18.9. */
+    cr_assert_float_eq(js_predictor_predict(&p, 0.0), 18.9, 1e-12);
+    js_predictor_set_quantile(&p, 0.5);
+    cr_assert_float_eq(js_predictor_predict(&p, 0.0), 14.5, 1e-12);
+    js_predictor_set_quantile(&p, 1.5); /* out of range: ignored */
+    cr_assert_float_eq(js_predictor_predict(&p, 0.0), 14.5, 1e-12);
+}
+
 Test(predictor, names)
 {
     js_predictor_kind k;
@@ -59,6 +76,9 @@ Test(predictor, names)
     cr_assert_eq(k, JS_PRED_ORACLE);
     cr_assert_eq(js_predictor_parse("last5-mean", &k), 0);
     cr_assert_eq(k, JS_PRED_LAST5_MEAN);
+    cr_assert_eq(js_predictor_parse("quantile", &k), 0);
+    cr_assert_eq(k, JS_PRED_QUANTILE);
+    cr_assert_str_eq(js_predictor_name(JS_PRED_QUANTILE), "quantile");
     cr_assert_eq(js_predictor_parse("tomorrow", &k), -1);
     cr_assert_str_eq(js_predictor_name(JS_PRED_LAST5), "last5");
 }
