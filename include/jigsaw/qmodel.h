@@ -70,6 +70,8 @@ typedef struct js_qm_dist {
     double item_w[JS_QM_MAX_STEPS];   /* share of items served in a batch of step k */
     double cycle_w[JS_QM_MAX_STEPS];  /* share of busy time in a batch of step k */
     double resid_ms[JS_QM_MAX_STEPS]; /* the wait for a busy worker is uniform on [0, this] */
+    double resid_growth[JS_QM_MAX_STEPS]; /* exp(resid_ms / theta2_ms), INFINITY past the
+                                           * range of a double (wait_tail's one exp) */
     double group;       /* items arriving together with an item at its worker (>= 1) */
     double p_w1;        /* probability an item waits for a batch in flight */
     double p_w2, theta2_ms; /* queueing for more than one batch: P and mean given it */

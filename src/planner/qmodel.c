@@ -230,6 +230,10 @@ bool js_qm_dist_make(const js_qm_service *sv, const js_qm_load *ld, js_qm_dist *
         ew1 += d->cycle_w[k] * 0.5 * d->resid_ms[k];
     }
     d->mean_ms = es + d->p_w1 * ew1 + d->p_w2 * d->theta2_ms;
+    for (int k = 0; k < st.n; k++) {
+        double x = d->theta2_ms > 0 ? d->resid_ms[k] / d->theta2_ms : INFINITY;
+        d->resid_growth[k] = x < 700.0 ? exp(x) : INFINITY;
+    }
     d->stable = true;
     return true;
 }
@@ -250,7 +254,10 @@ static double wait_tail(const js_qm_dist *d, double w)
                 continue;
             double t = w < L ? 1.0 - w / L : 0.0;
             if (p2 > 0) {
-                double near = w < L ? 1.0 : exp(-(w - L) / th);
+                /* exp(-(w - L) / th) = e2 exp(L / th): one exp per call, not per step. */
+                double near = w < L ? 1.0
+                              : isfinite(d->resid_growth[k]) ? e2 * d->resid_growth[k]
+                                                             : exp(-(w - L) / th);
                 t += p2 * th / L * (near - e2);
             }
             busy += wk * t;
