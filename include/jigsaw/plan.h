@@ -100,6 +100,8 @@ typedef struct js_plan {
 
 void js_plan_init(js_plan *p);
 void js_plan_free(js_plan *p);
+/* Deep copy into dst (which is overwritten, not freed): 0, or -1 out of memory. */
+int js_plan_copy(const js_plan *src, js_plan *dst);
 
 /* Serialise (with names resolved through the scenario) and parse back. Parsing checks
  * names against the scenario and every layout against the placement rules. */

@@ -137,7 +137,6 @@ double js_predictor_predict(const js_predictor *p, double oracle_next);
  * Plan helpers for re-planning: deep copy, layout-stable GPU assignment.
  * ---------------------------------------------------------------------------------- */
 
-int js_plan_copy(const js_plan *src, js_plan *dst); /* 0, or -1 out of memory */
 /* True when GPU a and b hold the same MIG instances (profile and start). */
 bool js_gpu_same_layout(const js_gpu_plan *a, const js_gpu_plan *b);
 /* True when they also run the same work (app, task, variant, batch, workers). */

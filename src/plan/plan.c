@@ -33,6 +33,29 @@ void js_plan_free(js_plan *p)
     p->ngpus = 0;
 }
 
+int js_plan_copy(const js_plan *src, js_plan *dst)
+{
+    *dst = *src;
+    dst->apps = NULL;
+    dst->gpus = NULL;
+    if (src->napps > 0) {
+        dst->apps = malloc((size_t)src->napps * sizeof *dst->apps);
+        if (!dst->apps)
+            return -1;
+        memcpy(dst->apps, src->apps, (size_t)src->napps * sizeof *dst->apps);
+    }
+    if (src->ngpus > 0) {
+        dst->gpus = malloc((size_t)src->ngpus * sizeof *dst->gpus);
+        if (!dst->gpus) {
+            free(dst->apps);
+            dst->apps = NULL;
+            return -1;
+        }
+        memcpy(dst->gpus, src->gpus, (size_t)src->ngpus * sizeof *dst->gpus);
+    }
+    return 0;
+}
+
 /* cJSON_Add* return NULL on failure; one flag collects every failure. */
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
 {

@@ -104,29 +104,6 @@ double js_predictor_predict(const js_predictor *p, double oracle_next)
 
 /* ---- plan helpers ------------------------------------------------------------------ */
 
-int js_plan_copy(const js_plan *src, js_plan *dst)
-{
-    *dst = *src;
-    dst->apps = NULL;
-    dst->gpus = NULL;
-    if (src->napps > 0) {
-        dst->apps = malloc((size_t)src->napps * sizeof *dst->apps);
-        if (!dst->apps)
-            return -1;
-        memcpy(dst->apps, src->apps, (size_t)src->napps * sizeof *dst->apps);
-    }
-    if (src->ngpus > 0) {
-        dst->gpus = malloc((size_t)src->ngpus * sizeof *dst->gpus);
-        if (!dst->gpus) {
-            free(dst->apps);
-            dst->apps = NULL;
-            return -1;
-        }
-        memcpy(dst->gpus, src->gpus, (size_t)src->ngpus * sizeof *dst->gpus);
-    }
-    return 0;
-}
-
 static int cmp_inst_layout(const void *a, const void *b)
 {
     const js_instance *x = a, *y = b;
