@@ -304,8 +304,8 @@ double js_paper_gain(unsigned features);
 
 typedef struct js_compare_opts {
     bool quick;
-    const char *out_dir;        /* "results" */
-    const char *scenarios_dir;  /* "scenarios" */
+    const char *out_dir;        /* NULL: js_compare_default_out(quick) */
+    const char *scenarios_dir;  /* "scenarios"; else found on the data path (util.h) */
     const char *trace_path;     /* NULL: <scenarios_dir>/traces/nasa-*.csv found by name */
     int ngpu_types;
     char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
@@ -337,6 +337,13 @@ typedef struct js_compare_opts {
 } js_compare_opts;
 
 void js_compare_opts_init(js_compare_opts *o);
+/* Where results go without --out: the full run writes the committed results/, the quick
+ * run a directory of its own so that it never replaces them. A quick run also refuses an
+ * out_dir whose REPORT.md comes from a full run (exit 2), and every run warns about
+ * result files in out_dir that it did not write (stale, from other settings). */
+#define JS_COMPARE_OUT "results"
+#define JS_COMPARE_QUICK_OUT "results-quick"
+const char *js_compare_default_out(bool quick);
 /* Runs everything and writes out_dir. Warnings (e.g. gnuplot missing) go to d->warnings. */
 int js_compare_run(const js_compare_opts *o, js_diag *d);
 

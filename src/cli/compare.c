@@ -29,12 +29,14 @@ static void usage(FILE *out)
             "  3. a tail check of the 2 x p95 rule under Poisson arrivals;\n"
             "on A100 and H100 profiles. Writes CSV + JSON for every table, per-interval timelines,\n"
             "REPORT.md, and PNG/SVG plots (when gnuplot is installed).\n"
-            "Reads scenarios/<app>-<gpu>-{120,4}.json and scenarios/traces/nasa*.\n"
+            "Reads scenarios/<app>-<gpu>-{120,4}.json and scenarios/traces/nasa*: under the\n"
+            "working directory, else on the data path ($JIGSAW_DATA, then %s).\n"
             "\n"
             "options:\n"
             "  --quick                reduced run for tests (A100 only, no binding analysis, a\n"
             "                         6-hour window, short tail check): under a minute\n"
-            "  --out DIR              results directory (default results)\n"
+            "  --out DIR              results directory (default results; with --quick\n"
+            "                         results-quick, and never a full run's results)\n"
             "  --gpu G                a100-80gb, h100-80gb or all (default all)\n"
             "  --scenarios DIR        scenario directory (default scenarios)\n"
             "  --trace FILE           the NASA trace (default scenarios/traces/nasa*)\n"
@@ -65,7 +67,7 @@ static void usage(FILE *out)
             "  --seed N               random seed (default 1)\n"
             "  --json                 print the tables as one JSON document on stdout\n"
             "  -h, --help             this help\n",
-            JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
+            js_data_dir(), JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
 }
 
@@ -270,7 +272,7 @@ int js_cmd_compare(int argc, char **argv)
     js_diag_init(&d);
     int rc = js_compare_run(&o, &d);
     if (rc == 0)
-        print_summary(o.out_dir, json, &d);
+        print_summary(o.out_dir ? o.out_dir : js_compare_default_out(o.quick), json, &d);
     js_diag_print(&d);
     return rc;
 }

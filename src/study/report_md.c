@@ -494,7 +494,7 @@ int cmp_write_report(const cmp_data *c, js_diag *d)
         FLAG(" --batch-caps none");
     for (int k = 0; k < c->o.nbatch_caps; k++)
         FLAG("%s%d", k ? "," : " --batch-caps ", c->o.batch_caps[k]);
-    if (strcmp(c->o.out_dir, "results") != 0)
+    if (strcmp(c->o.out_dir, js_compare_default_out(c->o.quick)) != 0)
         FLAG(" --out %s", c->o.out_dir);
     if (c->o.seed != 1)
         FLAG(" --seed %llu", (unsigned long long)c->o.seed);

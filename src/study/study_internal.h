@@ -76,6 +76,7 @@ typedef struct cmp_batchcap {
 
 typedef struct cmp_data {
     js_compare_opts o;
+    char scenarios_found[JS_PATH_MAX]; /* o.scenarios_dir found on the data path */
     int big_gpus, small_gpus;  /* cluster sizes from the scenario file names */
     char trace_file[JS_PATH_MAX];
     int trace_day;             /* day of the trace replayed (0 = 1995-07-01) */
