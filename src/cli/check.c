@@ -14,6 +14,7 @@
 #include "jigsaw/plan.h"
 #include "jigsaw/profile.h"
 #include "jigsaw/scenario.h"
+#include "jigsaw/util.h"
 
 static void check_usage(FILE *out)
 {
@@ -270,7 +271,10 @@ int js_cmd_check(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         js_diag_init(d);
         check_result r;
-        int rc = check_one(argv[i], scen, d, &r);
+        char found[JS_PATH_MAX];
+        /* A shipped file named by its data-relative path works from any directory. */
+        js_data_resolve(argv[i], found, sizeof found);
+        int rc = check_one(found, scen, d, &r);
         if (rc > worst)
             worst = rc;
         js_diag_print(d);

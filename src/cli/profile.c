@@ -16,6 +16,7 @@
 #include "jigsaw/jsonio.h"
 #include "jigsaw/perfmodel.h"
 #include "jigsaw/profile.h"
+#include "jigsaw/util.h"
 
 #define PATHBUF 4096
 
@@ -331,6 +332,10 @@ static int cmd_show(const opts *o, const char *variant)
     char path[PATHBUF];
     const char *gpu = o->gpu ? o->gpu : "a100-80gb";
     snprintf(path, sizeof path, "%s/%s/%s.json", o->profiles, gpu, variant);
+    char found[PATHBUF];
+    /* Reading only: the shipped profiles from any directory (util.h's search path). */
+    if (js_data_resolve(path, found, sizeof found) == 0)
+        snprintf(path, sizeof path, "%s", found);
     js_profile p;
     int rc = js_profile_load(path, &p, &d);
     if (rc) {

@@ -11,6 +11,7 @@
 #include "jigsaw/cli.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/sweep.h"
+#include "jigsaw/util.h"
 
 static void usage(FILE *out)
 {
@@ -228,7 +229,11 @@ int js_cmd_sweep(int argc, char **argv)
     js_diag d;
     js_diag_init(&d);
     js_sweep sw;
-    rc = js_sweep_load(a.sweep_path, &sw, &d);
+    char found[4096];
+    /* The shipped sweeps (scripts/sweeps/...) from any directory (util.h). */
+    rc = js_sweep_load(js_data_resolve(a.sweep_path, found, sizeof found) == 0 ? found
+                                                                               : a.sweep_path,
+                       &sw, &d);
     if (rc != 0)
         return finish(rc, &d, true);
     if (a.dry_run || !js_sweep_mpi_launched()) {
