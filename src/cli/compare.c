@@ -52,6 +52,7 @@ static void usage(FILE *out)
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
             "  --max-utilisation U    every plan keeps segments at most U busy (default 1)\n"
+            "                         (also spelt --max-utilization)\n"
             "  --max-batch B          every plan uses batch sizes <= B (default: no cap)\n"
             "  --batch-caps LIST      also run the analytical study with batch sizes capped\n"
             "                         at each value, on the first GPU type (default\n"
@@ -170,6 +171,7 @@ int js_cmd_compare(int argc, char **argv)
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-utilization", required_argument, NULL, 'U'}, /* both spellings */
         {"batch-caps", required_argument, NULL, 'b'},
         {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
@@ -188,6 +190,7 @@ int js_cmd_compare(int argc, char **argv)
     bool json = false, gpu_given = false;
     int c;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         double v = 0.0;
         bool bad = false;
@@ -245,12 +248,11 @@ int js_cmd_compare(int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;
-        default: usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("compare", argv, "h", longopts);
         }
         if (bad) {
-            fprintf(stderr, "jigsaw compare: bad value '%s' for an option (see --help)\n",
+            return js_cli_usage_error("compare", "bad value '%s' for an option (see --help)",
                     optarg);
-            return JS_EXIT_USAGE;
         }
     }
     if (optind != argc) {
@@ -273,6 +275,6 @@ int js_cmd_compare(int argc, char **argv)
     int rc = js_compare_run(&o, &d);
     if (rc == 0)
         print_summary(o.out_dir ? o.out_dir : js_compare_default_out(o.quick), json, &d);
-    js_diag_print(&d);
+    js_cli_print_diag("compare", &d);
     return rc;
 }

@@ -50,6 +50,7 @@ static void plan_usage(FILE *out)
         "      --max-utilisation U  plan each segment to at most U (0 < U <= 1) of its\n"
         "                        profiled throughput: spare capacity against queueing\n"
         "                        (default 1, the paper's rule; both are tail-safe options)\n"
+        "                        (also spelt --max-utilization)\n"
         "      --max-batch B     only batch sizes <= B (a serving stack's batch cap)\n"
         "      --rule R          safe (default): per task a utilisation level, and on every\n"
         "                        path the queueing model's latency quantile (waiting +\n"
@@ -105,6 +106,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"time-limit", required_argument, NULL, O_TL},
         {"latency-factor", required_argument, NULL, O_LF},
         {"max-utilisation", required_argument, NULL, O_MU},
+        {"max-utilization", required_argument, NULL, O_MU}, /* both spellings */
         {"max-batch", required_argument, NULL, O_MB},
         {"json", no_argument, NULL, O_JSON},
         {"format", required_argument, NULL, O_FMT},
@@ -128,23 +130,20 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         switch (c) {
         case 's':
             if (js_system_parse(optarg, &o->req.features) != 0) {
-                fprintf(stderr, "jigsaw plan: unknown system '%s' (unopt, A, S, T, A+T, S+T, "
-                                "A+S, A+S+T, jigsaw, loki)\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "unknown system '%s' (unopt, A, S, T, A+T, S+T, "
+                                "A+S, A+S+T, jigsaw, loki)", optarg);
             }
             break;
         case O_RATE:
             if (js_cli_parse_double(optarg, &o->rate) != 0 || o->rate < 0) {
-                fprintf(stderr, "jigsaw plan: --rate must be a number >= 0, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--rate must be a number >= 0, got '%s'", optarg);
             }
             o->have_rate = true;
             break;
         case O_APP: o->app = optarg; break;
         case O_SCALE:
             if (js_cli_parse_double(optarg, &x) != 0 || x < 0) {
-                fprintf(stderr, "jigsaw plan: --scale must be a number >= 0, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--scale must be a number >= 0, got '%s'", optarg);
             }
             o->req.demand_scale = x;
             o->have_scale = true;
@@ -178,8 +177,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             else if (strcmp(optarg, "mig-parted") == 0) o->fmt = FMT_MIGPARTED;
             else if (strcmp(optarg, "csv") == 0) o->fmt = FMT_CSV;
             else {
-                fprintf(stderr, "jigsaw plan: --format must be table, json, mig-parted or csv\n");
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--format must be table, json, mig-parted or csv");
             }
             break;
         case 'o': o->output = optarg; break;
@@ -195,9 +193,8 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         case O_VSIM:
             o->verify_sim_s = 120.0;
             if (optarg && (js_cli_parse_double(optarg, &x) != 0 || !(x > 0) || x > 1e6)) {
-                fprintf(stderr, "jigsaw plan: --verify-sim must be seconds in (0, 1e6], got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--verify-sim must be seconds in (0, 1e6], got "
+                                "'%s'", optarg);
             }
             if (optarg)
                 o->verify_sim_s = x;
@@ -205,24 +202,18 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         case 'v': o->req.verbose = 1; break;
         case 'h': plan_usage(stdout); return -1;
         default:
-            fprintf(stderr, "jigsaw plan: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            plan_usage(stderr);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("plan", argv, "s:o:vh", longopts);
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw plan: expected exactly one SCENARIO file\n");
-        plan_usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "expected exactly one SCENARIO file");
     }
     o->scenario = argv[optind];
     if (o->have_rate && o->have_scale) {
-        fprintf(stderr, "jigsaw plan: give --rate or --scale, not both\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "give --rate or --scale, not both");
     }
     if (o->app && !o->have_rate) {
-        fprintf(stderr, "jigsaw plan: --app selects the application --rate applies to\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "--app selects the application --rate applies to");
     }
     return 0;
 }
@@ -374,13 +365,13 @@ static int emit(const plan_opts *o, const char *text, size_t len)
     js_diag_init(&d);
     if (o->output) {
         if (js_write_file_atomic(o->output, text, len, &d) != 0) {
-            js_diag_print(&d);
+            js_cli_print_diag("plan", &d);
             return d.code;
         }
         return 0;
     }
     if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
-        fprintf(stderr, "jigsaw plan: cannot write to stdout\n");
+        js_cli_error("plan", "cannot write to stdout");
         return JS_EXIT_CANTCREAT;
     }
     return 0;
@@ -393,7 +384,7 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
         char *txt = root ? cJSON_Print(root) : NULL;
         cJSON_Delete(root);
         if (!txt) {
-            fprintf(stderr, "jigsaw plan: out of memory\n");
+            js_cli_error("plan", "out of memory");
             return JS_EXIT_INTERNAL;
         }
         size_t n = strlen(txt);
@@ -414,7 +405,7 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
-        fprintf(stderr, "jigsaw plan: out of memory\n");
+        js_cli_error("plan", "out of memory");
         return JS_EXIT_INTERNAL;
     }
     if (o->fmt == FMT_MIGPARTED)
@@ -442,9 +433,9 @@ static void warn_paper_saturation(const js_scenario *s, const plan_opts *o, cons
         for (int k = 0; k < p->apps[i].ntasks; k++) {
             const js_task_plan *tp = &p->apps[i].tasks[k];
             if (tp->utilisation > 0.9)
-                fprintf(stderr, "jigsaw plan: warning: the paper's rule runs %s/%s at %.0f%% "
+                js_cli_warn("plan", "the paper's rule runs %s/%s at %.0f%% "
                                 "of its capacity; queueing there is not in the rule "
-                                "(predicted p99 %.0f ms, violations %.1f%%): use --rule safe\n",
+                                "(predicted p99 %.0f ms, violations %.1f%%): use --rule safe",
                         s->apps[p->apps[i].app].name,
                         s->apps[p->apps[i].app].tasks[tp->task].name, 100.0 * tp->utilisation,
                         p->apps[i].predicted_p99_ms, 100.0 * p->apps[i].predicted_violation_rate);
@@ -477,8 +468,8 @@ static int verify_sim(const js_scenario *s, const js_plan *p, double seconds, js
 
 static void print_stats(const js_plan *p)
 {
-    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
-                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs\n",
+    js_cli_error("plan", "system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
+                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs",
             p->system, p->status, p->stats.seconds, p->stats.cpu_seconds, p->stats.nodes, p->stats.solves,
             p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
             p->stats.configs_raw, p->slices_used, p->gpus_used);
@@ -514,7 +505,7 @@ int js_cmd_plan(int argc, char **argv)
     js_scenario s;
     rc = js_scenario_load_gpu(o.scenario, o.gpu, &s, &d); /* NULL gpu: the scenario's own */
     if (rc != 0) {
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
         return rc;
     }
     if (o.have_rate) {
@@ -538,7 +529,7 @@ int js_cmd_plan(int argc, char **argv)
     if (rc == 0)
         warn_paper_saturation(&s, &o, &p);
     if (rc == 0 && d.nwarnings > 0)
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
     if (rc == 0) {
         if (o.stats)
             print_stats(&p);
@@ -548,7 +539,7 @@ int js_cmd_plan(int argc, char **argv)
     } else {
         if (rc == JS_EXIT_INFEASIBLE && o.fmt == FMT_JSON && !o.output)
             infeasible_json(&o, &d);
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
     }
     js_plan_free(&p);
     js_scenario_free(&s);

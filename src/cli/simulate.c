@@ -48,6 +48,8 @@ static void sim_usage(FILE *out)
         "      --trace-peak R      rescale so the trace's peak interval rate is R\n"
         "      --trace-compression C  trace seconds per simulated second (default 1)\n"
         "      --trace-start S     window start in trace seconds (default 0)\n"
+        "      --trace-day N       the window is day N of the trace (start N x 86400 s,\n"
+        "                          one day unless --trace-duration; NASA: 0 = 1995-07-01)\n"
         "      --trace-duration S  window length in trace seconds (default: all)\n"
         "      --trace-smooth S    average count/rate traces over S-second bins first\n"
         "                          (default 0: as recorded; 60 suits the NASA trace)\n"
@@ -115,9 +117,8 @@ static int parse_num(const char *opt, const char *arg, double lo, double *out)
 {
     double v = 0.0;
     if (js_cli_parse_double(arg, &v) != 0 || v < lo) {
-        fprintf(stderr, "jigsaw simulate: %s: expected a number >= %g, got '%s'\n", opt, lo,
+        return js_cli_usage_error("simulate", "%s: expected a number >= %g, got '%s'", opt, lo,
                 arg);
-        return JS_EXIT_USAGE;
     }
     *out = v;
     return 0;
@@ -127,7 +128,7 @@ enum {
     OPT_PLAN = 256, OPT_TRACE, OPT_ARRIVALS, OPT_RATE, OPT_CV, OPT_MMPP_RATIO,
     OPT_MMPP_SOJOURN, OPT_TMEAN, OPT_TPEAK, OPT_TCOMP, OPT_TSTART, OPT_TDUR, OPT_DURATION,
     OPT_SEED, OPT_TIMELINE, OPT_TLINT, OPT_JSON, OPT_DISPATCH, OPT_SERVICE, OPT_BTO,
-    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH,
+    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY,
 };
 
 static int parse_args(int argc, char **argv, sim_opts *o)
@@ -144,6 +145,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"trace-peak", required_argument, NULL, OPT_TPEAK},
         {"trace-compression", required_argument, NULL, OPT_TCOMP},
         {"trace-start", required_argument, NULL, OPT_TSTART},
+        {"trace-day", required_argument, NULL, OPT_TDAY},
         {"trace-duration", required_argument, NULL, OPT_TDUR},
         {"trace-smooth", required_argument, NULL, OPT_TSMOOTH},
         {"duration", required_argument, NULL, OPT_DURATION},
@@ -169,7 +171,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->seed = 1;
     optind = 1;
     opterr = 0;
-    int c, rc = 0;
+    int c, rc = 0, trace_day = -1;
+    bool start_given = false;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
@@ -180,9 +183,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_ARRIVALS: {
             int k = js_arrival_kind_from_name(optarg);
             if (k < 0 || k == JS_ARR_TRACE) {
-                fprintf(stderr, "jigsaw simulate: --arrivals: expected poisson, gamma or mmpp, "
-                                "got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--arrivals: expected poisson, gamma or mmpp, "
+                                "got '%s'", optarg);
             }
             o->kind = (js_arrival_kind)k;
             o->kind_given = true;
@@ -199,7 +201,14 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_TCOMP:
             rc = parse_num("--trace-compression", optarg, 0, &o->trace_comp);
             break;
-        case OPT_TSTART: rc = parse_num("--trace-start", optarg, 0, &o->trace_start); break;
+        case OPT_TSTART:
+            rc = parse_num("--trace-start", optarg, 0, &o->trace_start);
+            start_given = true;
+            break;
+        case OPT_TDAY:
+            if (js_cli_parse_trace_day("simulate", optarg, &trace_day) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case OPT_TDUR: rc = parse_num("--trace-duration", optarg, 0, &o->trace_dur); break;
         case OPT_TSMOOTH:
             rc = parse_num("--trace-smooth", optarg, 0, &o->trace_smooth);
@@ -222,9 +231,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "shared") == 0)
                 o->dispatch = JS_DISPATCH_SHARED;
             else {
-                fprintf(stderr, "jigsaw simulate: --dispatch: expected jsed, rr or shared, "
-                                "got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--dispatch: expected jsed, rr or shared, "
+                                "got '%s'", optarg);
             }
             break;
         case OPT_SERVICE:
@@ -235,9 +243,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "exponential") == 0)
                 o->service = JS_SERVICE_EXPONENTIAL;
             else {
-                fprintf(stderr, "jigsaw simulate: --service: expected lognormal, "
-                                "deterministic or exponential, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--service: expected lognormal, "
+                                "deterministic or exponential, got '%s'", optarg);
             }
             break;
         case OPT_BTO: rc = parse_num("--batch-timeout", optarg, 0, &o->batch_timeout); break;
@@ -248,40 +255,35 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "mean") == 0)
                 o->mean_fanout = true;
             else {
-                fprintf(stderr, "jigsaw simulate: --fanout: expected poisson or mean, got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--fanout: expected poisson or mean, got "
+                                "'%s'", optarg);
             }
             break;
         default:
-            fprintf(stderr, "jigsaw simulate: unknown or incomplete option '%s' (see --help)\n",
-                    argv[optind - 1]);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("simulate", argv, "h", longopts);
         }
     }
     if (rc != 0)
         return rc;
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw simulate: expected one SCENARIO file (see --help)\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "expected one SCENARIO file (see --help)");
     }
     o->scenario = argv[optind];
     if (o->plan == NULL) {
-        fprintf(stderr, "jigsaw simulate: --plan PLAN.json is required\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "--plan PLAN.json is required");
     }
     if (o->trace != NULL && o->kind_given) {
-        fprintf(stderr, "jigsaw simulate: give --trace or --arrivals, not both\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "give --trace or --arrivals, not both");
     }
     if (o->kind == JS_ARR_GAMMA && !(o->cv > 0)) {
-        fprintf(stderr, "jigsaw simulate: gamma arrivals need --cv > 0\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "gamma arrivals need --cv > 0");
     }
     if (o->timeline != NULL && !(o->timeline_interval > 0)) {
-        fprintf(stderr, "jigsaw simulate: --timeline-interval must be > 0\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "--timeline-interval must be > 0");
     }
+    if (js_cli_apply_trace_day("simulate", trace_day, start_given, &o->trace_start,
+                               &o->trace_dur) != 0)
+        return JS_EXIT_USAGE;
     return 0;
 }
 
@@ -449,7 +451,7 @@ int js_cmd_simulate(int argc, char **argv)
     } else if (rc == 0) {
         print_text(&r, &s);
     }
-    js_diag_print(&d);
+    js_cli_print_diag("simulate", &d);
     if (have_r)
         js_sim_result_free(&r);
     js_sim_destroy(sim);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/sweep.h"
 #include "jigsaw/util.h"
@@ -99,7 +100,7 @@ static void on_progress(void *ctx, const js_sweep_progress *p)
     progress_line *pl = ctx;
     switch (p->event) {
     case JS_SWEEP_RESUMED:
-        fprintf(stderr, "jigsaw sweep: resuming: %ld of %ld points already in %s\n", p->resumed,
+        js_cli_error("sweep", "resuming: %ld of %ld points already in %s", p->resumed,
                 p->total, p->journal_path);
         break;
     case JS_SWEEP_POINT: draw(pl, p, p->done == p->total); break;
@@ -153,9 +154,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             break;
         case 'j':
             if (parse_positive_int(optarg, &a->opts.jobs) != 0) {
-                fprintf(stderr, "jigsaw sweep: -j: expected an integer in [1, 4096], got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("sweep", "-j: expected an integer in [1, 4096], got "
+                                "'%s'", optarg);
             }
             break;
         case OPT_KEEP:
@@ -175,9 +175,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             a->synthetic_ms = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(a->synthetic_ms >= 0 &&
                                                    a->synthetic_ms <= 60000)) {
-                fprintf(stderr, "jigsaw sweep: --synthetic: expected milliseconds in "
-                                "[0, 60000], got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("sweep", "--synthetic: expected milliseconds in "
+                                "[0, 60000], got '%s'", optarg);
             }
             break;
         }
@@ -185,16 +184,11 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             usage(stdout);
             return -1;
         default:
-            fprintf(stderr, "jigsaw sweep: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            usage(stderr);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("sweep", argv, "o:j:h", longopts);
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw sweep: expected exactly one sweep file\n");
-        usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("sweep", "expected exactly one sweep file");
     }
     a->sweep_path = argv[optind];
     return 0;
@@ -211,7 +205,7 @@ static int make_evaluator(const js_sweep *sw, void *arg, js_sweep_evaluator *ev,
 static int finish(int rc, const js_diag *d, bool print)
 {
     if (print && (rc != 0 || d->nwarnings > 0))
-        js_diag_print(d);
+        js_cli_print_diag("sweep", d);
     return rc;
 }
 
