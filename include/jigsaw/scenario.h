@@ -66,11 +66,13 @@ typedef struct js_app {
     char trace[JS_PATH_MAX]; /* optional trace reference (relative to scenario), "" if none */
 } js_app;
 
+#define JS_DEFAULT_GPUS_PER_NODE 8
 typedef struct js_cluster {
     char gpu_name[JS_NAME_MAX];
     js_gpu_type gpu;
     int gpus;                /* >= 1 */
     int max_workers;         /* allowed MPS workers per instance (<= gpu.max_mps_workers) */
+    int gpus_per_node;       /* GPUs of one node (deployment exports), default 8 */
 } js_cluster;
 
 typedef struct js_scenario {

@@ -18,7 +18,6 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/study.h"
 
-#define GPUS_PER_NODE 8
 
 static void plan_usage(FILE *out)
 {
@@ -63,10 +62,11 @@ static void plan_usage(FILE *out)
         "                        measured p99 and violations beside the predicted ones\n"
         "      --json            same as --format json\n"
         "      --format FMT      table (default), json, mig-parted (an nvidia-mig-parted\n"
-        "                        config: one config per node of %d GPUs), csv (deployment\n"
+        "                        config: one config per node of cluster.gpus_per_node\n"
+        "                        GPUs, default %d; every GPU listed), csv (deployment\n"
         "                        map: node,gpu,task,variant,mig_start,mig_size,batch,\n"
-        "                        mps_workers,app; node = plan GPU index / %d, gpu = index\n"
-        "                        within the node)\n"
+        "                        mps_workers,app; node = plan GPU index / GPUs per node,\n"
+        "                        gpu = index within the node)\n"
         "  -o, --output FILE     write the result to FILE (atomically) instead of stdout\n"
         "      --stats           print solver statistics (time, nodes, size) to stderr\n"
         "  -v, --verbose         show GLPK's progress\n"
@@ -74,7 +74,7 @@ static void plan_usage(FILE *out)
         "\n"
         "exit: 0 planned, 2 usage, 3 infeasible (the reason says which app and SLO and by\n"
         "how much), 65/66 bad or missing input, 73 output not writable\n",
-        GPUS_PER_NODE, GPUS_PER_NODE);
+        JS_DEFAULT_GPUS_PER_NODE);
 }
 
 typedef enum { FMT_TABLE, FMT_JSON, FMT_MIGPARTED, FMT_CSV } out_format;
@@ -304,44 +304,111 @@ static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool ma
     }
 }
 
-/* Per node, group GPUs by their multiset of MIG profiles (mig-parted sets counts; the
- * driver chooses positions, which for these counts always has a valid placement). */
-static void write_migparted(FILE *f, const js_scenario *s, const js_plan *p)
+/* Valid placements of one GPU's instance multiset (counts per profile), counted up to
+ * `limit`: instances of one profile in increasing start order, so each set once. */
+static int count_placements(const js_gpu_type *g, int *counts, int p, int min_start,
+                            unsigned used, int compute, int limit)
+{
+    while (p < g->nprofiles && counts[p] == 0) {
+        p++;
+        min_start = 0;
+    }
+    if (p == g->nprofiles)
+        return 1;
+    const js_mig_profile *mp = &g->profiles[p];
+    if (compute + mp->compute_slices > g->compute_slices)
+        return 0;
+    int n = 0;
+    for (int k = 0; k < mp->nstarts && n < limit; k++) {
+        int st = mp->starts[k];
+        unsigned mask = ((1u << mp->memory_slices) - 1u) << st;
+        if (st < min_start || st + mp->memory_slices > g->memory_slices || (used & mask))
+            continue;
+        counts[p]--;
+        n += count_placements(g, counts, p, st + 1, used | mask, compute + mp->compute_slices,
+                              limit - n);
+        counts[p]++;
+    }
+    return n;
+}
+
+static void gpu_counts(const js_plan *p, int i, int *cnt)
+{
+    memset(cnt, 0, sizeof(int) * JS_MAX_MIG_PROFILES);
+    for (int k = 0; i < p->ngpus && k < p->gpus[i].ninstances; k++)
+        cnt[p->gpus[i].inst[k].profile]++;
+}
+
+/* One device group: the GPUs of node n (indices first..last-1) with the counts of GPU i.
+ * mig-parted sets counts and the driver chooses positions; where the counts can be placed
+ * in more than one way, a comment gives the planned starts (the CSV has them too). */
+static void migparted_group(FILE *f, const js_scenario *s, const js_plan *p, int i, int first,
+                            int last, bool *done)
 {
     const js_gpu_type *g = &s->cluster.gpu;
+    int cnt_i[JS_MAX_MIG_PROFILES], cnt_j[JS_MAX_MIG_PROFILES];
+    gpu_counts(p, i, cnt_i);
+    int total = 0;
+    for (int q = 0; q < g->nprofiles; q++)
+        total += cnt_i[q];
+    int tmp[JS_MAX_MIG_PROFILES];
+    memcpy(tmp, cnt_i, sizeof tmp);
+    bool ambiguous = total > 0 && count_placements(g, tmp, 0, 0, 0u, 0, 2) > 1;
+    if (ambiguous)
+        fprintf(f, "    # positions matter here: the driver may place these instances "
+                   "elsewhere;\n    # planned starts (also in --format csv, mig_start):\n");
+    for (int j = i; j < last && ambiguous; j++) {
+        gpu_counts(p, j, cnt_j);
+        if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
+            continue;
+        fprintf(f, "    #   GPU %d:", j - first);
+        for (int k = 0; j < p->ngpus && k < p->gpus[j].ninstances; k++)
+            fprintf(f, " %s@%d", g->profiles[p->gpus[j].inst[k].profile].name,
+                    p->gpus[j].inst[k].start);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "    - devices: [");
+    bool comma = false;
+    for (int j = i; j < last; j++) {
+        gpu_counts(p, j, cnt_j);
+        if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
+            continue;
+        done[j - first] = true;
+        fprintf(f, "%s%d", comma ? ", " : "", j - first);
+        comma = true;
+    }
+    if (total == 0) { /* unused: MIG on, no instances, ready for the next plan */
+        fprintf(f, "]\n      mig-enabled: true\n      mig-devices: {}\n");
+        return;
+    }
+    fprintf(f, "]\n      mig-enabled: true\n      mig-devices:\n");
+    for (int q = 0; q < g->nprofiles; q++)
+        if (cnt_i[q])
+            fprintf(f, "        \"%s\": %d\n", g->profiles[q].name, cnt_i[q]);
+}
+
+/* One mig-parted config per node of cluster.gpus_per_node GPUs, every GPU of the node
+ * listed (unused ones without instances), GPUs with equal counts grouped. */
+static void write_migparted(FILE *f, const js_scenario *s, const js_plan *p)
+{
+    int per_node = s->cluster.gpus_per_node;
+    int gpus = p->gpus_total > p->ngpus ? p->gpus_total : p->ngpus;
     fprintf(f, "# nvidia-mig-parted configuration written by jigsaw plan\n"
-               "# scenario %s, system %s: %d GPUs used of %d (%d GPUs per node; apply config\n"
-               "# jigsaw-node-N on node N: nvidia-mig-parted apply -f FILE -c jigsaw-node-N)\n"
+               "# scenario %s, system %s: %d GPUs used of %d (%d GPUs per node, "
+               "cluster.gpus_per_node;\n"
+               "# apply config jigsaw-node-N on node N: nvidia-mig-parted apply -f FILE -c "
+               "jigsaw-node-N)\n"
                "version: v1\nmig-configs:\n  all-disabled:\n    - devices: all\n"
-               "      mig-enabled: false\n", s->name, p->system, p->gpus_used, p->gpus_total,
-            GPUS_PER_NODE);
-    int nodes = (p->ngpus + GPUS_PER_NODE - 1) / GPUS_PER_NODE;
+               "      mig-enabled: false\n", s->name, p->system, p->gpus_used, gpus, per_node);
+    int nodes = (gpus + per_node - 1) / per_node;
+    bool done[64];
     for (int n = 0; n < nodes; n++) {
+        int first = n * per_node, last = first + per_node < gpus ? first + per_node : gpus;
         fprintf(f, "  jigsaw-node-%d:\n", n);
-        bool done[GPUS_PER_NODE] = {false};
-        for (int i = n * GPUS_PER_NODE; i < p->ngpus && i < (n + 1) * GPUS_PER_NODE; i++) {
-            if (done[i % GPUS_PER_NODE])
-                continue;
-            int cnt_i[JS_MAX_MIG_PROFILES] = {0};
-            for (int k = 0; k < p->gpus[i].ninstances; k++)
-                cnt_i[p->gpus[i].inst[k].profile]++;
-            fprintf(f, "    - devices: [");
-            bool first = true;
-            for (int j = i; j < p->ngpus && j < (n + 1) * GPUS_PER_NODE; j++) {
-                int cnt_j[JS_MAX_MIG_PROFILES] = {0};
-                for (int k = 0; k < p->gpus[j].ninstances; k++)
-                    cnt_j[p->gpus[j].inst[k].profile]++;
-                if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
-                    continue;
-                done[j % GPUS_PER_NODE] = true;
-                fprintf(f, "%s%d", first ? "" : ", ", j % GPUS_PER_NODE);
-                first = false;
-            }
-            fprintf(f, "]\n      mig-enabled: true\n      mig-devices:\n");
-            for (int q = 0; q < g->nprofiles; q++)
-                if (cnt_i[q])
-                    fprintf(f, "        \"%s\": %d\n", g->profiles[q].name, cnt_i[q]);
-        }
+        memset(done, 0, sizeof done);
+        for (int i = first; i < last; i++)
+            if (!done[i - first])
+                migparted_group(f, s, p, i, first, last, done);
     }
 }
 
@@ -353,7 +420,8 @@ static void write_csv(FILE *f, const js_scenario *s, const js_plan *p)
         for (int k = 0; k < p->gpus[gi].ninstances; k++) {
             const js_instance *in = &p->gpus[gi].inst[k];
             const js_app *a = &s->apps[in->app];
-            fprintf(f, "%d,%d,%s,%s,%d,%s,%d,%d,%s\n", gi / GPUS_PER_NODE, gi % GPUS_PER_NODE,
+            fprintf(f, "%d,%d,%s,%s,%d,%s,%d,%d,%s\n", gi / s->cluster.gpus_per_node,
+                    gi % s->cluster.gpus_per_node,
                     a->tasks[in->task].name, a->tasks[in->task].variants[in->variant].name,
                     in->start, g->profiles[in->profile].name, in->batch, in->workers, a->name);
         }

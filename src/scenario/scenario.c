@@ -68,7 +68,7 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                         js_scenario *s)
 {
     static const char *const required[] = {"gpu", "gpus", NULL};
-    static const char *const allowed[] = {"max_workers", NULL};
+    static const char *const allowed[] = {"max_workers", "gpus_per_node", NULL};
     const cJSON *o = NULL;
     int rc = js_json_get_object(c, root, "cluster", true, &o);
     if (rc != 0)
@@ -117,6 +117,11 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                               : JS_DEFAULT_MAX_WORKERS;
         rc = js_json_get_int(c, o, "max_workers", false, &cl->max_workers);
     }
+    cl->gpus_per_node = JS_DEFAULT_GPUS_PER_NODE;
+    if (rc == 0)
+        rc = js_json_get_int(c, o, "gpus_per_node", false, &cl->gpus_per_node);
+    if (rc == 0 && (cl->gpus_per_node < 1 || cl->gpus_per_node > 64))
+        rc = js_json_err(c, "gpus_per_node", "must be in [1, 64], got %d", cl->gpus_per_node);
     if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
         rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
                          "got %d",
@@ -897,7 +902,8 @@ cJSON *js_scenario_to_json(const js_scenario *s)
     cJSON *cl = ok ? cJSON_AddObjectToObject(root, "cluster") : NULL;
     ok = ok && cl != NULL && add_str(cl, "gpu", s->cluster.gpu_name) &&
          js_json_add_num_or_null(cl, "gpus", s->cluster.gpus) &&
-         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers);
+         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers) &&
+         js_json_add_num_or_null(cl, "gpus_per_node", s->cluster.gpus_per_node);
     cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
     ok = ok && apps != NULL;
     for (int i = 0; i < s->napps && ok; i++) {
