@@ -50,8 +50,12 @@ static void usage(FILE *out)
             "in the grid: capacity ratio, or for min-slices unopt slices / slices); with\n"
             "simulate: sim_requests, sim_violation_rate, sim_p99_ms, sim_accuracy.\n"
             "\n"
+            "plot: gnuplot -c scripts/sweeps.gnuplot OUT.csv OUT.png KIND \"SYSTEMS\" [TITLE]\n"
+            "(KIND latency, accuracy or gpus: the swept axis; SYSTEMS the grid's, in order;\n"
+            "installed under %s/scripts/).\n"
+            "\n"
             "exit codes: 0 ok, 1 internal, 2 usage, 4 MPI not built in, 65 invalid sweep,\n"
-            "66 missing input, 73 output not writable, 128+signal interrupted (resumable)\n");
+            "66 missing input, 73 output not writable, 128+signal interrupted (resumable)\n", js_data_dir());
 }
 
 typedef struct sweep_args {

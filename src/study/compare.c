@@ -268,6 +268,7 @@ static int scan_day(cmp_data *c, js_diag *d)
         spec.start_s += 6 * 3600.0; /* 06:00-12:00: the morning rise to the daily peak */
     spec.time_compression = 1.0;
     spec.seed = c->o.seed;
+    c->window_start_h = fmod(spec.start_s, 86400.0) / 3600.0;
     return js_arrival_interval_rates(&spec, c->interval_s, 100000, &c->raw_rates, &c->nraw, d);
 }
 
