@@ -301,6 +301,9 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n);
 extern const char *const js_paper_apps[JS_PAPER_NAPPS]; /* scenario stems */
 /* The paper's maximum-demand gains over Unopt, by system (NAN where not published). */
 double js_paper_gain(unsigned features);
+/* Whether a scenario (by name) is one of the paper's applications ("social-media",
+ * "traffic-analysis-a100-120", ...): only those are set beside the paper's figures. */
+bool js_paper_scenario(const char *scenario);
 
 typedef struct js_compare_opts {
     bool quick;

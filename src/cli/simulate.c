@@ -93,10 +93,13 @@ static void on_progress(void *ctx, double t, uint64_t requests, uint64_t events)
         return;
     ps->last_print = now;
     ps->printed = true;
-    char eta[32] = "?";
+    /* An ETA only where the end is known: --duration, or a trace window's length. */
+    char eta[48] = "";
     if (ps->duration > 0 && t > 0 && t < ps->duration)
-        snprintf(eta, sizeof eta, "%.0f s", el * (ps->duration - t) / t);
-    fprintf(stderr, "\rsimulated %.0f s, %llu requests, %.2f M events/s, ETA %s   ", t,
+        snprintf(eta, sizeof eta, ", ETA %.0f s", el * (ps->duration - t) / t);
+    else if (ps->duration > 0 && t >= ps->duration)
+        snprintf(eta, sizeof eta, ", arrivals over, draining");
+    fprintf(stderr, "\r\033[Ksimulated %.0f s, %llu requests, %.2f M events/s%s", t,
             (unsigned long long)requests, (double)events / el * 1e-6, eta);
     fflush(stderr);
 }
@@ -296,6 +299,47 @@ static double planned_rate(const js_scenario *s, const js_plan *p, int a)
     return s->apps[a].rate * (p->demand_scale > 0 ? p->demand_scale : 1.0);
 }
 
+/* The most requests/s of app a the plan's segments can serve (profiled throughput), from
+ * the task that runs out first; NAN when the plan does not say. */
+static double plan_capacity(const js_plan *p, int a, int *bottleneck)
+{
+    double cap = INFINITY;
+    for (int i = 0; i < p->napps; i++) {
+        const js_app_plan *ap = &p->apps[i];
+        if (ap->app != a || !(ap->rate > 0))
+            continue;
+        for (int t = 0; t < ap->ntasks; t++) {
+            const js_task_plan *tp = &ap->tasks[t];
+            double served = 0.0;
+            for (int k = 0; k < tp->nsegments; k++)
+                served += tp->segments[k].throughput * tp->segments[k].count;
+            if (tp->demand > 0 && served / tp->demand * ap->rate < cap) {
+                cap = served / tp->demand * ap->rate;
+                *bottleneck = tp->task;
+            }
+        }
+    }
+    return isfinite(cap) ? cap : NAN;
+}
+
+/* --rate above what the plan can serve is legal (an overload study) but rarely meant:
+ * queues then grow without bound and nearly every request is late or dropped. */
+static void warn_over_capacity(const sim_opts *o, const js_scenario *s, const js_plan *p)
+{
+    if (!(o->rate > 0) || o->trace != NULL)
+        return;
+    for (int a = 0; a < s->napps; a++) {
+        int t = -1;
+        double cap = plan_capacity(p, a, &t);
+        if (isfinite(cap) && t >= 0 && o->rate > 1.05 * cap)
+            js_cli_warn("simulate", "--rate %g is %.1fx what the plan serves for %s (%.4g "
+                        "requests/s, task %s at its profiled throughput): queues will grow "
+                        "without bound; plan for this rate ('jigsaw plan --rate %g') or lower it",
+                        o->rate, o->rate / cap, s->apps[a].name, cap,
+                        s->apps[a].tasks[t].name, o->rate);
+    }
+}
+
 static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan *p,
                          js_arrivals **arr, js_diag *d)
 {
@@ -404,8 +448,10 @@ int js_cmd_simulate(int argc, char **argv)
         if (arr == NULL)
             rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
     }
-    if (rc == 0)
+    if (rc == 0) {
+        warn_over_capacity(&o, &s, &p);
         rc = open_arrivals(&o, &s, &p, arr, &d);
+    }
     progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
@@ -422,6 +468,8 @@ int js_cmd_simulate(int argc, char **argv)
             cfg.timeline_path = o.timeline;
         }
         ps.duration = cfg.duration_s;
+        if (!(ps.duration > 0) && o.trace != NULL && o.trace_dur > 0)
+            ps.duration = o.trace_dur / (o.trace_comp > 0 ? o.trace_comp : 1.0);
         if (isatty(STDERR_FILENO)) {
             cfg.progress = on_progress;
             cfg.progress_ctx = &ps;

@@ -218,6 +218,25 @@ static void report_batch_caps(FILE *f, const cmp_data *c)
     fprintf(f, "\n![gains against the batch cap](batch-caps.png)\n");
 }
 
+/* Why an application's trace-driven run is missing: its error, or the quick run's scope. */
+static const char *trace_skip_reason(const cmp_data *c, int a, const char *err)
+{
+    if (err != NULL && err[0] != '\0')
+        return err;
+    if (c->o.quick && a > 0)
+        return "--quick replays the depth-1 application only";
+    return "no result (see the warnings)";
+}
+
+/* The rest of a table row after its first `filled` cells: one "-" per empty cell, so
+ * every row has the header's number of cells. */
+static void dash_cells(FILE *f, int filled, int ncells)
+{
+    for (int i = filled; i < ncells; i++)
+        fprintf(f, " - |");
+    fputc('\n', f);
+}
+
 static void report_trace(FILE *f, const cmp_data *c, int g)
 {
     const cmp_gpu *gp = &c->gpus[g];
@@ -230,14 +249,18 @@ static void report_trace(FILE *f, const cmp_data *c, int g)
     for (int a = 0; a < JS_PAPER_NAPPS; a++) {
         const cmp_app *ca = &gp->apps[a];
         if (!ca->trace_ready) {
-            fprintf(f, "| %s | - | not run: %s |||||||||\n", js_paper_apps[a], ca->trace_err);
+            fprintf(f, "| %s | - | not run: %s |", js_paper_apps[a],
+                    trace_skip_reason(c, a, ca->trace_err));
+            dash_cells(f, 3, 12);
             continue;
         }
         double base = ca->trace_done[0] ? ca->trace[0].mean_slice_share : NAN;
         for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++) {
             if (!ca->trace_done[k]) {
-                fprintf(f, "| %s | %s | failed: %s |||||||||\n", js_paper_apps[a],
-                        js_system_name(cmp_trace_systems[k]), ca->run_err[k]);
+                fprintf(f, "| %s | %s | failed: %s |", js_paper_apps[a],
+                        js_system_name(cmp_trace_systems[k]),
+                        trace_skip_reason(c, a, ca->run_err[k]));
+                dash_cells(f, 3, 12);
                 continue;
             }
             const js_controller_result *r = &ca->trace[k];
@@ -360,8 +383,9 @@ static void report_trace_safe(FILE *f, const cmp_data *c, int g)
         for (int k = 0; k < 3; k++) {
             const js_controller_result *r = rows[k];
             if (!r) {
-                fprintf(f, "| %s | %s | - | - | not run: %s ||||||\n", js_paper_apps[a], rule[k],
-                        k ? ca->safe_trace_err[k - 1] : ca->run_err[0]);
+                fprintf(f, "| %s | %s | - | - | not run: %s |", js_paper_apps[a], rule[k],
+                        trace_skip_reason(c, a, k ? ca->safe_trace_err[k - 1] : ca->run_err[0]));
+                dash_cells(f, 5, 10);
                 continue;
             }
             fprintf(f, "| %s | %s | %s | %.2f | %.4g | %.1f%% | %.2f%% | %.4f | %.0f | %d |\n",

@@ -199,3 +199,54 @@ Test(cli_style, trace_day_is_a_one_day_window)
     snprintf(args, sizeof args, "rm -rf '%s'", dir);
     cr_assert_eq(system(args), 0);
 }
+
+/* capacity sets the paper's gains beside the paper's applications only. */
+Test(cli_style, capacity_paper_column_only_for_paper_apps)
+{
+    outcome own, paper;
+    jig("capacity scenarios/example.json --rule paper --systems unopt,S", &own);
+    cr_assert_eq(own.code, 0, "%s", own.err);
+    cr_assert_null(strstr(own.out, " paper "), "a user's pipeline has no paper column:\n%s",
+                   own.out);
+    cr_assert_null(strstr(own.out, "5.25x"), "%s", own.out);
+    jig("capacity scenarios/social-media-a100-4.json --rule paper --systems unopt,S", &paper);
+    cr_assert_eq(paper.code, 0, "%s", paper.err);
+    cr_assert_not_null(strstr(paper.out, " paper "), "%s", paper.out);
+    cr_assert_not_null(strstr(paper.out, "5.25x"), "%s", paper.out);
+}
+
+/* A profile whose every entry is unavailable says so, not that its table is empty. */
+Test(cli_style, all_unavailable_profile_says_so)
+{
+    outcome o;
+    jig("check tests/core/bad/p-all-unavailable.json", &o);
+    cr_assert_eq(o.code, 65);
+    cr_assert_not_null(strstr(o.err, "\"available\": false"), "%s", o.err);
+    cr_assert_null(strstr(o.err, "empty"), "%s", o.err);
+}
+
+/* simulate warns when --rate is beyond what the plan's segments serve, and only then. */
+Test(cli_style, simulate_rate_above_capacity_warns)
+{
+    char dir[] = "/tmp/jigsaw-overload-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[1024];
+    outcome plan, over, under;
+    snprintf(args, sizeof args, "plan scenarios/example.json --rule paper --json -o %s/p.json",
+             dir);
+    jig(args, &plan);
+    cr_assert_eq(plan.code, 0, "%s", plan.err);
+    snprintf(args, sizeof args, "simulate scenarios/example.json --plan %s/p.json --rate 2000 "
+             "--duration 2", dir);
+    jig(args, &over);
+    cr_assert_eq(over.code, 0, "%s", over.err);
+    cr_assert_not_null(strstr(over.err, "jigsaw simulate: warning: --rate 2000 is 9.9x what "
+                                        "the plan serves for classify-verify"), "%s", over.err);
+    snprintf(args, sizeof args, "simulate scenarios/example.json --plan %s/p.json --rate 150 "
+             "--duration 2", dir);
+    jig(args, &under);
+    cr_assert_eq(under.code, 0, "%s", under.err);
+    cr_assert_str_empty(under.err);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    cr_assert_eq(system(args), 0);
+}
