@@ -43,9 +43,17 @@ grep -q 'ok' check.out || fail "check printed no ok line"
 "$exe" plan scenarios/example.json --rule paper --json -o plan.json ||
     fail "installed plan failed"
 grep -Eq '"feasible":[[:space:]]*true' plan.json || fail "plan.json is not a feasible plan"
+# A result file of an earlier run with other settings: named as stale, left alone.
+mkdir D2
+echo old > D2/capacity-h100.csv
+touch -d '2000-01-01' D2/capacity-h100.csv
 "$exe" compare --quick --out D2 --no-tail --no-safe-rule --batch-caps none --no-plots \
     >compare.out 2>compare.err || { cat compare.err >&2; fail "installed compare --quick failed"; }
 [ -f D2/REPORT.md ] && [ -f D2/capacity.csv ] || fail "compare --quick wrote no D2/REPORT.md"
+grep -q 'not written by this run (stale.*capacity-h100.csv' compare.err ||
+    fail "no stale-file warning for D2/capacity-h100.csv: $(cat compare.err)"
+grep -q 'capacity.csv' compare.err && fail "a file this run wrote was called stale"
+[ "$(cat D2/capacity-h100.csv)" = old ] || fail "the stale file was touched"
 [ ! -e results ] && [ ! -e results-quick ] || fail "compare --out D2 wrote elsewhere too"
 [ "$(ls | sort | tr '\n' ' ')" = "D2 check.out compare.err compare.out plan.json " ] ||
     fail "unexpected files in the working directory: $(ls)"
