@@ -5,6 +5,7 @@
  * [start, start + p.memory_slices) and may only start at one of p.starts. Instances on
  * one GPU may not overlap in memory and their compute slices add up to at most
  * compute_slices. A *layout* is a multiset of placed instances satisfying those rules.
+ * docs/design.md section 1 lists the shipped types' profiles and their sources.
  */
 #ifndef JIGSAW_GPU_H
 #define JIGSAW_GPU_H

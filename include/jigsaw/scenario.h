@@ -4,7 +4,10 @@
  * found at <profiles>/<gpu>/<variant.profile>.json and the GPU type at
  * <profiles>/gpus/<gpu>.json, where <profiles> is the scenario's "profiles" member
  * (default "../profiles"), relative to the scenario file's directory, and <gpu> is
- * cluster.gpu. Switching cluster.gpu switches every profile with it.
+ * cluster.gpu. Switching cluster.gpu switches every profile with it. A GPU type missing
+ * there, or a missing profiles directory, is looked up on the data search path (util.h;
+ * docs/design.md section 1). cluster.gpus_per_node (default 8) sizes the nodes of the
+ * deployment exports.
  */
 #ifndef JIGSAW_SCENARIO_H
 #define JIGSAW_SCENARIO_H

@@ -1,6 +1,6 @@
 /* study: the capacity study, the trace-driven controller, the tail check and the
- * comparison with the JigsawServe paper (README "Results"; the report it writes is
- * results/REPORT.md).
+ * comparison with the JigsawServe paper (README "Results", docs/design.md section 4; the
+ * report it writes is results/REPORT.md).
  *
  * Everything here is built on the planner (planner.h), the simulator (sim.h) and the
  * arrival processes (trace.h). Library functions never print: progress goes through an
