@@ -273,3 +273,20 @@ Test(cli_style, quick_compare_keeps_full_results)
     snprintf(args, sizeof args, "rm -rf '%s'", dir);
     cr_assert_eq(system(args), 0);
 }
+
+/* compare without its inputs fails before it makes the results directory. */
+Test(cli_style, compare_without_data_makes_no_directory)
+{
+    char dir[] = "/tmp/jigsaw-nodata-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[512];
+    snprintf(args, sizeof args, "compare --quick --scenarios %s/none --out %s/out", dir, dir);
+    outcome o;
+    jig(args, &o);
+    cr_assert_eq(o.code, 66, "%s", o.err);
+    cr_assert_not_null(strstr(o.err, "jigsaw compare: error: "), "%s", o.err);
+    snprintf(args, sizeof args, "test ! -e '%s/out'", dir);
+    cr_assert_eq(system(args), 0, "compare left %s/out behind", dir);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    cr_assert_eq(system(args), 0);
+}
