@@ -200,10 +200,8 @@ int js_cmd_capacity(int argc, char **argv)
         default: return js_cli_bad_option("capacity", argv, "h", longopts);
         }
     }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return JS_EXIT_USAGE;
-    }
+    if (optind + 1 != argc)
+        return js_cli_usage_error("capacity", "expected exactly one SCENARIO file");
     js_diag d;
     js_diag_init(&d);
     js_scenario s;

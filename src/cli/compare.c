@@ -191,7 +191,8 @@ int js_cmd_compare(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -251,14 +252,13 @@ int js_cmd_compare(int argc, char **argv)
         default: return js_cli_bad_option("compare", argv, "h", longopts);
         }
         if (bad) {
-            return js_cli_usage_error("compare", "bad value '%s' for an option (see --help)",
-                    optarg);
+            return js_cli_usage_error("compare", "bad value '%s' for --%s (see --help for "
+                                      "its range)", optarg, li >= 0 ? longopts[li].name : "?");
         }
     }
-    if (optind != argc) {
-        usage(stderr);
-        return JS_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return js_cli_usage_error("compare", "unexpected argument '%s' (compare takes "
+                                  "options only)", argv[optind]);
     if (o.quick) {
         /* The reduced run: one GPU type, no binding analysis (the tail check stays, short). */
         if (!gpu_given)

@@ -176,7 +176,8 @@ int js_cmd_run(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -262,7 +263,8 @@ int js_cmd_run(int argc, char **argv)
         default: return js_cli_bad_option("run", argv, "h", longopts);
         }
         if (bad) {
-            return js_cli_usage_error("run", "bad value '%s' for an option (see --help)", optarg);
+            return js_cli_usage_error("run", "bad value '%s' for --%s (see --help for "
+                                      "its range)", optarg, li >= 0 ? longopts[li].name : "?");
         }
     }
     if (!headroom_given && o.rule == JS_RULE_SAFE)

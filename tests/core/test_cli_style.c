@@ -115,6 +115,13 @@ Test(cli_style, values_and_abbreviations)
     expect_usage_error("plan scenarios/example.json --max-batch 0", "plan",
                        "--max-batch must be an integer in 1..1048576, got '0'");
     expect_usage_error("check", "check", "no FILE given");
+    expect_usage_error("capacity", "capacity", "expected exactly one SCENARIO file");
+    expect_usage_error("compare extra", "compare",
+                       "unexpected argument 'extra' (compare takes options only)");
+    expect_usage_error("compare --peak-fraction 9", "compare",
+                       "bad value '9' for --peak-fraction (see --help for its range)");
+    expect_usage_error("run x --trace y --headroom -1", "run",
+                       "bad value '-1' for --headroom (see --help for its range)");
 }
 
 /* A data error is not a usage error: same prefix, no pointer to --help. */
