@@ -3,8 +3,10 @@
 # tail check, every CSV/JSON table, results/REPORT.md and the gnuplot plots.
 #
 #   scripts/reproduce.sh                 # the full study (jigsaw compare)
-#   scripts/reproduce.sh --quick         # the reduced run (A100, 6-hour window)
-#   scripts/reproduce.sh --plots-only    # re-render the plots from the tables in results/
+#   scripts/reproduce.sh --quick         # the reduced run (A100, 6-hour window), into
+#                                        # results-quick/ (never results/)
+#   scripts/reproduce.sh --plots-only    # re-render every plot under results/ from its tables
+#                                        # (the comparisons and the sweeps), no solving
 #
 # Any other arguments are passed to `jigsaw compare` (see `jigsaw compare --help`).
 # BUILD_DIR selects the build directory (default: build).
@@ -14,17 +16,28 @@ cd "$root"
 build=${BUILD_DIR:-build}
 out=results
 
-if [ "${1:-}" = "--plots-only" ]; then
-    gpus="" traces=""
+# The plots of one results directory from its tables.
+plots() {
+    dir=$1 gpus="" traces=""
     for g in a100 h100; do
-        [ -f "$out/capacity-gains-$g.csv" ] && gpus="$gpus $g"
+        [ -f "$dir/capacity-gains-$g.csv" ] && gpus="$gpus $g"
         for a in social-media traffic-analysis ar-assistant; do
-            [ -f "$out/timeline-$g-$a.csv" ] && traces="$traces $g:$a"
+            [ -f "$dir/timeline-$g-$a.csv" ] && traces="$traces $g:$a"
         done
     done
-    exec gnuplot -c scripts/plot-results.gnuplot "$out" "${gpus# }" "${traces# }"
+    gnuplot -c scripts/plot-results.gnuplot "$dir" "${gpus# }" "${traces# }"
+}
+
+if [ "${1:-}" = "--plots-only" ]; then
+    # Every comparison under results/ (results/, results/batch-2/, ...) and the sweeps.
+    for d in "$out" "$out"/*/; do
+        d=${d%/}
+        ls "$d"/capacity-gains-*.csv >/dev/null 2>&1 && plots "$d"
+    done
+    exec scripts/run-sweeps.sh --plots-only
 fi
 
 [ -d "$build" ] || meson setup "$build"
 ninja -C "$build" src/cli/jigsaw
-exec "$build/src/cli/jigsaw" compare --out "$out" "$@"
+# compare writes results/ (the full run) or results-quick/ (--quick) unless --out says.
+exec "$build/src/cli/jigsaw" compare "$@"

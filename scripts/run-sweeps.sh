@@ -2,6 +2,7 @@
 # Regenerate results/sweeps/: run every sweep in scripts/sweeps/ and plot it.
 #
 #   scripts/run-sweeps.sh [NAME...]        (default: every scripts/sweeps/*.json)
+#   scripts/run-sweeps.sh --plots-only     re-plot the CSVs in results/sweeps/ only
 #
 # Environment: JIGSAW  the jigsaw executable (default: build/src/cli/jigsaw)
 #              JOBS    local worker processes (default: all cores)
@@ -10,6 +11,8 @@
 # kept (results/sweeps/NAME.csv.journal). A finished CSV is not recomputed unless its
 # sweep file is newer; delete the CSV to force it.
 set -euo pipefail
+plots_only=0
+if [ "${1:-}" = "--plots-only" ]; then plots_only=1; shift; fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 jigsaw=${JIGSAW:-$root/build/src/cli/jigsaw}
@@ -17,7 +20,7 @@ jobs=${JOBS:-$(nproc)}
 outdir=$root/results/sweeps
 mkdir -p "$outdir"
 
-if [ ! -x "$jigsaw" ]; then
+if [ "$plots_only" = 0 ] && [ ! -x "$jigsaw" ]; then
     echo "run-sweeps.sh: no jigsaw executable at $jigsaw (build first, or set JIGSAW)" >&2
     exit 66
 fi
@@ -32,7 +35,10 @@ fi
 for sweep in "${files[@]}"; do
     name=$(basename "$sweep" .json)
     csv=$outdir/$name.csv
-    if [ -f "$csv" ] && [ "$csv" -nt "$sweep" ]; then
+    if [ "$plots_only" = 1 ]; then
+        [ -f "$csv" ] || continue
+        echo "== $name: plot only"
+    elif [ -f "$csv" ] && [ "$csv" -nt "$sweep" ]; then
         echo "== $name: up to date"
     else
         echo "== $name"

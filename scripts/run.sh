@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build, and run `jigsaw compare` on the shipped
-# default (the paper's study reproduced; writes results/). Extra arguments go to compare.
+# default (the paper's study reproduced; writes results/, or results-quick/ with --quick,
+# which never touches the committed results). Extra arguments go to compare.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

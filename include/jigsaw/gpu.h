@@ -5,6 +5,7 @@
  * [start, start + p.memory_slices) and may only start at one of p.starts. Instances on
  * one GPU may not overlap in memory and their compute slices add up to at most
  * compute_slices. A *layout* is a multiset of placed instances satisfying those rules.
+ * docs/design.md section 1 lists the shipped types' profiles and their sources.
  */
 #ifndef JIGSAW_GPU_H
 #define JIGSAW_GPU_H
@@ -19,8 +20,8 @@
 
 typedef struct js_mig_profile {
     char name[JS_NAME_MAX];  /* e.g. "1g.10gb" */
-    int compute_slices;      /* 1, 2, 3, 4, 7 */
-    int memory_slices;       /* 1, 2, 4, 4, 8 */
+    int compute_slices;      /* 1, 1, 2, 3, 4, 7 (A100-80GB) */
+    int memory_slices;       /* 1, 2, 2, 4, 4, 8 */
     int sms;                 /* streaming multiprocessors of one instance */
     double memory_gib;
     int nstarts;
@@ -33,7 +34,7 @@ typedef struct js_gpu_type {
     int compute_slices;          /* 7 */
     int memory_slices;           /* 8 */
     int nprofiles;
-    js_mig_profile profiles[JS_MAX_MIG_PROFILES]; /* sorted by compute_slices ascending */
+    js_mig_profile profiles[JS_MAX_MIG_PROFILES]; /* by compute, then memory slices */
     int max_mps_workers;         /* most MPS workers the hardware/software allows per instance */
     /* Documented hardware facts used to scale a performance model between GPU types. */
     double sm_clock_mhz;         /* boost clock */
@@ -60,7 +61,10 @@ int js_gpu_load(const char *path, js_gpu_type *out, js_diag *d);
 int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out);
 cJSON *js_gpu_to_json(const js_gpu_type *g);
 
-/* Index of the profile with this many compute slices / this name, or -1. */
+/* Index of the profile with this many compute slices / this name, or -1. Two profiles may
+ * share a compute size with different memory (A100-80GB: 1g.10gb and 1g.20gb); profiles
+ * (measured per compute size) and the planner's segments then mean the one with the least
+ * memory -- the first, as profiles are sorted by compute, then memory slices. */
 int js_gpu_profile_by_slices(const js_gpu_type *g, int compute_slices);
 int js_gpu_profile_by_name(const js_gpu_type *g, const char *name);
 

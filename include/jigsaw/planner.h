@@ -1,7 +1,8 @@
 /* planner: the eight systems and the exact GLPK MILP planner.
  *
  * Systems are subsets of three features (README "Concepts in one paragraph"; the MILP in
- * README "The planner", the safe rule's queueing model in docs/queueing-model.md):
+ * README "The planner" and docs/design.md section 2, the safe rule's queueing model in
+ * docs/queueing-model.md):
  *   A  accuracy scaling (off: every task uses its most accurate variant)
  *   S  spatial partitioning (off: the only segment is a whole GPU, one worker)
  *   T  task-graph-informed budgeting (off: fixed local latency/accuracy budgets per task)

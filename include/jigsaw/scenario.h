@@ -4,7 +4,10 @@
  * found at <profiles>/<gpu>/<variant.profile>.json and the GPU type at
  * <profiles>/gpus/<gpu>.json, where <profiles> is the scenario's "profiles" member
  * (default "../profiles"), relative to the scenario file's directory, and <gpu> is
- * cluster.gpu. Switching cluster.gpu switches every profile with it.
+ * cluster.gpu. Switching cluster.gpu switches every profile with it. A GPU type missing
+ * there, or a missing profiles directory, is looked up on the data search path (util.h;
+ * docs/design.md section 1). cluster.gpus_per_node (default 8) sizes the nodes of the
+ * deployment exports.
  */
 #ifndef JIGSAW_SCENARIO_H
 #define JIGSAW_SCENARIO_H
@@ -66,11 +69,13 @@ typedef struct js_app {
     char trace[JS_PATH_MAX]; /* optional trace reference (relative to scenario), "" if none */
 } js_app;
 
+#define JS_DEFAULT_GPUS_PER_NODE 8
 typedef struct js_cluster {
     char gpu_name[JS_NAME_MAX];
     js_gpu_type gpu;
     int gpus;                /* >= 1 */
     int max_workers;         /* allowed MPS workers per instance (<= gpu.max_mps_workers) */
+    int gpus_per_node;       /* GPUs of one node (deployment exports), default 8 */
 } js_cluster;
 
 typedef struct js_scenario {

@@ -1,5 +1,6 @@
 /* sim: discrete-event simulator replaying arrivals through a plan (README "The simulator";
- * semantics, metrics and validation in src/sim/NOTES.md).
+ * semantics, metrics and validation in src/sim/NOTES.md; the model in docs/design.md
+ * section 3).
  * The simulator is a stateful object so that the controller (study module) can run it
  * interval by interval and swap plans mid-run. Owner may extend (additively). */
 #ifndef JIGSAW_SIM_H

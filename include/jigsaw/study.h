@@ -1,6 +1,6 @@
 /* study: the capacity study, the trace-driven controller, the tail check and the
- * comparison with the JigsawServe paper (README "Results"; the report it writes is
- * results/REPORT.md).
+ * comparison with the JigsawServe paper (README "Results", docs/design.md section 4; the
+ * report it writes is results/REPORT.md).
  *
  * Everything here is built on the planner (planner.h), the simulator (sim.h) and the
  * arrival processes (trace.h). Library functions never print: progress goes through an
@@ -321,11 +321,14 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n);
 extern const char *const js_paper_apps[JS_PAPER_NAPPS]; /* scenario stems */
 /* The paper's maximum-demand gains over Unopt, by system (NAN where not published). */
 double js_paper_gain(unsigned features);
+/* Whether a scenario (by name) is one of the paper's applications ("social-media",
+ * "traffic-analysis-a100-120", ...): only those are set beside the paper's figures. */
+bool js_paper_scenario(const char *scenario);
 
 typedef struct js_compare_opts {
     bool quick;
-    const char *out_dir;        /* "results" */
-    const char *scenarios_dir;  /* "scenarios" */
+    const char *out_dir;        /* NULL: js_compare_default_out(quick) */
+    const char *scenarios_dir;  /* "scenarios"; else found on the data path (util.h) */
     const char *trace_path;     /* NULL: <scenarios_dir>/traces/nasa-*.csv found by name */
     int ngpu_types;
     char gpu_types[2][JS_NAME_MAX]; /* "a100", "h100" (scenario file infix) */
@@ -357,6 +360,13 @@ typedef struct js_compare_opts {
 } js_compare_opts;
 
 void js_compare_opts_init(js_compare_opts *o);
+/* Where results go without --out: the full run writes the committed results/, the quick
+ * run a directory of its own so that it never replaces them. A quick run also refuses an
+ * out_dir whose REPORT.md comes from a full run (exit 2), and every run warns about
+ * result files in out_dir that it did not write (stale, from other settings). */
+#define JS_COMPARE_OUT "results"
+#define JS_COMPARE_QUICK_OUT "results-quick"
+const char *js_compare_default_out(bool quick);
 /* Runs everything and writes out_dir. Warnings (e.g. gnuplot missing) go to d->warnings. */
 int js_compare_run(const js_compare_opts *o, js_diag *d);
 

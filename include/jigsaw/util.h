@@ -1,5 +1,5 @@
-/* util: small helpers of src/core shared by every module -- independent random streams
- * and clocks.
+/* util: small helpers of src/core shared by every module -- independent random streams,
+ * clocks and the shipped-data search path.
  *
  * Random streams. Every consumer of randomness (an application's arrival stream, the
  * simulator's service times, its fan-out counts, ...) draws from its own generator,
@@ -18,6 +18,7 @@
 #ifndef JIGSAW_UTIL_H
 #define JIGSAW_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t js_seed_derive(uint64_t user_seed, const char *stream, uint64_t index);
@@ -26,5 +27,22 @@ uint64_t js_seed_derive(uint64_t user_seed, const char *stream, uint64_t index);
  * CLOCK_MONOTONIC, and the process's CPU time (all threads, CLOCK_PROCESS_CPUTIME_ID). */
 double js_now_s(void);
 double js_cpu_s(void);
+
+/* Shipped data (GPU types, profiles, scenarios, traces, plot scripts) from any working
+ * directory. A data-relative name such as "profiles/gpus/a100-80gb.json" is looked up in
+ * order in each directory of $JIGSAW_DATA (a colon-separated search path; empty entries
+ * are skipped) and then in the installed data directory (<prefix>/share/jigsaw, fixed at
+ * configure time). Paths relative to a file the user named (a scenario's "profiles") are
+ * the caller's first choice; these functions are the fallback.
+ *
+ * js_data_find: the first existing entry (regular file or directory) for `rel` into out
+ * (n bytes); 0 when found, -1 when not (out then holds "").
+ * js_data_resolve: `path` itself when it exists (or is absolute), else js_data_find(path);
+ * 0 with out set either way it is found, -1 with out = path when neither has it, so the
+ * caller's "cannot open PATH" names what the user typed.
+ * js_data_dir: the installed data directory (for messages and --help). */
+int js_data_find(const char *rel, char *out, size_t n);
+int js_data_resolve(const char *path, char *out, size_t n);
+const char *js_data_dir(void);
 
 #endif

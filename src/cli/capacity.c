@@ -32,6 +32,7 @@ static void usage(FILE *out)
             "                       (F > 1: a tail-safe rule; default 1 = the paper's 2 x p95)\n"
             "  --max-utilisation U  plan every segment to at most U (0 < U <= 1) of its\n"
             "                       throughput: spare capacity against queueing (default 1)\n"
+            "                       (also spelt --max-utilization)\n"
             "  --max-batch B        only batch sizes <= B (a serving stack's batch cap;\n"
             "                       default: every profiled batch size)\n"
             "  --rule R             safe (default): queueing-aware rule, the plan's predicted\n"
@@ -135,6 +136,7 @@ int js_cmd_capacity(int argc, char **argv)
         {"systems", required_argument, NULL, 's'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-utilization", required_argument, NULL, 'U'}, /* both spellings */
         {"max-batch", required_argument, NULL, 'b'},
         {"rule", required_argument, NULL, 'r'},
         {"target", required_argument, NULL, 'q'},
@@ -153,6 +155,7 @@ int js_cmd_capacity(int argc, char **argv)
     bool json = false, tail = false;
     int c;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'g':
@@ -162,9 +165,8 @@ int js_cmd_capacity(int argc, char **argv)
         case 'G': gpu = optarg; break;
         case 's':
             if (parse_systems(optarg, &co) != 0) {
-                fprintf(stderr, "jigsaw capacity: --systems: bad or repeated system in '%s'\n",
+                return js_cli_usage_error("capacity", "--systems: bad or repeated system in '%s'",
                         optarg);
-                return JS_EXIT_USAGE;
             }
             break;
         case 'l':
@@ -195,20 +197,18 @@ int js_cmd_capacity(int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;
-        default: usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("capacity", argv, "h", longopts);
         }
     }
-    if (optind + 1 != argc) {
-        usage(stderr);
-        return JS_EXIT_USAGE;
-    }
+    if (optind + 1 != argc)
+        return js_cli_usage_error("capacity", "expected exactly one SCENARIO file");
     js_diag d;
     js_diag_init(&d);
     js_scenario s;
     memset(&s, 0, sizeof s);
     int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
     if (rc != 0) {
-        js_diag_print(&d);
+        js_cli_print_diag("capacity", &d);
         return rc;
     }
     if (isatty(STDERR_FILENO))
@@ -236,7 +236,7 @@ int js_cmd_capacity(int argc, char **argv)
     }
     cJSON_Delete(root);
     js_scenario_free(&s);
-    js_diag_print(&d);
+    js_cli_print_diag("capacity", &d);
     if (rc == 0) {
         /* Exit 3 when no system serves any demand at all. */
         bool any = false;

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/gpu.h"
 #include "jigsaw/jsonio.h"
@@ -14,6 +15,7 @@
 #include "jigsaw/plan.h"
 #include "jigsaw/profile.h"
 #include "jigsaw/scenario.h"
+#include "jigsaw/util.h"
 
 static void check_usage(FILE *out)
 {
@@ -235,18 +237,17 @@ int js_cmd_check(int argc, char **argv)
     int json = 0, ch;
     const char *scen_path = NULL;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = 1; break;
         case 's': scen_path = optarg; break;
         case 'h': check_usage(stdout); return JS_EXIT_OK;
-        default: check_usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("check", argv, "s:h", opts);
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "jigsaw check: no FILE given\n");
-        check_usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("check", "no FILE given");
     }
     int worst = 0;
     js_diag *d = malloc(sizeof *d);
@@ -258,7 +259,7 @@ int js_cmd_check(int argc, char **argv)
         js_diag_init(d);
         int rc = scen ? js_scenario_load(scen_path, scen, d) : JS_EXIT_INTERNAL;
         if (rc != 0) {
-            js_diag_print(d);
+            js_cli_print_diag("check", d);
             free(scen);
             free(d);
             return rc;
@@ -270,10 +271,13 @@ int js_cmd_check(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         js_diag_init(d);
         check_result r;
-        int rc = check_one(argv[i], scen, d, &r);
+        char found[JS_PATH_MAX];
+        /* A shipped file named by its data-relative path works from any directory. */
+        js_data_resolve(argv[i], found, sizeof found);
+        int rc = check_one(found, scen, d, &r);
         if (rc > worst)
             worst = rc;
-        js_diag_print(d);
+        js_cli_print_diag("check", d);
         if (json) {
             cJSON *o = result_json(argv[i], rc, d, &r);
             if (o == NULL || !cJSON_AddItemToArray(all, o)) {

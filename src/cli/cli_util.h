@@ -2,7 +2,38 @@
 #ifndef JIGSAW_CLI_UTIL_H
 #define JIGSAW_CLI_UTIL_H
 
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "jigsaw/diag.h"
+
+/* Messages of the command line, one style for every subcommand:
+ *   jigsaw CMD: error: MESSAGE
+ *   Try 'jigsaw CMD --help' for more information.      (usage errors only)
+ *   jigsaw CMD: warning: MESSAGE
+ * CMD names the subcommand as typed ("plan", "profile show", "gpu validate"); NULL or ""
+ * is jigsaw itself. MESSAGE has no trailing newline. A usage error never prints the whole
+ * help, so the error stays on screen. */
+void js_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void js_cli_warn(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The error and the line pointing to --help; returns JS_EXIT_USAGE. */
+int js_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A js_diag's warnings and error in this style (js_diag_print's content). */
+void js_cli_print_diag(const char *cmd, const js_diag *d);
+
+/* After getopt_long returned '?' or ':' (the caller sets opterr = 0 so that getopt prints
+ * nothing itself): words the problem -- an unknown option with the closest known one
+ * ("did you mean '--max-demand'?"), an ambiguous abbreviation with its candidates, a
+ * missing or unexpected value -- from argv[optind - 1], optopt, `shortopts` and
+ * `longopts`, and returns JS_EXIT_USAGE. */
+int js_cli_bad_option(const char *cmd, char **argv, const char *shortopts,
+                      const struct option *longopts);
+/* The candidate closest to `word` (edit distance at most a third of its length, at least
+ * 2, or `word` a prefix of exactly one), NULL when none is close: "did you mean". */
+const char *js_cli_suggest(const char *word, const char *const *candidates, size_t n);
 
 /* Parse the whole of `s` as a finite number; 0 on success, -1 otherwise (*out untouched). */
 int js_cli_parse_double(const char *s, double *out);
@@ -18,9 +49,12 @@ int js_cli_parse_int(const char *s, long lo, long hi, long *out);
  *   --gpus              a decimal integer in 1..100000
  *   --time-limit        seconds >= 0 (0: no limit)
  *   --latency-factor    a number > 0
- *   --max-utilisation   a number in (0, 1]
+ *   --max-utilisation   a number in (0, 1] (also spelt --max-utilization)
  *   --rule              paper or safe
- *   --target            a latency quantile: p95, p99, p99.9 or a number in (0.5, 1) */
+ *   --target            a latency quantile: p95, p99, p99.9 or a number in (0.5, 1)
+ *   --trace-day         a day of a trace, an integer in 0..36500 (the window then starts
+ *                       at day x 86400 trace seconds and lasts a day unless
+ *                       --trace-duration says otherwise; not with --trace-start) */
 int js_cli_parse_seed(const char *cmd, const char *s, uint64_t *out);
 int js_cli_parse_max_batch(const char *cmd, const char *s, int *out);
 int js_cli_parse_gpus(const char *cmd, const char *s, int *out);
@@ -29,5 +63,11 @@ int js_cli_parse_latency_factor(const char *cmd, const char *s, double *out);
 int js_cli_parse_max_utilisation(const char *cmd, const char *s, double *out);
 int js_cli_parse_rule(const char *cmd, const char *s, int *rule);
 int js_cli_parse_target(const char *cmd, const char *s, double *quantile);
+int js_cli_parse_trace_day(const char *cmd, const char *s, int *day);
+/* Applies --trace-day to a trace window: start and (when *duration_s is 0) duration.
+ * `day` < 0: not given, nothing changes. -1 with a usage error when --trace-start was
+ * given too (start_given). */
+int js_cli_apply_trace_day(const char *cmd, int day, bool start_given, double *start_s,
+                           double *duration_s);
 
 #endif

@@ -29,12 +29,14 @@ static void usage(FILE *out)
             "  3. a tail check of the 2 x p95 rule under Poisson arrivals;\n"
             "on A100 and H100 profiles. Writes CSV + JSON for every table, per-interval timelines,\n"
             "REPORT.md, and PNG/SVG plots (when gnuplot is installed).\n"
-            "Reads scenarios/<app>-<gpu>-{120,4}.json and scenarios/traces/nasa*.\n"
+            "Reads scenarios/<app>-<gpu>-{120,4}.json and scenarios/traces/nasa*: under the\n"
+            "working directory, else on the data path ($JIGSAW_DATA, then %s).\n"
             "\n"
             "options:\n"
             "  --quick                reduced run for tests (A100 only, no binding analysis, a\n"
             "                         6-hour window, short tail check): under a minute\n"
-            "  --out DIR              results directory (default results)\n"
+            "  --out DIR              results directory (default results; with --quick\n"
+            "                         results-quick, and never a full run's results)\n"
             "  --gpu G                a100-80gb, h100-80gb or all (default all)\n"
             "  --scenarios DIR        scenario directory (default scenarios)\n"
             "  --trace FILE           the NASA trace (default scenarios/traces/nasa*)\n"
@@ -50,6 +52,7 @@ static void usage(FILE *out)
             "  --relayout-downtime S  seconds per changed GPU (default %.0f)\n"
             "  --latency-factor F     tail-safe latency rule factor for every plan (default 1)\n"
             "  --max-utilisation U    every plan keeps segments at most U busy (default 1)\n"
+            "                         (also spelt --max-utilization)\n"
             "  --max-batch B          every plan uses batch sizes <= B (default: no cap)\n"
             "  --batch-caps LIST      also run the analytical study with batch sizes capped\n"
             "                         at each value, on the first GPU type (default\n"
@@ -65,7 +68,7 @@ static void usage(FILE *out)
             "  --seed N               random seed (default 1)\n"
             "  --json                 print the tables as one JSON document on stdout\n"
             "  -h, --help             this help\n",
-            JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
+            js_data_dir(), JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
 }
 
@@ -168,6 +171,7 @@ int js_cmd_compare(int argc, char **argv)
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-utilization", required_argument, NULL, 'U'}, /* both spellings */
         {"batch-caps", required_argument, NULL, 'b'},
         {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
@@ -186,7 +190,9 @@ int js_cmd_compare(int argc, char **argv)
     bool json = false, gpu_given = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    opterr = 0; /* js_cli_bad_option words the errors */
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -243,18 +249,16 @@ int js_cmd_compare(int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;
-        default: usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("compare", argv, "h", longopts);
         }
         if (bad) {
-            fprintf(stderr, "jigsaw compare: bad value '%s' for an option (see --help)\n",
-                    optarg);
-            return JS_EXIT_USAGE;
+            return js_cli_usage_error("compare", "bad value '%s' for --%s (see --help for "
+                                      "its range)", optarg, li >= 0 ? longopts[li].name : "?");
         }
     }
-    if (optind != argc) {
-        usage(stderr);
-        return JS_EXIT_USAGE;
-    }
+    if (optind != argc)
+        return js_cli_usage_error("compare", "unexpected argument '%s' (compare takes "
+                                  "options only)", argv[optind]);
     if (o.quick) {
         /* The reduced run: one GPU type, no binding analysis (the tail check stays, short). */
         if (!gpu_given)
@@ -270,7 +274,7 @@ int js_cmd_compare(int argc, char **argv)
     js_diag_init(&d);
     int rc = js_compare_run(&o, &d);
     if (rc == 0)
-        print_summary(o.out_dir, json, &d);
-    js_diag_print(&d);
+        print_summary(o.out_dir ? o.out_dir : js_compare_default_out(o.quick), json, &d);
+    js_cli_print_diag("compare", &d);
     return rc;
 }

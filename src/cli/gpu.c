@@ -17,17 +17,19 @@
 
 #include "gpu_internal.h"
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 
 int gpu_finish(js_diag *d)
 {
-    js_diag_print(d);
+    js_cli_print_diag("gpu", d);
     return d->code;
 }
 
 int gpu_usage_error(const char *cmd, const char *msg)
 {
-    fprintf(stderr, "jigsaw gpu %s: %s (see 'jigsaw gpu %s --help')\n", cmd, msg, cmd);
-    return JS_EXIT_USAGE;
+    char full[64];
+    snprintf(full, sizeof full, "gpu %s", cmd);
+    return js_cli_usage_error(full, "%s", msg);
 }
 
 /* Options of a subcommand that takes only --json and --help. Returns 0 to go on,
@@ -40,14 +42,18 @@ int gpu_parse_json_help(int argc, char **argv, const char *cmd, const char *help
     int c;
     *json = false;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
         if (c == 'j')
             *json = true;
         else if (c == 'h') {
             fputs(help, stdout);
             return -1;
-        } else
-            return gpu_usage_error(cmd, "unknown option");
+        } else {
+            char full[64];
+            snprintf(full, sizeof full, "gpu %s", cmd);
+            return js_cli_bad_option(full, argv, "jh", opts);
+        }
     }
     return 0;
 }
@@ -135,7 +141,10 @@ int js_cmd_gpu(int argc, char **argv)
         return gpu_cmd_validate(argc - 1, argv + 1);
     if (strcmp(sub, "diff") == 0)
         return gpu_cmd_diff(argc - 1, argv + 1);
-    fprintf(stderr, "jigsaw gpu: unknown subcommand '%s'\n", sub);
-    gpu_usage(stderr);
-    return JS_EXIT_USAGE;
+    static const char *const subs[] = {"probe", "models", "profile", "validate", "diff"};
+    const char *near = js_cli_suggest(sub, subs, sizeof subs / sizeof subs[0]);
+    if (near)
+        return js_cli_usage_error("gpu", "unknown subcommand '%s'; did you mean '%s'?", sub,
+                                  near);
+    return js_cli_usage_error("gpu", "unknown subcommand '%s'", sub);
 }

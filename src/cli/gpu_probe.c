@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli_util.h"
 #include "gpu_internal.h"
 
 int gpu_cmd_probe(int argc, char **argv)
@@ -16,6 +17,7 @@ int gpu_cmd_probe(int argc, char **argv)
     bool json = false;
     int device = 0, c;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
         if (c == 'j')
             json = true;
@@ -32,7 +34,7 @@ int gpu_cmd_probe(int argc, char **argv)
                    "CUDA backend is not\nbuilt in or no GPU is present.\n");
             return 0;
         } else
-            return gpu_usage_error("probe", "unknown option");
+            return js_cli_bad_option("gpu probe", argv, "jd:h", opts);
     }
     js_diag d;
     js_diag_init(&d);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_util.h"
 #include "gpu_internal.h"
 
 /* ------------------------------------------------------------------ profile */
@@ -122,8 +123,8 @@ static int profile_one(profile_opts *po, const js_device_factory *f, bool emulat
                m[i].mps_percent, m[i].workers, m[i].batch);
         if (!m[i].available) {
             printf("unavailable (%s)\n", m[i].error);
-            fprintf(stderr, "jigsaw gpu profile: warning: %s mig %d k %d batch %d is "
-                            "unavailable: %s\n", po->cfg.model, m[i].mig, m[i].workers,
+            js_cli_warn("gpu profile", "%s mig %d k %d batch %d is "
+                            "unavailable: %s", po->cfg.model, m[i].mig, m[i].workers,
                     m[i].batch, m[i].error);
             continue;
         }
@@ -187,6 +188,7 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
     int o;
     long v;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((o = getopt_long(argc, argv, "m:s:b:k:W:r:P:R:g:d:e:MS:h", opts, NULL)) != -1) {
         switch (o) {
         case 'm': {
@@ -249,7 +251,7 @@ static int parse_profile_opts(int argc, char **argv, profile_opts *po)
         case 'h':
             return profile_help() - 1;
         default:
-            return gpu_usage_error("profile", "unknown option");
+            return js_cli_bad_option("gpu profile", argv, "m:s:b:k:W:r:P:R:g:d:e:MS:h", opts);
         }
     }
     if (po->nmodels == 0)
@@ -282,8 +284,8 @@ int gpu_cmd_profile(int argc, char **argv)
             return gpu_finish(&d);
         }
         if (po->nmodels != 1 || strcmp(po->models[0], emu_prof.model) != 0) {
-            fprintf(stderr, "jigsaw gpu profile: --emulate %s replays model '%s'; give "
-                            "--model %s\n", po->emulate, emu_prof.model, emu_prof.model);
+            js_cli_error("gpu profile", "--emulate %s replays model '%s'; give "
+                            "--model %s", po->emulate, emu_prof.model, emu_prof.model);
             js_profile_free(&emu_prof);
             free(po);
             return JS_EXIT_USAGE;
@@ -335,9 +337,9 @@ int gpu_cmd_profile(int argc, char **argv)
                 po->cfg.mig_slices[k] = p.mig_slices[i];
             }
         } else if (!p.mps_running) {
-            fprintf(stderr, "jigsaw gpu profile: warning: no MPS daemon is running (%s); "
+            js_cli_warn("gpu profile", "no MPS daemon is running (%s); "
                             "co-located workers time-slice and shares below 7 have no "
-                            "effect (start one with nvidia-cuda-mps-control -d)\n",
+                            "effect (start one with nvidia-cuda-mps-control -d)",
                     p.mps_pipe_dir);
         }
         if (!po->cfg.gpu_name[0])

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_util.h"
 #include "gpu_internal.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/trace.h"
@@ -78,6 +79,7 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
     long v;
     bool bad = false;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((o = getopt_long(argc, argv, "s:t:r:D:C:M:a:p:B:EFS:x:o:n:ejh", opts, NULL)) != -1) {
         switch (o) {
         case 's': vo->scenario = optarg; break;
@@ -120,7 +122,8 @@ static int parse_validate_opts(int argc, char **argv, validate_opts *vo)
         case 'e': vo->emulate = true; break;
         case 'j': vo->json = true; break;
         case 'h': return validate_help() - 1;
-        default: return gpu_usage_error("validate", "unknown option");
+        default:
+            return js_cli_bad_option("gpu validate", argv, "s:t:r:D:C:M:a:p:B:EFS:x:o:n:ejh", opts);
         }
         if (bad)
             return gpu_usage_error("validate", "a numeric option is out of range or not a number "
@@ -291,8 +294,8 @@ static int run_validate(validate_opts *vo, js_scenario *s, js_diag *d)
             gpu_describe_device(&p, device, sizeof device);
             js_cuda_factory(&f);
             if (!p.mps_running)
-                fprintf(stderr, "jigsaw gpu validate: warning: no MPS daemon running; "
-                                "workers time-slice the GPU\n");
+                js_cli_warn("gpu validate", "no MPS daemon running; "
+                                "workers time-slice the GPU");
         }
     }
     js_validate_result res;

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/profile.h"
 
@@ -40,6 +41,7 @@ int js_cmd_import(int argc, char **argv)
     const char *out = "profiles", *scen = "scenarios";
     int json = 0, ch;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "o:s:nh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
@@ -47,20 +49,18 @@ int js_cmd_import(int argc, char **argv)
         case 'n': scen = NULL; break;
         case 'j': json = 1; break;
         case 'h': import_usage(stdout); return JS_EXIT_OK;
-        default: import_usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("import", argv, "o:s:nh", opts);
         }
     }
     if (argc - optind != 2 || strcmp(argv[optind], "parvagpu") != 0) {
-        fprintf(stderr, "jigsaw import: expected 'parvagpu DIR'\n");
-        import_usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("import", "expected 'parvagpu DIR'");
     }
     const char *dir = argv[optind + 1];
     js_diag d;
     js_diag_init(&d);
     int np = 0, ns = 0;
     int rc = js_parvagpu_import(dir, out, scen, &np, &ns, &d);
-    js_diag_print(&d);
+    js_cli_print_diag("import", &d);
     if (rc != 0)
         return rc;
     if (json) {

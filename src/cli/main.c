@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "js_config.h"
 
@@ -33,9 +35,50 @@ static void usage(FILE *out)
     fprintf(out, "usage: jigsaw [--version] [--help] <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'jigsaw <command> --help' describes each command.\n"
+    fprintf(out, "\n'jigsaw <command> --help' or 'jigsaw help <command>' describes each command.\n"
                  "exit codes: 0 ok, 1 internal failure, 2 usage, 3 infeasible, 4 not available,\n"
                  "            65 bad input data, 66 input missing, 73 output not writable\n");
+}
+
+static const js_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[NCOMMANDS + 1];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    names[NCOMMANDS] = "help";
+    const char *near = js_cli_suggest(name, names, NCOMMANDS + 1);
+    if (near)
+        return js_cli_usage_error(NULL, "unknown command '%s'; did you mean '%s'?", name, near);
+    return js_cli_usage_error(NULL, "unknown command '%s'", name);
+}
+
+/* `jigsaw help [CMD [SUB]]`: the same text as `jigsaw CMD [SUB] --help`. */
+static int help_command(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return JS_EXIT_OK;
+    }
+    const js_command *c = find_command(argv[2]);
+    if (!c)
+        return unknown_command(argv[2]);
+    char help[] = "--help";
+    char *sub_argv[4] = {argv[2], help, NULL, NULL};
+    int sub_argc = 2;
+    if (argc >= 4) { /* "help profile show", "help gpu validate" */
+        sub_argv[1] = argv[3];
+        sub_argv[2] = help;
+        sub_argc = 3;
+    }
+    return c->run(sub_argc, sub_argv);
 }
 
 int main(int argc, char **argv)
@@ -48,15 +91,22 @@ int main(int argc, char **argv)
         printf("jigsaw %s\n", JS_VERSION);
         return JS_EXIT_OK;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return JS_EXIT_OK;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "jigsaw: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return JS_EXIT_USAGE;
+    if (strcmp(argv[1], "help") == 0)
+        return help_command(argc, argv);
+    const js_command *c = find_command(argv[1]);
+    if (c)
+        return c->run(argc - 1, argv + 1);
+    if (argv[1][0] == '-') {
+        static const char *const opts[] = {"--help", "--version"};
+        const char *near = js_cli_suggest(argv[1], opts, 2);
+        if (near)
+            return js_cli_usage_error(NULL, "unknown option '%s'; did you mean '%s'?", argv[1],
+                                      near);
+        return js_cli_usage_error(NULL, "unknown option '%s'", argv[1]);
+    }
+    return unknown_command(argv[1]);
 }

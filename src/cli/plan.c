@@ -18,7 +18,6 @@
 #include "jigsaw/scenario.h"
 #include "jigsaw/study.h"
 
-#define GPUS_PER_NODE 8
 
 static void plan_usage(FILE *out)
 {
@@ -50,6 +49,7 @@ static void plan_usage(FILE *out)
         "      --max-utilisation U  plan each segment to at most U (0 < U <= 1) of its\n"
         "                        profiled throughput: spare capacity against queueing\n"
         "                        (default 1, the paper's rule; both are tail-safe options)\n"
+        "                        (also spelt --max-utilization)\n"
         "      --max-batch B     only batch sizes <= B (a serving stack's batch cap)\n"
         "      --rule R          safe (default): per task a utilisation level, and on every\n"
         "                        path the queueing model's latency quantile (waiting +\n"
@@ -62,10 +62,11 @@ static void plan_usage(FILE *out)
         "                        measured p99 and violations beside the predicted ones\n"
         "      --json            same as --format json\n"
         "      --format FMT      table (default), json, mig-parted (an nvidia-mig-parted\n"
-        "                        config: one config per node of %d GPUs), csv (deployment\n"
+        "                        config: one config per node of cluster.gpus_per_node\n"
+        "                        GPUs, default %d; every GPU listed), csv (deployment\n"
         "                        map: node,gpu,task,variant,mig_start,mig_size,batch,\n"
-        "                        mps_workers,app; node = plan GPU index / %d, gpu = index\n"
-        "                        within the node)\n"
+        "                        mps_workers,app; node = plan GPU index / GPUs per node,\n"
+        "                        gpu = index within the node)\n"
         "  -o, --output FILE     write the result to FILE (atomically) instead of stdout\n"
         "      --stats           print solver statistics (time, nodes, size) to stderr\n"
         "  -v, --verbose         show GLPK's progress\n"
@@ -73,7 +74,7 @@ static void plan_usage(FILE *out)
         "\n"
         "exit: 0 planned, 2 usage, 3 infeasible (the reason says which app and SLO and by\n"
         "how much), 65/66 bad or missing input, 73 output not writable\n",
-        GPUS_PER_NODE, GPUS_PER_NODE);
+        JS_DEFAULT_GPUS_PER_NODE);
 }
 
 typedef enum { FMT_TABLE, FMT_JSON, FMT_MIGPARTED, FMT_CSV } out_format;
@@ -105,6 +106,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"time-limit", required_argument, NULL, O_TL},
         {"latency-factor", required_argument, NULL, O_LF},
         {"max-utilisation", required_argument, NULL, O_MU},
+        {"max-utilization", required_argument, NULL, O_MU}, /* both spellings */
         {"max-batch", required_argument, NULL, O_MB},
         {"json", no_argument, NULL, O_JSON},
         {"format", required_argument, NULL, O_FMT},
@@ -128,23 +130,20 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         switch (c) {
         case 's':
             if (js_system_parse(optarg, &o->req.features) != 0) {
-                fprintf(stderr, "jigsaw plan: unknown system '%s' (unopt, A, S, T, A+T, S+T, "
-                                "A+S, A+S+T, jigsaw, loki)\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "unknown system '%s' (unopt, A, S, T, A+T, S+T, "
+                                "A+S, A+S+T, jigsaw, loki)", optarg);
             }
             break;
         case O_RATE:
             if (js_cli_parse_double(optarg, &o->rate) != 0 || o->rate < 0) {
-                fprintf(stderr, "jigsaw plan: --rate must be a number >= 0, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--rate must be a number >= 0, got '%s'", optarg);
             }
             o->have_rate = true;
             break;
         case O_APP: o->app = optarg; break;
         case O_SCALE:
             if (js_cli_parse_double(optarg, &x) != 0 || x < 0) {
-                fprintf(stderr, "jigsaw plan: --scale must be a number >= 0, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--scale must be a number >= 0, got '%s'", optarg);
             }
             o->req.demand_scale = x;
             o->have_scale = true;
@@ -178,8 +177,7 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             else if (strcmp(optarg, "mig-parted") == 0) o->fmt = FMT_MIGPARTED;
             else if (strcmp(optarg, "csv") == 0) o->fmt = FMT_CSV;
             else {
-                fprintf(stderr, "jigsaw plan: --format must be table, json, mig-parted or csv\n");
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--format must be table, json, mig-parted or csv");
             }
             break;
         case 'o': o->output = optarg; break;
@@ -195,9 +193,8 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         case O_VSIM:
             o->verify_sim_s = 120.0;
             if (optarg && (js_cli_parse_double(optarg, &x) != 0 || !(x > 0) || x > 1e6)) {
-                fprintf(stderr, "jigsaw plan: --verify-sim must be seconds in (0, 1e6], got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("plan", "--verify-sim must be seconds in (0, 1e6], got "
+                                "'%s'", optarg);
             }
             if (optarg)
                 o->verify_sim_s = x;
@@ -205,24 +202,18 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         case 'v': o->req.verbose = 1; break;
         case 'h': plan_usage(stdout); return -1;
         default:
-            fprintf(stderr, "jigsaw plan: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            plan_usage(stderr);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("plan", argv, "s:o:vh", longopts);
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw plan: expected exactly one SCENARIO file\n");
-        plan_usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "expected exactly one SCENARIO file");
     }
     o->scenario = argv[optind];
     if (o->have_rate && o->have_scale) {
-        fprintf(stderr, "jigsaw plan: give --rate or --scale, not both\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "give --rate or --scale, not both");
     }
     if (o->app && !o->have_rate) {
-        fprintf(stderr, "jigsaw plan: --app selects the application --rate applies to\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("plan", "--app selects the application --rate applies to");
     }
     return 0;
 }
@@ -313,44 +304,111 @@ static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool ma
     }
 }
 
-/* Per node, group GPUs by their multiset of MIG profiles (mig-parted sets counts; the
- * driver chooses positions, which for these counts always has a valid placement). */
-static void write_migparted(FILE *f, const js_scenario *s, const js_plan *p)
+/* Valid placements of one GPU's instance multiset (counts per profile), counted up to
+ * `limit`: instances of one profile in increasing start order, so each set once. */
+static int count_placements(const js_gpu_type *g, int *counts, int p, int min_start,
+                            unsigned used, int compute, int limit)
+{
+    while (p < g->nprofiles && counts[p] == 0) {
+        p++;
+        min_start = 0;
+    }
+    if (p == g->nprofiles)
+        return 1;
+    const js_mig_profile *mp = &g->profiles[p];
+    if (compute + mp->compute_slices > g->compute_slices)
+        return 0;
+    int n = 0;
+    for (int k = 0; k < mp->nstarts && n < limit; k++) {
+        int st = mp->starts[k];
+        unsigned mask = ((1u << mp->memory_slices) - 1u) << st;
+        if (st < min_start || st + mp->memory_slices > g->memory_slices || (used & mask))
+            continue;
+        counts[p]--;
+        n += count_placements(g, counts, p, st + 1, used | mask, compute + mp->compute_slices,
+                              limit - n);
+        counts[p]++;
+    }
+    return n;
+}
+
+static void gpu_counts(const js_plan *p, int i, int *cnt)
+{
+    memset(cnt, 0, sizeof(int) * JS_MAX_MIG_PROFILES);
+    for (int k = 0; i < p->ngpus && k < p->gpus[i].ninstances; k++)
+        cnt[p->gpus[i].inst[k].profile]++;
+}
+
+/* One device group: the GPUs of node n (indices first..last-1) with the counts of GPU i.
+ * mig-parted sets counts and the driver chooses positions; where the counts can be placed
+ * in more than one way, a comment gives the planned starts (the CSV has them too). */
+static void migparted_group(FILE *f, const js_scenario *s, const js_plan *p, int i, int first,
+                            int last, bool *done)
 {
     const js_gpu_type *g = &s->cluster.gpu;
+    int cnt_i[JS_MAX_MIG_PROFILES], cnt_j[JS_MAX_MIG_PROFILES];
+    gpu_counts(p, i, cnt_i);
+    int total = 0;
+    for (int q = 0; q < g->nprofiles; q++)
+        total += cnt_i[q];
+    int tmp[JS_MAX_MIG_PROFILES];
+    memcpy(tmp, cnt_i, sizeof tmp);
+    bool ambiguous = total > 0 && count_placements(g, tmp, 0, 0, 0u, 0, 2) > 1;
+    if (ambiguous)
+        fprintf(f, "    # positions matter here: the driver may place these instances "
+                   "elsewhere;\n    # planned starts (also in --format csv, mig_start):\n");
+    for (int j = i; j < last && ambiguous; j++) {
+        gpu_counts(p, j, cnt_j);
+        if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
+            continue;
+        fprintf(f, "    #   GPU %d:", j - first);
+        for (int k = 0; j < p->ngpus && k < p->gpus[j].ninstances; k++)
+            fprintf(f, " %s@%d", g->profiles[p->gpus[j].inst[k].profile].name,
+                    p->gpus[j].inst[k].start);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "    - devices: [");
+    bool comma = false;
+    for (int j = i; j < last; j++) {
+        gpu_counts(p, j, cnt_j);
+        if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
+            continue;
+        done[j - first] = true;
+        fprintf(f, "%s%d", comma ? ", " : "", j - first);
+        comma = true;
+    }
+    if (total == 0) { /* unused: MIG on, no instances, ready for the next plan */
+        fprintf(f, "]\n      mig-enabled: true\n      mig-devices: {}\n");
+        return;
+    }
+    fprintf(f, "]\n      mig-enabled: true\n      mig-devices:\n");
+    for (int q = 0; q < g->nprofiles; q++)
+        if (cnt_i[q])
+            fprintf(f, "        \"%s\": %d\n", g->profiles[q].name, cnt_i[q]);
+}
+
+/* One mig-parted config per node of cluster.gpus_per_node GPUs, every GPU of the node
+ * listed (unused ones without instances), GPUs with equal counts grouped. */
+static void write_migparted(FILE *f, const js_scenario *s, const js_plan *p)
+{
+    int per_node = s->cluster.gpus_per_node;
+    int gpus = p->gpus_total > p->ngpus ? p->gpus_total : p->ngpus;
     fprintf(f, "# nvidia-mig-parted configuration written by jigsaw plan\n"
-               "# scenario %s, system %s: %d GPUs used of %d (%d GPUs per node; apply config\n"
-               "# jigsaw-node-N on node N: nvidia-mig-parted apply -f FILE -c jigsaw-node-N)\n"
+               "# scenario %s, system %s: %d GPUs used of %d (%d GPUs per node, "
+               "cluster.gpus_per_node;\n"
+               "# apply config jigsaw-node-N on node N: nvidia-mig-parted apply -f FILE -c "
+               "jigsaw-node-N)\n"
                "version: v1\nmig-configs:\n  all-disabled:\n    - devices: all\n"
-               "      mig-enabled: false\n", s->name, p->system, p->gpus_used, p->gpus_total,
-            GPUS_PER_NODE);
-    int nodes = (p->ngpus + GPUS_PER_NODE - 1) / GPUS_PER_NODE;
+               "      mig-enabled: false\n", s->name, p->system, p->gpus_used, gpus, per_node);
+    int nodes = (gpus + per_node - 1) / per_node;
+    bool done[64];
     for (int n = 0; n < nodes; n++) {
+        int first = n * per_node, last = first + per_node < gpus ? first + per_node : gpus;
         fprintf(f, "  jigsaw-node-%d:\n", n);
-        bool done[GPUS_PER_NODE] = {false};
-        for (int i = n * GPUS_PER_NODE; i < p->ngpus && i < (n + 1) * GPUS_PER_NODE; i++) {
-            if (done[i % GPUS_PER_NODE])
-                continue;
-            int cnt_i[JS_MAX_MIG_PROFILES] = {0};
-            for (int k = 0; k < p->gpus[i].ninstances; k++)
-                cnt_i[p->gpus[i].inst[k].profile]++;
-            fprintf(f, "    - devices: [");
-            bool first = true;
-            for (int j = i; j < p->ngpus && j < (n + 1) * GPUS_PER_NODE; j++) {
-                int cnt_j[JS_MAX_MIG_PROFILES] = {0};
-                for (int k = 0; k < p->gpus[j].ninstances; k++)
-                    cnt_j[p->gpus[j].inst[k].profile]++;
-                if (memcmp(cnt_i, cnt_j, sizeof cnt_i) != 0)
-                    continue;
-                done[j % GPUS_PER_NODE] = true;
-                fprintf(f, "%s%d", first ? "" : ", ", j % GPUS_PER_NODE);
-                first = false;
-            }
-            fprintf(f, "]\n      mig-enabled: true\n      mig-devices:\n");
-            for (int q = 0; q < g->nprofiles; q++)
-                if (cnt_i[q])
-                    fprintf(f, "        \"%s\": %d\n", g->profiles[q].name, cnt_i[q]);
-        }
+        memset(done, 0, sizeof done);
+        for (int i = first; i < last; i++)
+            if (!done[i - first])
+                migparted_group(f, s, p, i, first, last, done);
     }
 }
 
@@ -362,7 +420,8 @@ static void write_csv(FILE *f, const js_scenario *s, const js_plan *p)
         for (int k = 0; k < p->gpus[gi].ninstances; k++) {
             const js_instance *in = &p->gpus[gi].inst[k];
             const js_app *a = &s->apps[in->app];
-            fprintf(f, "%d,%d,%s,%s,%d,%s,%d,%d,%s\n", gi / GPUS_PER_NODE, gi % GPUS_PER_NODE,
+            fprintf(f, "%d,%d,%s,%s,%d,%s,%d,%d,%s\n", gi / s->cluster.gpus_per_node,
+                    gi % s->cluster.gpus_per_node,
                     a->tasks[in->task].name, a->tasks[in->task].variants[in->variant].name,
                     in->start, g->profiles[in->profile].name, in->batch, in->workers, a->name);
         }
@@ -374,13 +433,13 @@ static int emit(const plan_opts *o, const char *text, size_t len)
     js_diag_init(&d);
     if (o->output) {
         if (js_write_file_atomic(o->output, text, len, &d) != 0) {
-            js_diag_print(&d);
+            js_cli_print_diag("plan", &d);
             return d.code;
         }
         return 0;
     }
     if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
-        fprintf(stderr, "jigsaw plan: cannot write to stdout\n");
+        js_cli_error("plan", "cannot write to stdout");
         return JS_EXIT_CANTCREAT;
     }
     return 0;
@@ -393,7 +452,7 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
         char *txt = root ? cJSON_Print(root) : NULL;
         cJSON_Delete(root);
         if (!txt) {
-            fprintf(stderr, "jigsaw plan: out of memory\n");
+            js_cli_error("plan", "out of memory");
             return JS_EXIT_INTERNAL;
         }
         size_t n = strlen(txt);
@@ -414,7 +473,7 @@ static int write_result(const plan_opts *o, const js_scenario *s, const js_plan 
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) {
-        fprintf(stderr, "jigsaw plan: out of memory\n");
+        js_cli_error("plan", "out of memory");
         return JS_EXIT_INTERNAL;
     }
     if (o->fmt == FMT_MIGPARTED)
@@ -442,9 +501,9 @@ static void warn_paper_saturation(const js_scenario *s, const plan_opts *o, cons
         for (int k = 0; k < p->apps[i].ntasks; k++) {
             const js_task_plan *tp = &p->apps[i].tasks[k];
             if (tp->utilisation > 0.9)
-                fprintf(stderr, "jigsaw plan: warning: the paper's rule runs %s/%s at %.0f%% "
+                js_cli_warn("plan", "the paper's rule runs %s/%s at %.0f%% "
                                 "of its capacity; queueing there is not in the rule "
-                                "(predicted p99 %.0f ms, violations %.1f%%): use --rule safe\n",
+                                "(predicted p99 %.0f ms, violations %.1f%%): use --rule safe",
                         s->apps[p->apps[i].app].name,
                         s->apps[p->apps[i].app].tasks[tp->task].name, 100.0 * tp->utilisation,
                         p->apps[i].predicted_p99_ms, 100.0 * p->apps[i].predicted_violation_rate);
@@ -477,8 +536,8 @@ static int verify_sim(const js_scenario *s, const js_plan *p, double seconds, js
 
 static void print_stats(const js_plan *p)
 {
-    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
-                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs\n",
+    js_cli_error("plan", "system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
+                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs",
             p->system, p->status, p->stats.seconds, p->stats.cpu_seconds, p->stats.nodes, p->stats.solves,
             p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
             p->stats.configs_raw, p->slices_used, p->gpus_used);
@@ -514,7 +573,7 @@ int js_cmd_plan(int argc, char **argv)
     js_scenario s;
     rc = js_scenario_load_gpu(o.scenario, o.gpu, &s, &d); /* NULL gpu: the scenario's own */
     if (rc != 0) {
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
         return rc;
     }
     if (o.have_rate) {
@@ -538,7 +597,7 @@ int js_cmd_plan(int argc, char **argv)
     if (rc == 0)
         warn_paper_saturation(&s, &o, &p);
     if (rc == 0 && d.nwarnings > 0)
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
     if (rc == 0) {
         if (o.stats)
             print_stats(&p);
@@ -548,7 +607,7 @@ int js_cmd_plan(int argc, char **argv)
     } else {
         if (rc == JS_EXIT_INFEASIBLE && o.fmt == FMT_JSON && !o.output)
             infeasible_json(&o, &d);
-        js_diag_print(&d);
+        js_cli_print_diag("plan", &d);
     }
     js_plan_free(&p);
     js_scenario_free(&s);

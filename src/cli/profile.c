@@ -12,10 +12,12 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/perfmodel.h"
 #include "jigsaw/profile.h"
+#include "jigsaw/util.h"
 
 #define PATHBUF 4096
 
@@ -58,7 +60,7 @@ typedef struct opts {
     int json;
 } opts;
 
-static int parse_opts(int argc, char **argv, opts *o)
+static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
 {
     static const struct option lo[] = {
         {"profiles", required_argument, NULL, 'p'}, {"output", required_argument, NULL, 'o'},
@@ -77,6 +79,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     int ch;
     char *end;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "p:o:g:s:k:w:h", lo, NULL)) != -1) {
         switch (ch) {
         case 'p': o->profiles = optarg; break;
@@ -85,17 +88,15 @@ static int parse_opts(int argc, char **argv, opts *o)
         case 's':
             o->sigma = strtod(optarg, &end);
             if (*end || !(o->sigma >= 0 && o->sigma < 2)) {
-                fprintf(stderr, "jigsaw profile: --sigma must be a number in [0, 2)\n");
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error(cmd, "--sigma must be a number in [0, 2)");
             }
             break;
         case 'k':
         case 'w': {
             long v = strtol(optarg, &end, 10);
             if (*end || v < 1 || v > 64) {
-                fprintf(stderr, "jigsaw profile: --%s must be an integer in [1, 64]\n",
+                return js_cli_usage_error(cmd, "--%s must be an integer in [1, 64]",
                         ch == 'k' ? "max-workers" : "workers");
-                return JS_EXIT_USAGE;
             }
             if (ch == 'k')
                 o->max_workers = (int)v;
@@ -105,7 +106,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         }
         case 'j': o->json = 1; break;
         case 'h': profile_usage(stdout); return -1;
-        default: profile_usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option(cmd, argv, "p:o:g:s:k:w:h", lo);
         }
     }
     return 0;
@@ -201,7 +202,7 @@ static int cmd_fit(const opts *o)
         else
             print_cv(cv, cat);
     }
-    js_diag_print(&d);
+    js_cli_print_diag("profile", &d);
     cJSON_Delete(j);
     free(obs);
     free(cat);
@@ -302,7 +303,7 @@ static int cmd_generate(const opts *o)
     if (rc == 0 && o->gpu && strcmp(o->gpu, "all") != 0 && strcmp(o->gpu, gpus[0]) != 0 &&
         strcmp(o->gpu, gpus[1]) != 0)
         rc = generate_gpu(o, cat, &p, ht, hl, o->gpu, &written, &skipped, &d);
-    js_diag_print(&d);
+    js_cli_print_diag("profile", &d);
     free(cat);
     if (rc)
         return rc;
@@ -331,10 +332,14 @@ static int cmd_show(const opts *o, const char *variant)
     char path[PATHBUF];
     const char *gpu = o->gpu ? o->gpu : "a100-80gb";
     snprintf(path, sizeof path, "%s/%s/%s.json", o->profiles, gpu, variant);
+    char found[PATHBUF];
+    /* Reading only: the shipped profiles from any directory (util.h's search path). */
+    if (js_data_resolve(path, found, sizeof found) == 0)
+        snprintf(path, sizeof path, "%s", found);
     js_profile p;
     int rc = js_profile_load(path, &p, &d);
     if (rc) {
-        js_diag_print(&d);
+        js_cli_print_diag("profile", &d);
         return rc;
     }
     js_profile_derive_tails(&p, o->sigma);
@@ -382,7 +387,7 @@ static int cmd_scenarios(const opts *o)
     int rc = js_mkdir_p(dir, &d); /* a new directory is made, as compare --out does */
     if (rc == 0)
         rc = js_pm_write_scenarios(o->profiles, dir, &n, &d);
-    js_diag_print(&d);
+    js_cli_print_diag("profile", &d);
     if (rc)
         return rc;
     if (o->json) {
@@ -409,7 +414,21 @@ int js_cmd_profile(int argc, char **argv)
     }
     const char *sub = argv[1];
     opts o;
-    int rc = parse_opts(argc - 1, argv + 1, &o);
+    static const char *const subs[] = {"fit", "generate", "show", "scenarios"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        known = known || strcmp(sub, subs[i]) == 0;
+    if (!known) {
+        const char *near = js_cli_suggest(sub, subs, sizeof subs / sizeof subs[0]);
+        if (near)
+            return js_cli_usage_error("profile", "unknown subcommand '%s'; did you mean "
+                                      "'%s'?", sub, near);
+        return js_cli_usage_error("profile", "unknown subcommand '%s' (fit, generate, show, "
+                                  "scenarios)", sub);
+    }
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "profile %s", sub);
+    int rc = parse_opts(argc - 1, argv + 1, cmd, &o);
     if (rc == -1)
         return JS_EXIT_OK;
     if (rc)
@@ -424,7 +443,6 @@ int js_cmd_profile(int argc, char **argv)
         return cmd_show(&o, pos[0]);
     if (strcmp(sub, "scenarios") == 0 && npos == 0)
         return cmd_scenarios(&o);
-    fprintf(stderr, "jigsaw profile: unknown subcommand or wrong arguments: %s\n", sub);
-    profile_usage(stderr);
-    return JS_EXIT_USAGE;
+    return js_cli_usage_error(cmd, "wrong number of arguments (show takes one VARIANT, the "
+                              "others none)");
 }

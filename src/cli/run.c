@@ -14,7 +14,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: jigsaw run SCENARIO --system NAME --trace FILE [options]\n"
+            "usage: jigsaw run SCENARIO --trace FILE [--system NAME] [options]\n"
             "\n"
             "Replays the trace through the simulator while re-planning every interval from the\n"
             "predicted demand (min-slice MILP; when the prediction exceeds the system's capacity,\n"
@@ -26,6 +26,7 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  --system NAME          unopt, A, S, T, A+T, S+T, A+S, A+S+T (jigsaw), loki\n"
+            "                         (default A+S+T, as plan)\n"
             "  --trace FILE           trace file (formats: see scenarios/traces/README.md)\n"
             "  --interval S           re-planning interval in trace seconds (default 300)\n"
             "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
@@ -50,6 +51,8 @@ static void usage(FILE *out)
             "                         plus restarting the workers); scaled by the compression\n"
             "  --time-compression C   trace seconds per simulated second (default 1)\n"
             "  --trace-start S        window start in trace seconds (default 0)\n"
+            "  --trace-day N          the window is day N of the trace (start N x 86400 s, one\n"
+            "                         day unless --trace-duration; NASA: 0 = 1995-07-01)\n"
             "  --trace-duration S     window length in trace seconds (default: whole trace)\n"
             "  --trace-mean R         rescale the trace to mean R requests/s\n"
             "  --trace-smooth S       average count/rate traces over S-second bins first\n"
@@ -62,6 +65,7 @@ static void usage(FILE *out)
             "  --gpus N, --gpu TYPE   cluster size / GPU type override\n"
             "  --latency-factor F     tail-safe latency rule factor (default 1)\n"
             "  --max-utilisation U    plan segments to at most U of their throughput (default 1)\n"
+            "                         (also spelt --max-utilization)\n"
             "  --max-batch B          plan with batch sizes <= B only (default: no cap)\n"
             "  --rule R               safe (default; queueing-aware) or paper (2 x p95)\n"
             "  --target pQ            safe rule's latency quantile (default p99)\n"
@@ -145,6 +149,7 @@ int js_cmd_run(int argc, char **argv)
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"time-compression", required_argument, NULL, 'c'},
         {"trace-start", required_argument, NULL, 'S'},
+        {"trace-day", required_argument, NULL, 'y'},
         {"trace-duration", required_argument, NULL, 'D'},
         {"trace-mean", required_argument, NULL, 'm'},
         {"trace-smooth", required_argument, NULL, 'M'},
@@ -154,6 +159,7 @@ int js_cmd_run(int argc, char **argv)
         {"gpu", required_argument, NULL, 'G'},
         {"latency-factor", required_argument, NULL, 'l'},
         {"max-utilisation", required_argument, NULL, 'U'},
+        {"max-utilization", required_argument, NULL, 'U'}, /* both spellings */
         {"max-batch", required_argument, NULL, 'b'},
         {"rule", required_argument, NULL, 'R'},
         {"target", required_argument, NULL, 'Q'},
@@ -173,11 +179,14 @@ int js_cmd_run(int argc, char **argv)
     const char *system = NULL, *trace = NULL, *timeline = NULL, *gpu = NULL, *app = NULL;
     bool json = false, intervals = false;
     double scale_frac = 0.0;
-    bool headroom_given = false;
+    bool headroom_given = false, start_given = false;
+    int trace_day = -1;
     o.rule = JS_RULE_SAFE; /* the command's default */
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    opterr = 0; /* js_cli_bad_option words the errors */
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -226,7 +235,14 @@ int js_cmd_run(int argc, char **argv)
             bad = js_cli_parse_double(optarg, &o.time_compression) || o.time_compression <= 0;
             o.arrivals.time_compression = o.time_compression;
             break;
-        case 'S': bad = js_cli_parse_double(optarg, &o.arrivals.start_s) || o.arrivals.start_s < 0; break;
+        case 'S':
+            bad = js_cli_parse_double(optarg, &o.arrivals.start_s) || o.arrivals.start_s < 0;
+            start_given = true;
+            break;
+        case 'y':
+            if (js_cli_parse_trace_day("run", optarg, &trace_day) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case 'D':
             bad = js_cli_parse_double(optarg, &o.arrivals.duration_s) || o.arrivals.duration_s < 0;
             break;
@@ -264,28 +280,28 @@ int js_cmd_run(int argc, char **argv)
         case 'I': intervals = true; break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return JS_EXIT_OK;
-        default: usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("run", argv, "h", longopts);
         }
         if (bad) {
-            fprintf(stderr, "jigsaw run: bad value '%s' for an option (see --help)\n", optarg);
-            return JS_EXIT_USAGE;
+            return js_cli_usage_error("run", "bad value '%s' for --%s (see --help for "
+                                      "its range)", optarg, li >= 0 ? longopts[li].name : "?");
         }
     }
     if (!headroom_given && o.rule == JS_RULE_SAFE)
         o.headroom = 0.0;
-    if (optind + 1 != argc || !system || !trace) {
-        fprintf(stderr, "jigsaw run: needs SCENARIO, --system and --trace\n");
-        usage(stderr);
+    if (optind + 1 != argc || !trace)
+        return js_cli_usage_error("run", "needs SCENARIO and --trace");
+    if (!system)
+        system = "A+S+T"; /* as plan: the paper's system */
+    if (js_cli_apply_trace_day("run", trace_day, start_given, &o.arrivals.start_s,
+                               &o.arrivals.duration_s) != 0)
         return JS_EXIT_USAGE;
-    }
     if (js_system_parse(system, &o.features) != 0) {
-        fprintf(stderr, "jigsaw run: unknown system '%s'\n", system);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("run", "unknown system '%s'", system);
     }
     if (snprintf(o.arrivals.path, sizeof o.arrivals.path, "%s", trace) >=
         (int)sizeof o.arrivals.path) {
-        fprintf(stderr, "jigsaw run: --trace path too long\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("run", "--trace path too long");
     }
     js_diag d;
     js_diag_init(&d);
@@ -293,7 +309,7 @@ int js_cmd_run(int argc, char **argv)
     memset(&s, 0, sizeof s);
     int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
     if (rc != 0) {
-        js_diag_print(&d);
+        js_cli_print_diag("run", &d);
         return rc;
     }
     if (app) {
@@ -302,7 +318,7 @@ int js_cmd_run(int argc, char **argv)
             if (strcmp(s.apps[i].name, app) == 0)
                 o.app = i;
         if (o.app < 0) {
-            fprintf(stderr, "jigsaw run: %s: no application '%s'\n", argv[optind], app);
+            js_cli_error("run", "%s: no application '%s'", argv[optind], app);
             js_scenario_free(&s);
             return JS_EXIT_USAGE;
         }
@@ -331,6 +347,6 @@ int js_cmd_run(int argc, char **argv)
     }
     js_controller_result_free(&r);
     js_scenario_free(&s);
-    js_diag_print(&d);
+    js_cli_print_diag("run", &d);
     return rc;
 }

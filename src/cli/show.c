@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/dag.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/scenario.h"
@@ -272,18 +273,17 @@ int js_cmd_show(int argc, char **argv)
     int json = 0, ch;
     const char *gpu = NULL;
     optind = 1;
+    opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = 1; break;
         case 'g': gpu = optarg; break;
         case 'h': show_usage(stdout); return JS_EXIT_OK;
-        default: show_usage(stderr); return JS_EXIT_USAGE;
+        default: return js_cli_bad_option("show", argv, "h", opts);
         }
     }
     if (argc - optind != 1) {
-        fprintf(stderr, "jigsaw show: expected exactly one SCENARIO\n");
-        show_usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("show", "expected exactly one SCENARIO");
     }
     js_diag *d = malloc(sizeof *d);
     js_scenario *s = malloc(sizeof *s);
@@ -294,7 +294,7 @@ int js_cmd_show(int argc, char **argv)
     }
     js_diag_init(d);
     int rc = js_scenario_load_gpu(argv[optind], gpu, s, d);
-    js_diag_print(d);
+    js_cli_print_diag("show", d);
     if (rc == 0) {
         if (json) {
             cJSON *o = scenario_json(s);

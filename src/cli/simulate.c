@@ -48,6 +48,8 @@ static void sim_usage(FILE *out)
         "      --trace-peak R      rescale so the trace's peak interval rate is R\n"
         "      --trace-compression C  trace seconds per simulated second (default 1)\n"
         "      --trace-start S     window start in trace seconds (default 0)\n"
+        "      --trace-day N       the window is day N of the trace (start N x 86400 s,\n"
+        "                          one day unless --trace-duration; NASA: 0 = 1995-07-01)\n"
         "      --trace-duration S  window length in trace seconds (default: all)\n"
         "      --trace-smooth S    average count/rate traces over S-second bins first\n"
         "                          (default 0: as recorded; 60 suits the NASA trace)\n"
@@ -91,10 +93,13 @@ static void on_progress(void *ctx, double t, uint64_t requests, uint64_t events)
         return;
     ps->last_print = now;
     ps->printed = true;
-    char eta[32] = "?";
+    /* An ETA only where the end is known: --duration, or a trace window's length. */
+    char eta[48] = "";
     if (ps->duration > 0 && t > 0 && t < ps->duration)
-        snprintf(eta, sizeof eta, "%.0f s", el * (ps->duration - t) / t);
-    fprintf(stderr, "\rsimulated %.0f s, %llu requests, %.2f M events/s, ETA %s   ", t,
+        snprintf(eta, sizeof eta, ", ETA %.0f s", el * (ps->duration - t) / t);
+    else if (ps->duration > 0 && t >= ps->duration)
+        snprintf(eta, sizeof eta, ", arrivals over, draining");
+    fprintf(stderr, "\r\033[Ksimulated %.0f s, %llu requests, %.2f M events/s%s", t,
             (unsigned long long)requests, (double)events / el * 1e-6, eta);
     fflush(stderr);
 }
@@ -115,9 +120,8 @@ static int parse_num(const char *opt, const char *arg, double lo, double *out)
 {
     double v = 0.0;
     if (js_cli_parse_double(arg, &v) != 0 || v < lo) {
-        fprintf(stderr, "jigsaw simulate: %s: expected a number >= %g, got '%s'\n", opt, lo,
+        return js_cli_usage_error("simulate", "%s: expected a number >= %g, got '%s'", opt, lo,
                 arg);
-        return JS_EXIT_USAGE;
     }
     *out = v;
     return 0;
@@ -127,7 +131,7 @@ enum {
     OPT_PLAN = 256, OPT_TRACE, OPT_ARRIVALS, OPT_RATE, OPT_CV, OPT_MMPP_RATIO,
     OPT_MMPP_SOJOURN, OPT_TMEAN, OPT_TPEAK, OPT_TCOMP, OPT_TSTART, OPT_TDUR, OPT_DURATION,
     OPT_SEED, OPT_TIMELINE, OPT_TLINT, OPT_JSON, OPT_DISPATCH, OPT_SERVICE, OPT_BTO,
-    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH,
+    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY,
 };
 
 static int parse_args(int argc, char **argv, sim_opts *o)
@@ -144,6 +148,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"trace-peak", required_argument, NULL, OPT_TPEAK},
         {"trace-compression", required_argument, NULL, OPT_TCOMP},
         {"trace-start", required_argument, NULL, OPT_TSTART},
+        {"trace-day", required_argument, NULL, OPT_TDAY},
         {"trace-duration", required_argument, NULL, OPT_TDUR},
         {"trace-smooth", required_argument, NULL, OPT_TSMOOTH},
         {"duration", required_argument, NULL, OPT_DURATION},
@@ -169,7 +174,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->seed = 1;
     optind = 1;
     opterr = 0;
-    int c, rc = 0;
+    int c, rc = 0, trace_day = -1;
+    bool start_given = false;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
@@ -180,9 +186,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_ARRIVALS: {
             int k = js_arrival_kind_from_name(optarg);
             if (k < 0 || k == JS_ARR_TRACE) {
-                fprintf(stderr, "jigsaw simulate: --arrivals: expected poisson, gamma or mmpp, "
-                                "got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--arrivals: expected poisson, gamma or mmpp, "
+                                "got '%s'", optarg);
             }
             o->kind = (js_arrival_kind)k;
             o->kind_given = true;
@@ -199,7 +204,14 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_TCOMP:
             rc = parse_num("--trace-compression", optarg, 0, &o->trace_comp);
             break;
-        case OPT_TSTART: rc = parse_num("--trace-start", optarg, 0, &o->trace_start); break;
+        case OPT_TSTART:
+            rc = parse_num("--trace-start", optarg, 0, &o->trace_start);
+            start_given = true;
+            break;
+        case OPT_TDAY:
+            if (js_cli_parse_trace_day("simulate", optarg, &trace_day) != 0)
+                return JS_EXIT_USAGE;
+            break;
         case OPT_TDUR: rc = parse_num("--trace-duration", optarg, 0, &o->trace_dur); break;
         case OPT_TSMOOTH:
             rc = parse_num("--trace-smooth", optarg, 0, &o->trace_smooth);
@@ -222,9 +234,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "shared") == 0)
                 o->dispatch = JS_DISPATCH_SHARED;
             else {
-                fprintf(stderr, "jigsaw simulate: --dispatch: expected jsed, rr or shared, "
-                                "got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--dispatch: expected jsed, rr or shared, "
+                                "got '%s'", optarg);
             }
             break;
         case OPT_SERVICE:
@@ -235,9 +246,8 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "exponential") == 0)
                 o->service = JS_SERVICE_EXPONENTIAL;
             else {
-                fprintf(stderr, "jigsaw simulate: --service: expected lognormal, "
-                                "deterministic or exponential, got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--service: expected lognormal, "
+                                "deterministic or exponential, got '%s'", optarg);
             }
             break;
         case OPT_BTO: rc = parse_num("--batch-timeout", optarg, 0, &o->batch_timeout); break;
@@ -248,40 +258,35 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             else if (strcmp(optarg, "mean") == 0)
                 o->mean_fanout = true;
             else {
-                fprintf(stderr, "jigsaw simulate: --fanout: expected poisson or mean, got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("simulate", "--fanout: expected poisson or mean, got "
+                                "'%s'", optarg);
             }
             break;
         default:
-            fprintf(stderr, "jigsaw simulate: unknown or incomplete option '%s' (see --help)\n",
-                    argv[optind - 1]);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("simulate", argv, "h", longopts);
         }
     }
     if (rc != 0)
         return rc;
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw simulate: expected one SCENARIO file (see --help)\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "expected one SCENARIO file (see --help)");
     }
     o->scenario = argv[optind];
     if (o->plan == NULL) {
-        fprintf(stderr, "jigsaw simulate: --plan PLAN.json is required\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "--plan PLAN.json is required");
     }
     if (o->trace != NULL && o->kind_given) {
-        fprintf(stderr, "jigsaw simulate: give --trace or --arrivals, not both\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "give --trace or --arrivals, not both");
     }
     if (o->kind == JS_ARR_GAMMA && !(o->cv > 0)) {
-        fprintf(stderr, "jigsaw simulate: gamma arrivals need --cv > 0\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "gamma arrivals need --cv > 0");
     }
     if (o->timeline != NULL && !(o->timeline_interval > 0)) {
-        fprintf(stderr, "jigsaw simulate: --timeline-interval must be > 0\n");
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("simulate", "--timeline-interval must be > 0");
     }
+    if (js_cli_apply_trace_day("simulate", trace_day, start_given, &o->trace_start,
+                               &o->trace_dur) != 0)
+        return JS_EXIT_USAGE;
     return 0;
 }
 
@@ -292,6 +297,47 @@ static double planned_rate(const js_scenario *s, const js_plan *p, int a)
         if (p->apps[i].app == a && p->apps[i].rate > 0)
             return p->apps[i].rate;
     return s->apps[a].rate * (p->demand_scale > 0 ? p->demand_scale : 1.0);
+}
+
+/* The most requests/s of app a the plan's segments can serve (profiled throughput), from
+ * the task that runs out first; NAN when the plan does not say. */
+static double plan_capacity(const js_plan *p, int a, int *bottleneck)
+{
+    double cap = INFINITY;
+    for (int i = 0; i < p->napps; i++) {
+        const js_app_plan *ap = &p->apps[i];
+        if (ap->app != a || !(ap->rate > 0))
+            continue;
+        for (int t = 0; t < ap->ntasks; t++) {
+            const js_task_plan *tp = &ap->tasks[t];
+            double served = 0.0;
+            for (int k = 0; k < tp->nsegments; k++)
+                served += tp->segments[k].throughput * tp->segments[k].count;
+            if (tp->demand > 0 && served / tp->demand * ap->rate < cap) {
+                cap = served / tp->demand * ap->rate;
+                *bottleneck = tp->task;
+            }
+        }
+    }
+    return isfinite(cap) ? cap : NAN;
+}
+
+/* --rate above what the plan can serve is legal (an overload study) but rarely meant:
+ * queues then grow without bound and nearly every request is late or dropped. */
+static void warn_over_capacity(const sim_opts *o, const js_scenario *s, const js_plan *p)
+{
+    if (!(o->rate > 0) || o->trace != NULL)
+        return;
+    for (int a = 0; a < s->napps; a++) {
+        int t = -1;
+        double cap = plan_capacity(p, a, &t);
+        if (isfinite(cap) && t >= 0 && o->rate > 1.05 * cap)
+            js_cli_warn("simulate", "--rate %g is %.1fx what the plan serves for %s (%.4g "
+                        "requests/s, task %s at its profiled throughput): queues will grow "
+                        "without bound; plan for this rate ('jigsaw plan --rate %g') or lower it",
+                        o->rate, o->rate / cap, s->apps[a].name, cap,
+                        s->apps[a].tasks[t].name, o->rate);
+    }
 }
 
 static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan *p,
@@ -402,8 +448,10 @@ int js_cmd_simulate(int argc, char **argv)
         if (arr == NULL)
             rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
     }
-    if (rc == 0)
+    if (rc == 0) {
+        warn_over_capacity(&o, &s, &p);
         rc = open_arrivals(&o, &s, &p, arr, &d);
+    }
     progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
@@ -420,6 +468,8 @@ int js_cmd_simulate(int argc, char **argv)
             cfg.timeline_path = o.timeline;
         }
         ps.duration = cfg.duration_s;
+        if (!(ps.duration > 0) && o.trace != NULL && o.trace_dur > 0)
+            ps.duration = o.trace_dur / (o.trace_comp > 0 ? o.trace_comp : 1.0);
         if (isatty(STDERR_FILENO)) {
             cfg.progress = on_progress;
             cfg.progress_ctx = &ps;
@@ -449,7 +499,7 @@ int js_cmd_simulate(int argc, char **argv)
     } else if (rc == 0) {
         print_text(&r, &s);
     }
-    js_diag_print(&d);
+    js_cli_print_diag("simulate", &d);
     if (have_r)
         js_sim_result_free(&r);
     js_sim_destroy(sim);

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "jigsaw/cli.h"
+#include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/sweep.h"
+#include "jigsaw/util.h"
 
 static void usage(FILE *out)
 {
@@ -48,8 +50,12 @@ static void usage(FILE *out)
             "in the grid: capacity ratio, or for min-slices unopt slices / slices); with\n"
             "simulate: sim_requests, sim_violation_rate, sim_p99_ms, sim_accuracy.\n"
             "\n"
+            "plot: gnuplot -c scripts/sweeps.gnuplot OUT.csv OUT.png KIND \"SYSTEMS\" [TITLE]\n"
+            "(KIND latency, accuracy or gpus: the swept axis; SYSTEMS the grid's, in order;\n"
+            "installed under %s/scripts/).\n"
+            "\n"
             "exit codes: 0 ok, 1 internal, 2 usage, 4 MPI not built in, 65 invalid sweep,\n"
-            "66 missing input, 73 output not writable, 128+signal interrupted (resumable)\n");
+            "66 missing input, 73 output not writable, 128+signal interrupted (resumable)\n", js_data_dir());
 }
 
 typedef struct sweep_args {
@@ -98,7 +104,7 @@ static void on_progress(void *ctx, const js_sweep_progress *p)
     progress_line *pl = ctx;
     switch (p->event) {
     case JS_SWEEP_RESUMED:
-        fprintf(stderr, "jigsaw sweep: resuming: %ld of %ld points already in %s\n", p->resumed,
+        js_cli_error("sweep", "resuming: %ld of %ld points already in %s", p->resumed,
                 p->total, p->journal_path);
         break;
     case JS_SWEEP_POINT: draw(pl, p, p->done == p->total); break;
@@ -152,9 +158,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             break;
         case 'j':
             if (parse_positive_int(optarg, &a->opts.jobs) != 0) {
-                fprintf(stderr, "jigsaw sweep: -j: expected an integer in [1, 4096], got "
-                                "'%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("sweep", "-j: expected an integer in [1, 4096], got "
+                                "'%s'", optarg);
             }
             break;
         case OPT_KEEP:
@@ -174,9 +179,8 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             a->synthetic_ms = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(a->synthetic_ms >= 0 &&
                                                    a->synthetic_ms <= 60000)) {
-                fprintf(stderr, "jigsaw sweep: --synthetic: expected milliseconds in "
-                                "[0, 60000], got '%s'\n", optarg);
-                return JS_EXIT_USAGE;
+                return js_cli_usage_error("sweep", "--synthetic: expected milliseconds in "
+                                "[0, 60000], got '%s'", optarg);
             }
             break;
         }
@@ -184,16 +188,11 @@ static int parse_args(int argc, char **argv, sweep_args *a)
             usage(stdout);
             return -1;
         default:
-            fprintf(stderr, "jigsaw sweep: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            usage(stderr);
-            return JS_EXIT_USAGE;
+            return js_cli_bad_option("sweep", argv, "o:j:h", longopts);
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "jigsaw sweep: expected exactly one sweep file\n");
-        usage(stderr);
-        return JS_EXIT_USAGE;
+        return js_cli_usage_error("sweep", "expected exactly one sweep file");
     }
     a->sweep_path = argv[optind];
     return 0;
@@ -210,7 +209,7 @@ static int make_evaluator(const js_sweep *sw, void *arg, js_sweep_evaluator *ev,
 static int finish(int rc, const js_diag *d, bool print)
 {
     if (print && (rc != 0 || d->nwarnings > 0))
-        js_diag_print(d);
+        js_cli_print_diag("sweep", d);
     return rc;
 }
 
@@ -228,7 +227,11 @@ int js_cmd_sweep(int argc, char **argv)
     js_diag d;
     js_diag_init(&d);
     js_sweep sw;
-    rc = js_sweep_load(a.sweep_path, &sw, &d);
+    char found[4096];
+    /* The shipped sweeps (scripts/sweeps/...) from any directory (util.h). */
+    rc = js_sweep_load(js_data_resolve(a.sweep_path, found, sizeof found) == 0 ? found
+                                                                               : a.sweep_path,
+                       &sw, &d);
     if (rc != 0)
         return finish(rc, &d, true);
     if (a.dry_run || !js_sweep_mpi_launched()) {

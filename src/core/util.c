@@ -1,8 +1,15 @@
-/* util: seed derivation and clocks; see include/jigsaw/util.h. */
+/* util: seed derivation, clocks and the data search path; see include/jigsaw/util.h. */
 #include "jigsaw/util.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include "js_config.h"
 
 #define GOLDEN_GAMMA 0x9E3779B97F4A7C15ull
 
@@ -47,4 +54,52 @@ double js_now_s(void)
 double js_cpu_s(void)
 {
     return clock_s(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+/* ------------------------------------------------------------------ data search path */
+
+static bool data_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+}
+
+static int try_dir(const char *dir, size_t dlen, const char *rel, char *out, size_t n)
+{
+    int w = snprintf(out, n, "%.*s/%s", (int)dlen, dir, rel);
+    return w > 0 && (size_t)w < n && data_exists(out) ? 0 : -1;
+}
+
+const char *js_data_dir(void)
+{
+    return JS_DATADIR;
+}
+
+int js_data_find(const char *rel, char *out, size_t n)
+{
+    if (n == 0)
+        return -1;
+    const char *env = getenv("JIGSAW_DATA");
+    for (const char *p = env; p != NULL && *p != '\0';) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        if (len > 0 && try_dir(p, len, rel, out, n) == 0)
+            return 0;
+        p = colon ? colon + 1 : p + len;
+    }
+    if (try_dir(JS_DATADIR, strlen(JS_DATADIR), rel, out, n) == 0)
+        return 0;
+    out[0] = '\0';
+    return -1;
+}
+
+int js_data_resolve(const char *path, char *out, size_t n)
+{
+    if (n == 0)
+        return -1;
+    if (path[0] == '/' || data_exists(path) || js_data_find(path, out, n) != 0) {
+        snprintf(out, n, "%s", path);
+        return path[0] == '/' || data_exists(path) ? 0 : -1;
+    }
+    return 0;
 }

@@ -120,10 +120,12 @@ int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out)
             if (strcmp(out->profiles[j].name, out->profiles[i].name) == 0)
                 rc = js_json_err(c, "name", "duplicate MIG profile name \"%s\"",
                                  out->profiles[i].name);
-            else if (out->profiles[j].compute_slices == out->profiles[i].compute_slices)
+            else if (out->profiles[j].compute_slices == out->profiles[i].compute_slices &&
+                     out->profiles[j].memory_slices == out->profiles[i].memory_slices)
                 rc = js_json_err(c, "compute_slices",
-                                 "two MIG profiles with %d compute slices (\"%s\" and \"%s\")",
-                                 out->profiles[i].compute_slices, out->profiles[j].name,
+                                 "two MIG profiles with %d compute and %d memory slices (\"%s\" "
+                                 "and \"%s\")", out->profiles[i].compute_slices,
+                                 out->profiles[i].memory_slices, out->profiles[j].name,
                                  out->profiles[i].name);
         }
         js_jctx_pop(c, s1);

@@ -254,7 +254,9 @@ int js_pm_generate(const js_pm_params *p, const js_pm_facts *f, const js_gpu_typ
     bool explicit_tails = fabs(sigma - JS_DEFAULT_LATENCY_SIGMA) > 1e-12;
     for (int pi = 0; pi < g->nprofiles; pi++) {
         js_pm_hw hw;
-        if (js_pm_hw_of(g, g->profiles[pi].compute_slices, &hw) != 0)
+        /* Entries are per compute size, on its primary profile (gpu.h): 1g.20gb adds none. */
+        if (js_gpu_profile_by_slices(g, g->profiles[pi].compute_slices) != pi ||
+            js_pm_hw_of(g, g->profiles[pi].compute_slices, &hw) != 0)
             continue;
         for (int bi = 0; bi < nb; bi++)
             for (int k = 1; k <= max_workers; k++) {

@@ -34,7 +34,13 @@ int pl_enumerate_layouts(const js_gpu_type *g, js_gpu_layout **out, int *n)
         return -1;
     int k = 0;
     for (int i = 0; i < nv; i++) {
+        /* Segments use the primary profile of their compute size (gpu.h): a layout with
+         * another one (1g.20gb) holds nothing the plan can use that its primary twin does
+         * not, and would only add columns. */
         bool dominated = false;
+        for (int p = 0; p < g->nprofiles && !dominated; p++)
+            dominated = v[i].count[p] > 0 &&
+                        js_gpu_profile_by_slices(g, g->profiles[p].compute_slices) != p;
         for (int j = 0; j < nv && !dominated; j++)
             if (j != i && counts_le(&v[i], &v[j], g->nprofiles) &&
                 memcmp(v[i].count, v[j].count, sizeof v[i].count) != 0)

@@ -222,7 +222,9 @@ static int load_entries(js_jctx *c, const cJSON *root, js_profile *out)
     }
     js_jctx_pop(c, s0);
     if (rc == 0 && navail == 0)
-        rc = js_json_err(c, "entries", "no available configuration (the table is empty)");
+        rc = js_json_err(c, "entries", "%s \"available\": false: the profile offers no "
+                         "configuration to plan with", n == 1 ? "its only entry is"
+                                                              : "every entry is");
     if (rc == 0) {
         out->entries = malloc((size_t)n * sizeof *out->entries);
         if (out->entries == NULL)

@@ -1,5 +1,6 @@
 /* scenario: loading, validating and resolving scenarios; see include/jigsaw/scenario.h. */
 #include "jigsaw/scenario.h"
+#include "jigsaw/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +48,12 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool dir_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int get_positive(js_jctx *c, const cJSON *o, const char *key, bool required, double *out)
 {
     int rc = js_json_get_number(c, o, key, required, out);
@@ -61,7 +68,7 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                         js_scenario *s)
 {
     static const char *const required[] = {"gpu", "gpus", NULL};
-    static const char *const allowed[] = {"max_workers", NULL};
+    static const char *const allowed[] = {"max_workers", "gpus_per_node", NULL};
     const cJSON *o = NULL;
     int rc = js_json_get_object(c, root, "cluster", true, &o);
     if (rc != 0)
@@ -83,10 +90,20 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
     if (rc == 0) {
         char rel[JS_PATH_MAX];
         snprintf(rel, sizeof rel, "gpus/%s.json", cl->gpu_name);
+        char shipped[JS_PATH_MAX * 2], shipped_rel[JS_PATH_MAX + 16];
+        snprintf(shipped_rel, sizeof shipped_rel, "profiles/%s", rel);
         if (!join_path(gpath, sizeof gpath, s->profiles_dir, rel))
             rc = js_json_err(c, "gpu", "path too long");
-        else if (!file_exists(gpath))
-            rc = js_json_err(c, "gpu", "no GPU type file %s", gpath);
+        else if (file_exists(gpath))
+            ;
+        /* A user's own profile folder may hold profiles only: the shipped GPU types
+         * (JIGSAW_DATA, then the installed data directory) complete it. */
+        else if (js_data_find(shipped_rel, shipped, sizeof shipped) == 0 &&
+                 file_exists(shipped))
+            snprintf(gpath, sizeof gpath, "%s", shipped);
+        else
+            rc = js_json_err(c, "gpu", "no GPU type file %s (nor in JIGSAW_DATA or %s)", gpath,
+                             js_data_dir());
     }
     if (rc == 0) {
         js_diag gd;
@@ -100,6 +117,11 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                               : JS_DEFAULT_MAX_WORKERS;
         rc = js_json_get_int(c, o, "max_workers", false, &cl->max_workers);
     }
+    cl->gpus_per_node = JS_DEFAULT_GPUS_PER_NODE;
+    if (rc == 0)
+        rc = js_json_get_int(c, o, "gpus_per_node", false, &cl->gpus_per_node);
+    if (rc == 0 && (cl->gpus_per_node < 1 || cl->gpus_per_node > 64))
+        rc = js_json_err(c, "gpus_per_node", "must be in [1, 64], got %d", cl->gpus_per_node);
     if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
         rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
                          "got %d",
@@ -692,6 +714,12 @@ static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
         rc = js_json_get_string(c, root, "profiles", false, prof_rel, sizeof prof_rel);
     if (rc == 0 && !join_path(s->profiles_dir, sizeof s->profiles_dir, scen_dir, prof_rel))
         rc = js_json_err(c, "profiles", "path too long");
+    /* A shipped scenario copied away from its ../profiles still finds the shipped ones. */
+    if (rc == 0 && !dir_exists(s->profiles_dir) && prof_rel[0] != '/') {
+        char shipped[JS_PATH_MAX];
+        if (js_data_find("profiles", shipped, sizeof shipped) == 0 && dir_exists(shipped))
+            snprintf(s->profiles_dir, sizeof s->profiles_dir, "%s", shipped);
+    }
     if (rc == 0)
         rc = load_cluster(c, root, gpu_override, s);
     if (rc == 0) {
@@ -710,6 +738,10 @@ int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario
                          js_diag *d)
 {
     memset(out, 0, sizeof *out);
+    /* A path that is not there may name a shipped scenario ("scenarios/example.json"). */
+    char found[JS_PATH_MAX];
+    if (js_data_resolve(path, found, sizeof found) == 0)
+        path = found;
     snprintf(out->file, sizeof out->file, "%s", path);
     cJSON *root = NULL;
     int rc = js_json_load_file(path, &root, d);
@@ -870,7 +902,8 @@ cJSON *js_scenario_to_json(const js_scenario *s)
     cJSON *cl = ok ? cJSON_AddObjectToObject(root, "cluster") : NULL;
     ok = ok && cl != NULL && add_str(cl, "gpu", s->cluster.gpu_name) &&
          js_json_add_num_or_null(cl, "gpus", s->cluster.gpus) &&
-         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers);
+         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers) &&
+         js_json_add_num_or_null(cl, "gpus_per_node", s->cluster.gpus_per_node);
     cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
     ok = ok && apps != NULL;
     for (int i = 0; i < s->napps && ok; i++) {

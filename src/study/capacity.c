@@ -259,7 +259,9 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
         js_json_add_num_or_null(o, "max_demand_scale", row->max_demand_scale);
         js_json_add_num_or_null(o, "max_rate", row->max_rate);
         js_json_add_num_or_null(o, "gain_vs_unopt", row->gain_vs_unopt);
-        js_json_add_num_or_null(o, "paper_gain_vs_unopt", js_paper_gain(row->features));
+        js_json_add_num_or_null(o, "paper_gain_vs_unopt",
+                                js_paper_scenario(r->scenario) ? js_paper_gain(row->features)
+                                                               : NAN);
         cJSON_AddNumberToObject(o, "slices_used", row->slices_used);
         cJSON_AddNumberToObject(o, "gpus_used", row->gpus_used);
         js_json_add_num_or_null(o, "pas", row->pas_min);
@@ -290,8 +292,10 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
     else
         fprintf(out, ", paper's rule");
     fputc('\n', out);
+    /* The paper's column only beside the paper's applications, not a user's pipeline. */
+    bool paper_app = js_paper_scenario(r->scenario);
     fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
-            "max req/s", "gain", "paper", "slices", "gpus", "PAS", "binding");
+            "max req/s", "gain", paper_app ? "paper" : "", "slices", "gpus", "PAS", "binding");
     for (int i = 0; i < r->nrows; i++) {
         const js_capacity_row *row = &r->rows[i];
         if (row->status != 0) {
@@ -301,7 +305,9 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
         char b[64], paper[16], gain[16];
         js_binding_string(row->binding, row->binding_done, b, sizeof b);
         double pg = js_paper_gain(row->features);
-        if (isnan(pg))
+        if (!paper_app)
+            paper[0] = '\0';
+        else if (isnan(pg))
             snprintf(paper, sizeof paper, "-");
         else
             snprintf(paper, sizeof paper, "%.2fx", pg);
@@ -315,6 +321,6 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
                 row->gpus_used, row->pas_min, b);
     }
     if (isfinite(r->jigsaw_vs_loki))
-        fprintf(out, "A+S+T / A+T (JigsawServe vs Loki): %.2fx (paper 11.3x)\n",
-                r->jigsaw_vs_loki);
+        fprintf(out, "A+S+T / A+T (JigsawServe vs Loki): %.2fx%s\n", r->jigsaw_vs_loki,
+                paper_app ? " (paper 11.3x)" : "");
 }

@@ -5,6 +5,8 @@
  * depends on these numbers and nothing else, instead of on compare.c, which runs the
  * capacity study and the report. */
 #include <math.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "study_internal.h"
 
@@ -14,6 +16,17 @@ const char *const js_paper_apps[JS_PAPER_NAPPS] = {"social-media", "traffic-anal
 const unsigned cmp_trace_systems[CMP_NTRACE_SYSTEMS] = {
     JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, JS_FEAT_A | JS_FEAT_S, JS_FEAT_S | JS_FEAT_T,
     JS_FEAT_A | JS_FEAT_T};
+
+bool js_paper_scenario(const char *scenario)
+{
+    for (int a = 0; a < JS_PAPER_NAPPS; a++) {
+        size_t n = strlen(js_paper_apps[a]);
+        if (strncmp(scenario, js_paper_apps[a], n) == 0 &&
+            (scenario[n] == '\0' || scenario[n] == '-'))
+            return true;
+    }
+    return false;
+}
 
 double js_paper_gain(unsigned features)
 {

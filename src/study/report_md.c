@@ -218,6 +218,25 @@ static void report_batch_caps(FILE *f, const cmp_data *c)
     fprintf(f, "\n![gains against the batch cap](batch-caps.png)\n");
 }
 
+/* Why an application's trace-driven run is missing: its error, or the quick run's scope. */
+static const char *trace_skip_reason(const cmp_data *c, int a, const char *err)
+{
+    if (err != NULL && err[0] != '\0')
+        return err;
+    if (c->o.quick && a > 0)
+        return "--quick replays the depth-1 application only";
+    return "no result (see the warnings)";
+}
+
+/* The rest of a table row after its first `filled` cells: one "-" per empty cell, so
+ * every row has the header's number of cells. */
+static void dash_cells(FILE *f, int filled, int ncells)
+{
+    for (int i = filled; i < ncells; i++)
+        fprintf(f, " - |");
+    fputc('\n', f);
+}
+
 static void report_trace(FILE *f, const cmp_data *c, int g)
 {
     const cmp_gpu *gp = &c->gpus[g];
@@ -230,14 +249,18 @@ static void report_trace(FILE *f, const cmp_data *c, int g)
     for (int a = 0; a < JS_PAPER_NAPPS; a++) {
         const cmp_app *ca = &gp->apps[a];
         if (!ca->trace_ready) {
-            fprintf(f, "| %s | - | not run: %s |||||||||\n", js_paper_apps[a], ca->trace_err);
+            fprintf(f, "| %s | - | not run: %s |", js_paper_apps[a],
+                    trace_skip_reason(c, a, ca->trace_err));
+            dash_cells(f, 3, 12);
             continue;
         }
         double base = ca->trace_done[0] ? ca->trace[0].mean_slice_share : NAN;
         for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++) {
             if (!ca->trace_done[k]) {
-                fprintf(f, "| %s | %s | failed: %s |||||||||\n", js_paper_apps[a],
-                        js_system_name(cmp_trace_systems[k]), ca->run_err[k]);
+                fprintf(f, "| %s | %s | failed: %s |", js_paper_apps[a],
+                        js_system_name(cmp_trace_systems[k]),
+                        trace_skip_reason(c, a, ca->run_err[k]));
+                dash_cells(f, 3, 12);
                 continue;
             }
             const js_controller_result *r = &ca->trace[k];
@@ -380,8 +403,10 @@ static void report_trace_safe(FILE *f, const cmp_data *c, int g)
                            &ca->trace[0], NULL);
         for (int k = 0; k < CMP_NSAFE_TRACE; k++) {
             if (!ca->safe_trace_done[k]) {
-                fprintf(f, "| %s | safe | %s | - | not run: %s |||||||\n", js_paper_apps[a],
-                        cmp_safe_controllers[k].label, ca->safe_trace_err[k]);
+                fprintf(f, "| %s | safe | %s | - | not run: %s |", js_paper_apps[a],
+                        cmp_safe_controllers[k].label,
+                        trace_skip_reason(c, a, ca->safe_trace_err[k]));
+                dash_cells(f, 5, 12);
                 continue;
             }
             trace_safe_row(f, c, js_paper_apps[a], "safe", cmp_safe_controllers[k].label, 0.0,
@@ -511,7 +536,7 @@ int cmp_write_report(const cmp_data *c, js_diag *d)
         FLAG(" --batch-caps none");
     for (int k = 0; k < c->o.nbatch_caps; k++)
         FLAG("%s%d", k ? "," : " --batch-caps ", c->o.batch_caps[k]);
-    if (strcmp(c->o.out_dir, "results") != 0)
+    if (strcmp(c->o.out_dir, js_compare_default_out(c->o.quick)) != 0)
         FLAG(" --out %s", c->o.out_dir);
     if (c->o.seed != 1)
         FLAG(" --seed %llu", (unsigned long long)c->o.seed);

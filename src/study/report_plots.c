@@ -2,7 +2,8 @@
  * the tables just written (report_tables.c). The script is found at run time, never
  * through a path baked in at build time: --plot-script, $JIGSAW_PLOT_SCRIPT,
  * scripts/plot-results.gnuplot under the working directory, then the same path beside the
- * scenarios directory (<scenarios>/../scripts/, as scenarios find ../profiles/). gnuplot
+ * scenarios directory (<scenarios>/../scripts/, as scenarios find ../profiles/), then the
+ * data search path (JIGSAW_DATA, the installed data directory; util.h). gnuplot
  * gets the results directory, the GPU types and the trace plots as `-c` arguments
  * (ARG1..ARG3), which it never parses, so no path can break or extend its commands. A
  * missing gnuplot or script is a warning: the tables are the results. */
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "jigsaw/util.h"
 #include "report_internal.h"
 
 extern char **environ;
@@ -40,6 +42,8 @@ static const char *find_plot_script(const cmp_data *c, char *buf, size_t n)
         if (w > 0 && (size_t)w < n && file_exists(buf))
             return buf;
     }
+    if (js_data_find(PLOT_SCRIPT, buf, n) == 0 && file_exists(buf))
+        return buf;
     return NULL;
 }
 

@@ -191,7 +191,8 @@ int cmp_write_trace(const cmp_data *c, js_diag *d)
                 fprintf(w.f, ",violations_%s", js_system_name(cmp_trace_systems[k]));
             fputc('\n', w.f);
             for (int i = 0; i < c->nraw; i++) {
-                fprintf(w.f, "%.4f,%.6g", i * c->interval_s / 3600.0,
+                /* Hour of the day, so that a window (--quick: 06:00-12:00) plots as one. */
+                fprintf(w.f, "%.4f,%.6g", c->window_start_h + i * c->interval_s / 3600.0,
                         c->raw_rates[i] * ca->trace_scale);
                 for (int pass = 0; pass < 2; pass++)
                     for (int k = 0; k < CMP_NTRACE_SYSTEMS; k++) {

@@ -86,9 +86,11 @@ typedef struct cmp_batchcap {
 
 typedef struct cmp_data {
     js_compare_opts o;
+    char scenarios_found[JS_PATH_MAX]; /* o.scenarios_dir found on the data path */
     int big_gpus, small_gpus;  /* cluster sizes from the scenario file names */
     char trace_file[JS_PATH_MAX];
     int trace_day;             /* day of the trace replayed (0 = 1995-07-01) */
+    double window_start_h;     /* hour of the day the replayed window starts at */
     double interval_s, time_compression, downtime_s, peak_fraction, headroom, keep_fraction;
     js_predictor_kind predictor;
     int rate_levels;

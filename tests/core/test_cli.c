@@ -227,8 +227,9 @@ Test(cli, shared_options_one_parser)
                      opts[k].value);
             cr_assert_eq(run(cmd, &err), 2, "jigsaw %s %s %s", subs[i].cmd, opts[k].opt,
                          opts[k].value);
-            snprintf(want, sizeof want, "jigsaw %s: %s must be %s, got '%s'\n", subs[i].cmd,
-                     opts[k].opt, opts[k].what, opts[k].value);
+            snprintf(want, sizeof want, "jigsaw %s: error: %s must be %s, got '%s'\nTry "
+                     "'jigsaw %s --help' for more information.\n", subs[i].cmd, opts[k].opt,
+                     opts[k].what, opts[k].value, subs[i].cmd);
             cr_assert_str_eq(err, want, "jigsaw %s %s %s", subs[i].cmd, opts[k].opt,
                              opts[k].value);
             free(err);

@@ -32,24 +32,36 @@ static js_gpu_type load_gpu(const char *name)
 
 Test(gpu, shipped_types_load)
 {
-    static const int a100_sms[] = {14, 28, 42, 56, 98}, h100_sms[] = {16, 32, 60, 64, 132};
-    static const int slices[] = {1, 2, 3, 4, 7}, mem[] = {1, 2, 4, 4, 8};
-    static const double gib[] = {10, 20, 40, 40, 80};
+    /* A100-80GB: 1g.10gb, 1g.20gb, 2g, 3g, 4g, 7g (NVIDIA MIG User Guide); H100: no 1g.20gb
+     * modelled. */
+    static const int a100_sms[] = {14, 14, 28, 42, 56, 98}, h100_sms[] = {16, 32, 60, 64, 132};
+    static const int a_slices[] = {1, 1, 2, 3, 4, 7}, a_mem[] = {1, 2, 2, 4, 4, 8};
+    static const double a_gib[] = {10, 20, 20, 40, 40, 80};
+    static const int h_slices[] = {1, 2, 3, 4, 7};
     js_gpu_type a = load_gpu("a100-80gb"), h = load_gpu("h100-80gb");
-    cr_assert_eq(a.nprofiles, 5);
+    cr_assert_eq(a.nprofiles, 6);
     cr_assert_eq(h.nprofiles, 5);
-    for (int i = 0; i < 5; i++) {
-        cr_assert_eq(a.profiles[i].compute_slices, slices[i]);
-        cr_assert_eq(a.profiles[i].memory_slices, mem[i]);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(a.profiles[i].compute_slices, a_slices[i]);
+        cr_assert_eq(a.profiles[i].memory_slices, a_mem[i]);
         cr_assert_eq(a.profiles[i].sms, a100_sms[i]);
-        cr_assert_eq(h.profiles[i].sms, h100_sms[i]);
-        cr_assert_float_eq(a.profiles[i].memory_gib, gib[i], 0);
-        cr_assert_eq(js_gpu_profile_by_slices(&a, slices[i]), i);
+        cr_assert_float_eq(a.profiles[i].memory_gib, a_gib[i], 0);
     }
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(h.profiles[i].sms, h100_sms[i]);
+        cr_assert_eq(js_gpu_profile_by_slices(&h, h_slices[i]), i);
+    }
+    /* One compute slice means the profile with the least memory: 1g.10gb, not 1g.20gb. */
+    cr_assert_eq(js_gpu_profile_by_slices(&a, 1), 0);
+    cr_assert_eq(js_gpu_profile_by_slices(&a, 2), 2);
+    cr_assert_eq(js_gpu_profile_by_slices(&a, 7), 5);
     cr_assert_eq(a.profiles[0].nstarts, 7);
-    cr_assert_eq(a.profiles[1].nstarts, 3);
-    cr_assert_eq(a.profiles[2].starts[1], 4);
-    cr_assert_eq(js_gpu_profile_by_name(&a, "4g.40gb"), 3);
+    cr_assert_eq(a.profiles[1].nstarts, 4);
+    cr_assert_eq(a.profiles[1].starts[3], 6);
+    cr_assert_eq(a.profiles[2].nstarts, 3);
+    cr_assert_eq(a.profiles[3].starts[1], 4);
+    cr_assert_eq(js_gpu_profile_by_name(&a, "4g.40gb"), 4);
+    cr_assert_eq(js_gpu_profile_by_name(&a, "1g.20gb"), 1);
     cr_assert_eq(js_gpu_profile_by_name(&a, "5g"), -1);
     cr_assert_eq(js_gpu_profile_by_slices(&a, 5), -1);
     cr_assert_eq(a.max_mps_workers, 8);
@@ -59,7 +71,7 @@ Test(gpu, shipped_types_load)
 Test(gpu, placement_rules)
 {
     js_gpu_type g = load_gpu("a100-80gb");
-    enum { G1, G2, G3, G4, G7 };
+    enum { G1, G1M, G2, G3, G4, G7 }; /* G1M: 1g.20gb */
     js_diag *d = new_diag();
     js_mig_placement ok1[] = {{G4, 0}, {G3, 4}};
     js_mig_placement ok2[] = {{G3, 0}, {G3, 4}};
@@ -89,6 +101,16 @@ Test(gpu, placement_rules)
     js_mig_placement eight[] = {{G1, 0}, {G1, 1}, {G1, 2}, {G1, 3}, {G1, 4}, {G1, 5}, {G2, 6}};
     js_diag_init(d);
     cr_assert_eq(js_gpu_layout_check(&g, eight, 7, d), JS_EXIT_DATAERR);
+    /* 1g.20gb: two memory slices at even starts, one compute slice; four fill the memory. */
+    js_mig_placement four_1g20[] = {{G1M, 0}, {G1M, 2}, {G1M, 4}, {G1M, 6}};
+    js_diag_init(d);
+    cr_assert_eq(js_gpu_layout_check(&g, four_1g20, 4, d), 0, "%s", d->msg);
+    js_mig_placement odd_1g20[] = {{G1M, 1}};
+    js_diag_init(d);
+    cr_assert_eq(js_gpu_layout_check(&g, odd_1g20, 1, d), JS_EXIT_DATAERR);
+    js_mig_placement mixed_1g[] = {{G1M, 0}, {G1, 2}, {G3, 4}};
+    js_diag_init(d);
+    cr_assert_eq(js_gpu_layout_check(&g, mixed_1g, 3, d), 0, "%s", d->msg);
     js_mig_placement bad_index[] = {{9, 0}};
     js_diag_init(d);
     cr_assert_eq(js_gpu_layout_check(&g, bad_index, 1, d), JS_EXIT_DATAERR);
@@ -198,10 +220,11 @@ Test(gpu, enumeration_known_layouts)
     js_gpu_layout *ls = NULL;
     int n = 0;
     cr_assert_eq(js_gpu_enumerate_layouts(&g, 1, &ls, &n), 0);
-    /* counts indexed 1g, 2g, 3g, 4g, 7g */
-    static const int want[][5] = {
-        {0, 0, 1, 1, 0}, {0, 0, 2, 0, 0}, {2, 1, 1, 0, 0}, {7, 0, 0, 0, 0}, {0, 0, 0, 0, 1},
-        {1, 1, 0, 1, 0}, {0, 2, 1, 0, 0},
+    /* counts indexed 1g.10gb, 1g.20gb, 2g, 3g, 4g, 7g */
+    static const int want[][6] = {
+        {0, 0, 0, 1, 1, 0}, {0, 0, 0, 2, 0, 0}, {2, 0, 1, 1, 0, 0}, {7, 0, 0, 0, 0, 0},
+        {0, 0, 0, 0, 0, 1}, {1, 0, 1, 0, 1, 0}, {0, 0, 2, 1, 0, 0}, {0, 4, 0, 0, 0, 0},
+        {0, 2, 0, 0, 1, 0}, {1, 1, 0, 0, 1, 0},
     };
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         bool found = false;
@@ -210,7 +233,7 @@ Test(gpu, enumeration_known_layouts)
         cr_assert(found, "maximal layout %zu missing", w);
     }
     for (int i = 0; i < n; i++)
-        cr_assert(ls[i].count[3] <= 1, "two 4g on one GPU");
+        cr_assert(ls[i].count[4] <= 1, "two 4g on one GPU");
     free(ls);
 }
 
