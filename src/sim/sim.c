@@ -122,6 +122,7 @@ static int on_gpu_up(js_sim *sim, int g)
             if (w->gpu == g && !w->up && !w->retiring) {
                 w->up = true;
                 t->view[k].up = true;
+                sim_slot_changed(sim, t, k);
                 changed = true;
             }
         }
@@ -340,6 +341,8 @@ void js_sim_destroy(js_sim *sim)
     for (int i = 0; i < sim->ntasks; i++) {
         free(sim->t[i].w);
         free(sim->t[i].view);
+        jsed_index_free(&sim->t[i].jsed);
+        mintree_free(&sim->t[i].idle);
     }
     for (int i = 0; i < sim->ncls; i++) {
         free(sim->cls[i].mean_s);

@@ -32,6 +32,7 @@
 #include "jigsaw/sim.h"
 #include "evq.h"
 #include "hist.h"
+#include "pick.h"
 
 #define NIL UINT32_MAX
 #define MAX_BATCH 4096
@@ -97,6 +98,10 @@ typedef struct taskrt {
     int nw, capw;
     uint32_t *w;         /* worker indices */
     js_sched_worker *view;
+    /* Dispatch indexes over the slots of w/view, kept current by sim_slot_changed: JSED's
+     * (pick.h) and SHARED's idle set (up workers without a batch, key 0). */
+    jsed_index jsed;
+    mintree idle;
     int rr;
     double min_lat_s;    /* fastest batch-1 mean among its workers (early dropping) */
     int variant;
@@ -318,6 +323,10 @@ int sim_drain_task_queue(js_sim *sim, taskrt *t);
 int sim_on_done(js_sim *sim, uint32_t wi);
 void sim_worker_remove(js_sim *sim, uint32_t wi);
 void sim_worker_free_slot(js_sim *sim, uint32_t wi);
+/* sim_worker.c: slot k of task t changed (view or worker state, filled or emptied): bring
+ * the dispatch policy's index up to date. Call before anything can dispatch to t. */
+void sim_slot_changed(js_sim *sim, taskrt *t, int k);
+int sim_slots_reserve(js_sim *sim, taskrt *t, int n);
 
 /* sim_plan.c: check plan p against the scenario and instantiate it (js_sim_create). */
 int sim_plan_init(js_sim *sim, const js_plan *p, js_diag *d);

@@ -172,6 +172,9 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
         t->view = nv;
         t->capw = ncap;
     }
+    int rc = sim_slots_reserve(sim, t, t->nw + 1);
+    if (rc != 0)
+        return rc;
     w->tslot = t->nw;
     t->w[t->nw] = wi;
     js_sched_worker *v = &t->view[t->nw];
@@ -180,6 +183,7 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
     v->inv_throughput = sim->cls[cls].inv_thr;
     v->up = up;
     t->nw++;
+    sim_slot_changed(sim, t, w->tslot);
     *out = wi;
     return 0;
 }
@@ -464,6 +468,7 @@ int js_sim_apply_plan(js_sim *sim, const js_plan *p, double downtime_s, js_diag 
         if (w->tslot >= 0) {
             sim->t[w->task].view[w->tslot].up = false;
             sim->t[w->task].view[w->tslot].queued = 0;
+            sim_slot_changed(sim, &sim->t[w->task], w->tslot);
         }
         if (w->zombie || !w->busy) {
             sim_worker_remove(sim, i);

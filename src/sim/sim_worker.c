@@ -179,14 +179,19 @@ int sim_try_start(js_sim *sim, uint32_t wi)
         /* Before the loop goes round: a queue emptied of dropped items is short too. */
         if (w->tslot >= 0 && sim->cfg.dispatch != JS_DISPATCH_SHARED)
             t->view[w->tslot].queued = (int)q->len;
-        if (n == 0)
+        if (n == 0) {
+            if (w->tslot >= 0)
+                sim_slot_changed(sim, t, w->tslot);
             continue;
+        }
         w->busy = true;
         w->bhead = head;
         w->bn = n;
         w->bstart = sim->now;
-        if (w->tslot >= 0)
+        if (w->tslot >= 0) {
             t->view[w->tslot].busy_until = sim->now + c->mean_s[n];
+            sim_slot_changed(sim, t, w->tslot);
+        }
         return push_ev(sim, sim->now + draw_service(sim, c, n), EV_DONE, wi);
     }
 }
@@ -206,15 +211,12 @@ int sim_dispatch(js_sim *sim, uint32_t it)
     x->t_enq = sim->now;
     if (sim->cfg.dispatch == JS_DISPATCH_SHARED) {
         fifo_push(sim, &t->shared, it);
-        for (int i = 0; i < t->nw; i++) {
-            worker *w = &sim->w[t->w[i]];
-            if (!w->busy && w->up)
-                return sim_try_start(sim, t->w[i]);
-        }
-        return 0;
+        /* The first up worker without a batch, as a scan in slot order would find. */
+        int k = mintree_min(&t->idle);
+        return k >= 0 ? sim_try_start(sim, t->w[k]) : 0;
     }
     int k = sim->cfg.dispatch == JS_DISPATCH_RR ? js_sched_pick_rr(t->view, t->nw, &t->rr)
-                                                : js_sched_pick_jsed_inline(t->view, t->nw, sim->now);
+                                                : jsed_index_pick(&t->jsed, t->view, sim->now);
     if (k < 0) {
         fifo_push(sim, &t->shared, it); /* no worker up: hold until one is */
         return 0;
@@ -223,9 +225,15 @@ int sim_dispatch(js_sim *sim, uint32_t it)
     worker *w = &sim->w[wi];
     fifo_push(sim, &w->q, it);
     t->view[k].queued = (int)w->q.len;
+    if (w->busy) {
+        sim_slot_changed(sim, t, k);
+        return 0;
+    }
+    /* A free worker takes the item at once: one index update for both changes. */
+    int rc = sim_try_start(sim, wi);
     if (!w->busy)
-        return sim_try_start(sim, wi);
-    return 0;
+        sim_slot_changed(sim, t, k);
+    return rc;
 }
 
 /* Items held at the task (no worker was up) go out again. */
@@ -282,6 +290,43 @@ static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int varian
     return 0;
 }
 
+/* ---- dispatch indexes ------------------------------------------------------------- */
+
+void sim_slot_changed(js_sim *sim, taskrt *t, int k)
+{
+    switch (sim->cfg.dispatch) {
+    case JS_DISPATCH_JSED:
+        if (k < t->nw) {
+            jsed_index_update(&t->jsed, t->view, k, sim->now);
+        } else {
+            mintree_clear(&t->jsed.busy, k);
+            mintree_clear(&t->jsed.free, k);
+        }
+        break;
+    case JS_DISPATCH_SHARED: {
+        const worker *w = k < t->nw ? &sim->w[t->w[k]] : NULL;
+        if (w != NULL && w->up && !w->busy)
+            mintree_set(&t->idle, k, 0.0, 0.0);
+        else
+            mintree_clear(&t->idle, k);
+        break;
+    }
+    case JS_DISPATCH_RR:
+    default:
+        break; /* round-robin keeps no index */
+    }
+}
+
+int sim_slots_reserve(js_sim *sim, taskrt *t, int n)
+{
+    int rc = 0;
+    if (sim->cfg.dispatch == JS_DISPATCH_JSED)
+        rc = jsed_index_reserve(&t->jsed, n);
+    else if (sim->cfg.dispatch == JS_DISPATCH_SHARED)
+        rc = mintree_reserve(&t->idle, n);
+    return rc != 0 ? oom(sim) : 0;
+}
+
 void sim_worker_remove(js_sim *sim, uint32_t wi)
 {
     worker *w = &sim->w[wi];
@@ -296,6 +341,9 @@ void sim_worker_remove(js_sim *sim, uint32_t wi)
     }
     t->nw--;
     w->tslot = -1;
+    if (k != last)
+        sim_slot_changed(sim, t, k);
+    sim_slot_changed(sim, t, last);
     if (t->rr >= t->nw)
         t->rr = 0;
     sim_recount_up(sim, t);
@@ -322,6 +370,9 @@ int sim_on_done(js_sim *sim, uint32_t wi)
     t->items += (uint64_t)w->bn;
     sim->items_served += (uint64_t)w->bn;
     w->busy = false;
+    /* The index learns of the free worker after its next batch is formed (below): the
+     * children go to other tasks (the graph has no cycles), so nothing dispatches to this
+     * task in between. */
     if (w->tslot >= 0)
         t->view[w->tslot].busy_until = sim->now;
     uint32_t it = w->bhead;
@@ -344,5 +395,8 @@ int sim_on_done(js_sim *sim, uint32_t wi)
         sim_worker_free_slot(sim, wi);
         return 0;
     }
-    return sim_try_start(sim, wi);
+    int rc = sim_try_start(sim, wi);
+    if (!w->busy && w->tslot >= 0)
+        sim_slot_changed(sim, t, w->tslot);
+    return rc;
 }
