@@ -63,7 +63,7 @@ static int finish(const js_scenario *s, const js_plan_request *r, js_plan *p, js
     merge_segments(p);
     snprintf(p->rule, sizeof p->rule, "%s", js_rule_name(r->rule));
     p->target_quantile = r->rule == JS_RULE_SAFE ? r->target_quantile : NAN;
-    return js_qm_annotate_plan(s, p, true, d);
+    return js_qm_annotate_plan(s, p, d);
 }
 
 /* Solver effort over every pass, reported on the plan returned. */

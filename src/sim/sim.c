@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "jigsaw/util.h"
@@ -38,7 +39,8 @@ void js_sim_config_init(js_sim_config *c)
     c->dispatch = JS_DISPATCH_JSED;
     c->service = JS_SERVICE_LOGNORMAL;
     c->early_drop = true;
-    c->poisson_fanout = true;
+    c->drop_rule = JS_DROP_PATH;
+    c->fanout = JS_SIM_FANOUT_EDGE;
     c->timeline_interval_s = 0.0; /* the CLI uses 60 s when --timeline is given */
 }
 
@@ -47,6 +49,35 @@ static double edge_mean(const js_edge *e, int v)
     if (v >= 0 && v < JS_MAX_VARIANTS && !isnan(e->fanout_by_variant[v]))
         return e->fanout_by_variant[v];
     return e->fanout;
+}
+
+/* The count law of a child edge: the edge's own, or the configuration's for every edge;
+ * Walker alias tables for the histograms (sampled in O(1) from rng_fanout). */
+static int child_law(js_sim *sim, child_edge *c, const js_edge *ed, int nvariants)
+{
+    switch (sim->cfg.fanout) {
+    case JS_SIM_FANOUT_POISSON:
+        c->dist = JS_FANOUT_POISSON;
+        break;
+    case JS_SIM_FANOUT_MEAN:
+        c->dist = JS_FANOUT_FIXED;
+        break;
+    case JS_SIM_FANOUT_EDGE:
+    default:
+        c->dist = ed->dist;
+        break;
+    }
+    for (int v = 0; v < nvariants && v < JS_MAX_VARIANTS; v++) {
+        if (c->dist == JS_FANOUT_EMPIRICAL) {
+            c->table[v] = gsl_ran_discrete_preproc((size_t)ed->hist_len[v], ed->hist[v]);
+            if (c->table[v] == NULL)
+                return oom(sim);
+            c->min_count[v] = js_edge_count_min(ed, v);
+        } else if (c->dist == JS_FANOUT_FIXED) {
+            c->min_count[v] = (int)floor(c->mean[v]);
+        }
+    }
+    return 0;
 }
 
 /* ---- event handlers --------------------------------------------------------------- */
@@ -267,6 +298,9 @@ static int init_tasks(js_sim *sim, js_diag *d)
             c->task = (uint32_t)(sim->app_off[a] + ed->to);
             for (int v = 0; v < JS_MAX_VARIANTS; v++)
                 c->mean[v] = edge_mean(ed, v);
+            int rc = child_law(sim, c, ed, ap->tasks[ed->from].nvariants);
+            if (rc != 0)
+                return rc;
         }
     }
     return 0;
@@ -341,6 +375,10 @@ void js_sim_destroy(js_sim *sim)
     for (int i = 0; i < sim->ntasks; i++) {
         free(sim->t[i].w);
         free(sim->t[i].view);
+        for (int e = 0; e < sim->t[i].nchild; e++)
+            for (int v = 0; v < JS_MAX_VARIANTS; v++)
+                if (sim->t[i].child[e].table[v] != NULL)
+                    gsl_ran_discrete_free(sim->t[i].child[e].table[v]);
         jsed_index_free(&sim->t[i].jsed);
         mintree_free(&sim->t[i].idle);
     }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "jigsaw/sched.h"
@@ -89,7 +90,10 @@ typedef struct worker {
 
 typedef struct child_edge {
     uint32_t task;       /* global index of the child task */
+    js_fanout_dist dist; /* the count law (the edge's, or the configuration's override) */
     double mean[JS_MAX_VARIANTS];
+    int min_count[JS_MAX_VARIANTS];   /* fewest children per parent variant (path drops) */
+    gsl_ran_discrete_t *table[JS_MAX_VARIANTS]; /* EMPIRICAL: alias tables (owned) */
 } child_edge;
 
 typedef struct taskrt {
@@ -103,7 +107,9 @@ typedef struct taskrt {
     jsed_index jsed;
     mintree idle;
     int rr;
-    double min_lat_s;    /* fastest batch-1 mean among its workers (early dropping) */
+    double min_lat_s;    /* fastest batch-1 mean among its workers */
+    double rest_lat_s;   /* min_lat_s + the largest rest_lat_s over sure children */
+    double drop_lat_s;   /* the early-drop rule's figure: rest_lat_s (PATH) or min_lat_s */
     int variant;
     int nchild;
     child_edge child[JS_MAX_TASKS];

@@ -188,6 +188,24 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
     return 0;
 }
 
+/* The fastest the rest of a request's path can take from task i on: its own fastest
+ * batch-1 mean plus the largest such figure over the out-edges sure to spawn a child for
+ * the task's variant (others may spawn none, and then add nothing). Memoised in
+ * rest_lat_s; the graph is acyclic, so the recursion ends (depth <= JS_MAX_TASKS). */
+static double rest_of_path(js_sim *sim, uint32_t i)
+{
+    taskrt *t = &sim->t[i];
+    if (t->rest_lat_s >= 0)
+        return t->rest_lat_s;
+    double after = 0;
+    int v = t->variant >= 0 && t->variant < JS_MAX_VARIANTS ? t->variant : 0;
+    for (int e = 0; e < t->nchild; e++)
+        if (t->child[e].min_count[v] >= 1 && t->child[e].mean[v] > 0)
+            after = fmax(after, rest_of_path(sim, t->child[e].task));
+    t->rest_lat_s = t->min_lat_s + after;
+    return t->rest_lat_s;
+}
+
 static void refresh_min_lat(js_sim *sim)
 {
     for (int i = 0; i < sim->ntasks; i++) {
@@ -199,6 +217,12 @@ static void refresh_min_lat(js_sim *sim)
                 m = c->mean_s[1];
         }
         t->min_lat_s = isfinite(m) ? m : 0;
+        t->rest_lat_s = -1; /* not yet computed */
+    }
+    for (int i = 0; i < sim->ntasks; i++) {
+        taskrt *t = &sim->t[i];
+        t->drop_lat_s = sim->cfg.drop_rule == JS_DROP_LOCAL ? t->min_lat_s
+                                                            : rest_of_path(sim, (uint32_t)i);
     }
 }
 

@@ -160,7 +160,7 @@ int sim_try_start(js_sim *sim, uint32_t wi)
             uint32_t it = fifo_pop(sim, q);
             uint32_t rid = sim->items[it].req;
             request *r = &sim->reqs[rid];
-            if (!r->dropped && sim->cfg.early_drop && sim->now + t->min_lat_s > r->deadline)
+            if (!r->dropped && sim->cfg.early_drop && sim->now + t->drop_lat_s > r->deadline)
                 record_drop(sim, r);
             if (r->dropped) {
                 item_release(sim, it);
@@ -264,15 +264,24 @@ int sim_drain_task_queue(js_sim *sim, taskrt *t)
 static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int variant)
 {
     for (int e = 0; e < t->nchild; e++) {
-        double m = t->child[e].mean[variant];
+        const child_edge *ce = &t->child[e];
+        double m = ce->mean[variant];
         unsigned k;
         if (m <= 0)
             continue;
-        if (sim->cfg.poisson_fanout) {
-            k = gsl_ran_poisson(sim->rng_fanout, m);
-        } else {
+        switch (ce->dist) {
+        case JS_FANOUT_FIXED: { /* an integer mean draws nothing */
             double fl = floor(m);
-            k = (unsigned)fl + (gsl_rng_uniform(sim->rng_fanout) < m - fl ? 1u : 0u);
+            k = (unsigned)fl + (m > fl && gsl_rng_uniform(sim->rng_fanout) < m - fl ? 1u : 0u);
+            break;
+        }
+        case JS_FANOUT_EMPIRICAL:
+            k = (unsigned)gsl_ran_discrete(sim->rng_fanout, ce->table[variant]);
+            break;
+        case JS_FANOUT_POISSON:
+        default:
+            k = gsl_ran_poisson(sim->rng_fanout, m);
+            break;
         }
         sim->inline_events += k;
         for (unsigned j = 0; j < k; j++) {
