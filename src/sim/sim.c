@@ -455,8 +455,20 @@ void sim_check(const js_sim *sim)
     assert(nfree + sim->reqs_live == sim->nreq_cap);
 
     uint64_t queued = 0;
-    for (int i = 0; i < sim->ntasks; i++)
-        queued += check_fifo(sim, &sim->t[i].shared, (uint32_t)i);
+    for (int i = 0; i < sim->ntasks; i++) {
+        const taskrt *t = &sim->t[i];
+        queued += check_fifo(sim, &t->shared, (uint32_t)i);
+        /* The dispatch indexes hold exactly the slots the scan would look at. */
+        for (int k = 0; k < t->nw; k++) {
+            const worker *w = &sim->w[t->w[k]];
+            if (sim->cfg.dispatch == JS_DISPATCH_JSED)
+                assert(mintree_has(&t->jsed.busy, k) + mintree_has(&t->jsed.free, k) ==
+                       (int)t->view[k].up);
+            else if (sim->cfg.dispatch == JS_DISPATCH_SHARED)
+                assert(mintree_has(&t->idle, k) == (w->up && !w->busy));
+            (void)w;
+        }
+    }
     uint32_t used = 0;
     for (uint32_t wi = 0; wi < sim->nw; wi++) {
         const worker *w = &sim->w[wi];
