@@ -1,5 +1,4 @@
 /* pick: tournament trees for the dispatch rules; see pick.h. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,32 +6,61 @@
 
 /* ---- mintree ---------------------------------------------------------------------- */
 
-static const mintree_node absent = {INFINITY, INFINITY, INT_MAX};
+static const mintree_node absent = {UINT64_MAX, INT_MAX};
 
-static inline bool node_less(const mintree_node *x, const mintree_node *y)
+/* A double as an unsigned integer of the same order (IEEE 754: flip every bit of a
+ * negative number, the sign bit of a positive one; -0 becomes +0 first, as the two compare
+ * equal); never UINT64_MAX for a number. */
+static inline uint64_t order_bits(double x)
 {
-    if (x->hi != y->hi)
-        return x->hi < y->hi;
-    if (x->lo != y->lo)
-        return x->lo < y->lo;
-    return x->slot < y->slot;
+    uint64_t u;
+    x += 0.0;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
 }
 
-static inline bool node_same(const mintree_node *x, const mintree_node *y)
+/* On equal keys: lo, then the slot (an absent slot loses, two absent ones tie). */
+static bool tie_less(const mintree *t, const mintree_node *x, const mintree_node *y)
 {
-    return x->slot == y->slot && x->hi == y->hi && x->lo == y->lo;
+    if (x->slot == y->slot || x->slot == INT_MAX)
+        return false;
+    if (y->slot == INT_MAX)
+        return true;
+    double xl = t->lo[x->slot], yl = t->lo[y->slot];
+    return xl != yl ? xl < yl : x->slot < y->slot;
 }
 
-/* Leaf of `slot` changed: replay its matches up to the root. */
+static inline bool node_less(const mintree *t, const mintree_node *x, const mintree_node *y)
+{
+    if (__builtin_expect(x->key == y->key, 0))
+        return tie_less(t, x, y);
+    return x->key < y->key;
+}
+
+/* Leaf of `slot` changed: replay its matches up to the root. The winner climbing the
+ * path stays in registers and meets only the sibling at each level; the selection is a
+ * conditional move, as a match goes either way about half the time. */
 static void replay(mintree *t, int slot)
 {
     mintree_node *n = t->node;
-    for (int p = (t->cap + slot) >> 1; p >= 1; p >>= 1) {
-        const mintree_node *l = &n[2 * p], *r = &n[2 * p + 1];
-        const mintree_node *w = node_less(r, l) ? r : l;
-        if (w->slot != slot && node_same(&n[p], w))
+    uint64_t wk = n[t->cap + slot].key;
+    int ws = n[t->cap + slot].slot;
+    for (int i = t->cap + slot; i > 1; i >>= 1) {
+        const mintree_node *sib = &n[i ^ 1];
+        uint64_t sk = sib->key;
+        int ss = sib->slot;
+        bool lt = sk < wk;
+        if (__builtin_expect(sk == wk, 0)) {
+            mintree_node w = {wk, ws};
+            lt = tie_less(t, sib, &w);
+        }
+        wk = lt ? sk : wk;
+        ws = lt ? ss : ws;
+        mintree_node *up = &n[i >> 1];
+        if (ws != slot && up->slot == ws && up->key == wk)
             break; /* the same winner as before: nothing above can change */
-        n[p] = *w;
+        up->key = wk;
+        up->slot = ws;
     }
 }
 
@@ -44,28 +72,37 @@ int mintree_reserve(mintree *t, int n)
     while (cap < n)
         cap *= 2;
     mintree_node *node = malloc(sizeof *node * 2 * (size_t)cap);
-    if (node == NULL)
+    double *lo = malloc(sizeof *lo * (size_t)cap);
+    if (node == NULL || lo == NULL) {
+        free(node);
+        free(lo);
         return -1;
+    }
     for (int i = 0; i < 2 * cap; i++)
         node[i] = absent;
+    for (int k = 0; k < cap; k++)
+        lo[k] = k < t->cap ? t->lo[k] : 0.0;
     for (int k = 0; k < t->cap; k++)
         node[cap + k] = t->node[t->cap + k];
-    for (int p = cap - 1; p >= 1; p--)
-        node[p] = node_less(&node[2 * p + 1], &node[2 * p]) ? node[2 * p + 1] : node[2 * p];
     free(t->node);
+    free(t->lo);
     t->node = node;
+    t->lo = lo;
     t->cap = cap;
+    for (int p = cap - 1; p >= 1; p--)
+        node[p] = node_less(t, &node[2 * p + 1], &node[2 * p]) ? node[2 * p + 1] : node[2 * p];
     return 0;
 }
 
 void mintree_set(mintree *t, int slot, double hi, double lo)
 {
     mintree_node *leaf = &t->node[t->cap + slot];
-    if (leaf->slot == slot && leaf->hi == hi && leaf->lo == lo)
+    uint64_t key = order_bits(hi);
+    if (leaf->slot == slot && leaf->key == key && t->lo[slot] == lo)
         return;
-    leaf->hi = hi;
-    leaf->lo = lo;
+    leaf->key = key;
     leaf->slot = slot;
+    t->lo[slot] = lo;
     replay(t, slot);
 }
 
@@ -80,6 +117,7 @@ void mintree_clear(mintree *t, int slot)
 void mintree_free(mintree *t)
 {
     free(t->node);
+    free(t->lo);
     memset(t, 0, sizeof *t);
 }
 

@@ -8,8 +8,10 @@
  * mintree: a tournament tree over slots 0..cap-1, each slot absent or holding a key
  * (hi, lo); the root holds the present slot with the least key, ties to the lowest slot.
  * cap is a power of two; node[] has 2 cap entries, the leaf of slot k at cap + k, and each
- * inner node p a copy of the winner of 2p and 2p + 1 (key and slot, so that a replay reads
- * two adjacent nodes and no slot array; an absent slot is {inf, inf, INT_MAX}).
+ * inner node p a copy of the winner of 2p and 2p + 1: hi as an integer that orders like the
+ * double (so a match is one integer compare and a conditional move, no branch to
+ * mispredict) and the slot; lo is read from lo[slot] only when two hi tie, which is rare.
+ * An absent slot is {UINT64_MAX, INT_MAX}: it loses to every present one.
  *
  * jsed_index: join-shortest-expected-delay as two mintrees. The expected delay of a worker
  * is max(busy_until, now) + (queued + 1) / throughput - now: with a batch expected to end
@@ -27,16 +29,18 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "jigsaw/sched.h"
 
 typedef struct mintree_node {
-    double hi, lo;
+    uint64_t key;   /* hi, mapped to an unsigned integer of the same order */
     int slot;       /* INT_MAX when absent */
 } mintree_node;
 
 typedef struct mintree {
     int cap;        /* leaves (power of two), 0 before the first reserve */
     mintree_node *node; /* [2 cap] */
+    double *lo;     /* [cap] second part of each present slot's key */
 } mintree;
 
 /* Room for slots 0..n-1 (keys and presence kept); 0, or -1 out of memory (unchanged). */
