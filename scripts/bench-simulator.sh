@@ -46,7 +46,8 @@ echo "== dispatch: $SCEN, A+S+T maximum-demand plan (paper's rule), planned dema
     echo "# scripts/bench-simulator.sh, part 2: $(date -u +%Y-%m-%d), $(nproc) cores, CPU time"
     echo "# plan: jigsaw plan $SCEN --system A+S+T --max-demand --rule paper"
     echo "# run: jigsaw-bench-sim SCEN PLAN 1.0 $DREQS 1 all (Poisson at the planned demand)"
-    "$BUILD/src/sim/jigsaw-bench-sim" "$SCEN" "$TMP/maxplan.json" 1.0 "$DREQS" 1 all
+    "$BUILD/src/sim/jigsaw-bench-sim" "$SCEN" "$TMP/maxplan.json" 1.0 "$DREQS" 1 all |
+        sed 's|^plan=.*|plan=the maximum-demand plan above (a temporary file)|'
 } | tee "$TMP/dispatch.txt"
 if [ -z "${BENCH_NO_RESULTS:-}" ]; then
     mkdir -p results/bench
