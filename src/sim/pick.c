@@ -6,18 +6,6 @@
 
 /* ---- mintree ---------------------------------------------------------------------- */
 
-static const mintree_node absent = {UINT64_MAX, INT_MAX};
-
-/* A double as an unsigned integer of the same order (IEEE 754: flip every bit of a
- * negative number, the sign bit of a positive one; -0 becomes +0 first, as the two compare
- * equal); never UINT64_MAX for a number. */
-static inline uint64_t order_bits(double x)
-{
-    uint64_t u;
-    x += 0.0;
-    memcpy(&u, &x, sizeof u);
-    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
-}
 
 /* On equal keys: lo, then the slot (an absent slot loses, two absent ones tie). */
 static bool tie_less(const mintree *t, const mintree_node *x, const mintree_node *y)
@@ -40,7 +28,7 @@ static inline bool node_less(const mintree *t, const mintree_node *x, const mint
 /* Leaf of `slot` changed: replay its matches up to the root. The winner climbing the
  * path stays in registers and meets only the sibling at each level; the selection is a
  * conditional move, as a match goes either way about half the time. */
-static void replay(mintree *t, int slot)
+void mintree_replay(mintree *t, int slot)
 {
     mintree_node *n = t->node;
     uint64_t wk = n[t->cap + slot].key;
@@ -79,7 +67,7 @@ int mintree_reserve(mintree *t, int n)
         return -1;
     }
     for (int i = 0; i < 2 * cap; i++)
-        node[i] = absent;
+        node[i] = (mintree_node){UINT64_MAX, INT_MAX};
     for (int k = 0; k < cap; k++)
         lo[k] = k < t->cap ? t->lo[k] : 0.0;
     for (int k = 0; k < t->cap; k++)
@@ -94,26 +82,6 @@ int mintree_reserve(mintree *t, int n)
     return 0;
 }
 
-void mintree_set(mintree *t, int slot, double hi, double lo)
-{
-    mintree_node *leaf = &t->node[t->cap + slot];
-    uint64_t key = order_bits(hi);
-    if (leaf->slot == slot && leaf->key == key && t->lo[slot] == lo)
-        return;
-    leaf->key = key;
-    leaf->slot = slot;
-    t->lo[slot] = lo;
-    replay(t, slot);
-}
-
-void mintree_clear(mintree *t, int slot)
-{
-    if (slot >= t->cap || t->node[t->cap + slot].slot == INT_MAX)
-        return;
-    t->node[t->cap + slot] = absent;
-    replay(t, slot);
-}
-
 void mintree_free(mintree *t)
 {
     free(t->node);
@@ -126,22 +94,6 @@ void mintree_free(mintree *t)
 int jsed_index_reserve(jsed_index *ix, int n)
 {
     return mintree_reserve(&ix->busy, n) != 0 || mintree_reserve(&ix->free, n) != 0 ? -1 : 0;
-}
-
-void jsed_index_update(jsed_index *ix, const js_sched_worker *w, int k, double now)
-{
-    const js_sched_worker *x = &w[k];
-    if (!x->up) {
-        mintree_clear(&ix->busy, k);
-        mintree_clear(&ix->free, k);
-    } else if (x->busy_until > now) {
-        js_sched_key key = js_sched_delay_key(x, now);
-        mintree_clear(&ix->free, k);
-        mintree_set(&ix->busy, k, key.hi, key.lo);
-    } else {
-        mintree_clear(&ix->busy, k);
-        mintree_set(&ix->free, k, js_sched_delay_term(x), 0.0);
-    }
 }
 
 /* Why expired workers may wait in the busy tree: a worker x there with busy_until <= now

@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "jigsaw/sched.h"
 
 typedef struct mintree_node {
@@ -45,8 +46,43 @@ typedef struct mintree {
 
 /* Room for slots 0..n-1 (keys and presence kept); 0, or -1 out of memory (unchanged). */
 int mintree_reserve(mintree *t, int n);
-void mintree_set(mintree *t, int slot, double hi, double lo);
-void mintree_clear(mintree *t, int slot);
+/* Leaf `slot` changed: replay its matches up to the root. */
+void mintree_replay(mintree *t, int slot);
+
+/* A double as an unsigned integer of the same order (IEEE 754: flip every bit of a
+ * negative number, the sign bit of a positive one; -0 becomes +0 first, as the two compare
+ * equal); never UINT64_MAX for a number. */
+static inline uint64_t mintree_order_bits(double x)
+{
+    uint64_t u;
+    x += 0.0;
+    memcpy(&u, &x, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* Slot `slot` (< cap) is present with key (hi, lo). */
+static inline void mintree_set(mintree *t, int slot, double hi, double lo)
+{
+    mintree_node *leaf = &t->node[t->cap + slot];
+    uint64_t key = mintree_order_bits(hi);
+    if (leaf->slot == slot && leaf->key == key && t->lo[slot] == lo)
+        return;
+    leaf->key = key;
+    leaf->slot = slot;
+    t->lo[slot] = lo;
+    mintree_replay(t, slot);
+}
+
+/* Slot `slot` is absent (any slot number). */
+static inline void mintree_clear(mintree *t, int slot)
+{
+    if (slot >= t->cap || t->node[t->cap + slot].slot == INT_MAX)
+        return;
+    t->node[t->cap + slot].key = UINT64_MAX;
+    t->node[t->cap + slot].slot = INT_MAX;
+    mintree_replay(t, slot);
+}
+
 static inline int mintree_min(const mintree *t)
 {
     return t->cap > 0 && t->node[1].slot != INT_MAX ? t->node[1].slot : -1;
@@ -63,7 +99,21 @@ typedef struct jsed_index {
 
 int jsed_index_reserve(jsed_index *ix, int n);
 /* Slot k's view changed (or was filled or emptied: up false means absent). */
-void jsed_index_update(jsed_index *ix, const js_sched_worker *w, int k, double now);
+static inline void jsed_index_update(jsed_index *ix, const js_sched_worker *w, int k, double now)
+{
+    const js_sched_worker *x = &w[k];
+    if (!x->up) {
+        mintree_clear(&ix->busy, k);
+        mintree_clear(&ix->free, k);
+    } else if (x->busy_until > now) {
+        js_sched_key key = js_sched_delay_key(x, now);
+        mintree_clear(&ix->free, k);
+        mintree_set(&ix->busy, k, key.hi, key.lo);
+    } else {
+        mintree_clear(&ix->busy, k);
+        mintree_set(&ix->free, k, js_sched_delay_term(x), 0.0);
+    }
+}
 /* The worker js_sched_pick_jsed(w, n, now) returns; -1 if none is up. Moves expired busy
  * workers to the free tree as it goes, so it modifies the index (not the views). */
 int jsed_index_pick(jsed_index *ix, const js_sched_worker *w, double now);
