@@ -61,10 +61,14 @@ int js_sched_pick_jsed(const js_sched_worker *w, int n, double now);
  * answer (src/sim/pick.h; tests/sim/test_internals.c checks one against the other). */
 static inline int js_sched_pick_jsed_inline(const js_sched_worker *w, int n, double now)
 {
+    /* (hi, lo) order with lo, the rounding error, worked out only when two hi tie. */
     int best = -1;
     js_sched_key best_key = {0.0, 0.0};
     for (int i = 0; i < n; i++) {
         if (!w[i].up)
+            continue;
+        double a = w[i].busy_until > now ? w[i].busy_until : now, hi = a + js_sched_delay_term(&w[i]);
+        if (best >= 0 && hi > best_key.hi)
             continue;
         js_sched_key k = js_sched_delay_key(&w[i], now);
         if (best < 0 || js_sched_key_less(k, best_key)) {

@@ -109,6 +109,10 @@ int jsed_index_pick(jsed_index *ix, const js_sched_worker *w, double now)
     int b = mintree_min(&ix->free);
     if (a < 0 || b < 0)
         return a >= 0 ? a : b;
+    /* The roots' exact delays: hi first, the rounding errors only on a tie. */
+    double ha = w[a].busy_until + js_sched_delay_term(&w[a]), hb = now + js_sched_delay_term(&w[b]);
+    if (ha != hb)
+        return ha < hb ? a : b;
     js_sched_key ka = js_sched_delay_key(&w[a], now), kb = js_sched_delay_key(&w[b], now);
     if (js_sched_key_less(ka, kb))
         return a;

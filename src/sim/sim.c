@@ -461,6 +461,8 @@ void sim_check(const js_sim *sim)
         /* The dispatch indexes hold exactly the slots the scan would look at. */
         for (int k = 0; k < t->nw; k++) {
             const worker *w = &sim->w[t->w[k]];
+            if (!t->indexed)
+                continue;
             if (sim->cfg.dispatch == JS_DISPATCH_JSED)
                 assert(mintree_has(&t->jsed.busy, k) + mintree_has(&t->jsed.free, k) ==
                        (int)t->view[k].up);

@@ -102,10 +102,13 @@ typedef struct taskrt {
     int nw, capw;
     uint32_t *w;         /* worker indices */
     js_sched_worker *view;
-    /* Dispatch indexes over the slots of w/view, kept current by sim_slot_changed: JSED's
-     * (pick.h) and SHARED's idle set (up workers without a batch, key 0). */
+    /* Dispatch indexes over the slots of w/view, kept current by sim_slot_changed while
+     * `indexed`: JSED's (pick.h) and SHARED's idle set (up workers without a batch, key
+     * 0). A task with at most SCAN_MAX_WORKERS workers is scanned instead (cheaper than
+     * keeping a tree; the same answer). */
     jsed_index jsed;
     mintree idle;
+    bool indexed;
     int rr;
     double min_lat_s;    /* fastest batch-1 mean among its workers */
     double rest_lat_s;   /* min_lat_s + the largest rest_lat_s over sure children */
@@ -332,7 +335,10 @@ void sim_worker_free_slot(js_sim *sim, uint32_t wi);
 /* sim_worker.c: slot k of task t changed (view or worker state, filled or emptied): bring
  * the dispatch policy's index up to date. Call before anything can dispatch to t. */
 void sim_slot_changed(js_sim *sim, taskrt *t, int k);
-int sim_slots_reserve(js_sim *sim, taskrt *t, int n);
+/* The task's worker count changed: index it (rebuilt from the views) above
+ * SCAN_MAX_WORKERS, scan it at or below. */
+int sim_index_sync(js_sim *sim, taskrt *t);
+#define SCAN_MAX_WORKERS 8
 
 /* sim_plan.c: check plan p against the scenario and instantiate it (js_sim_create). */
 int sim_plan_init(js_sim *sim, const js_plan *p, js_diag *d);

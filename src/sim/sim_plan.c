@@ -172,9 +172,7 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
         t->view = nv;
         t->capw = ncap;
     }
-    int rc = sim_slots_reserve(sim, t, t->nw + 1);
-    if (rc != 0)
-        return rc;
+
     w->tslot = t->nw;
     t->w[t->nw] = wi;
     js_sched_worker *v = &t->view[t->nw];
@@ -183,8 +181,17 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
     v->inv_throughput = sim->cls[cls].inv_thr;
     v->up = up;
     t->nw++;
-    sim_slot_changed(sim, t, w->tslot);
     *out = wi;
+    if (t->indexed) {
+        int rc = sim->cfg.dispatch == JS_DISPATCH_JSED
+                     ? jsed_index_reserve(&t->jsed, t->capw)
+                     : mintree_reserve(&t->idle, t->capw);
+        if (rc != 0)
+            return oom(sim);
+        sim_slot_changed(sim, t, w->tslot);
+        return 0;
+    }
+    return sim_index_sync(sim, t);
     return 0;
 }
 

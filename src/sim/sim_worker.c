@@ -196,6 +196,22 @@ int sim_try_start(js_sim *sim, uint32_t wi)
     }
 }
 
+static bool idle(const js_sim *sim, const taskrt *t, int k)
+{
+    const worker *w = &sim->w[t->w[k]];
+    return w->up && !w->busy;
+}
+
+static int first_idle(const js_sim *sim, const taskrt *t)
+{
+    if (t->indexed)
+        return mintree_min(&t->idle);
+    for (int k = 0; k < t->nw; k++)
+        if (idle(sim, t, k))
+            return k;
+    return -1;
+}
+
 /* Route an item to a worker of its task (or the task queue). */
 int sim_dispatch(js_sim *sim, uint32_t it)
 {
@@ -211,12 +227,17 @@ int sim_dispatch(js_sim *sim, uint32_t it)
     x->t_enq = sim->now;
     if (sim->cfg.dispatch == JS_DISPATCH_SHARED) {
         fifo_push(sim, &t->shared, it);
-        /* The first up worker without a batch, as a scan in slot order would find. */
-        int k = mintree_min(&t->idle);
+        /* The first up worker without a batch, in slot order. */
+        int k = first_idle(sim, t);
         return k >= 0 ? sim_try_start(sim, t->w[k]) : 0;
     }
-    int k = sim->cfg.dispatch == JS_DISPATCH_RR ? js_sched_pick_rr(t->view, t->nw, &t->rr)
-                                                : jsed_index_pick(&t->jsed, t->view, sim->now);
+    int k;
+    if (sim->cfg.dispatch == JS_DISPATCH_RR)
+        k = js_sched_pick_rr(t->view, t->nw, &t->rr);
+    else if (t->indexed)
+        k = jsed_index_pick(&t->jsed, t->view, sim->now);
+    else
+        k = js_sched_pick_jsed_inline(t->view, t->nw, sim->now);
     if (k < 0) {
         fifo_push(sim, &t->shared, it); /* no worker up: hold until one is */
         return 0;
@@ -303,6 +324,8 @@ static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int varian
 
 void sim_slot_changed(js_sim *sim, taskrt *t, int k)
 {
+    if (!t->indexed)
+        return;
     switch (sim->cfg.dispatch) {
     case JS_DISPATCH_JSED:
         if (k < t->nw) {
@@ -312,28 +335,33 @@ void sim_slot_changed(js_sim *sim, taskrt *t, int k)
             mintree_clear(&t->jsed.free, k);
         }
         break;
-    case JS_DISPATCH_SHARED: {
-        const worker *w = k < t->nw ? &sim->w[t->w[k]] : NULL;
-        if (w != NULL && w->up && !w->busy)
+    case JS_DISPATCH_SHARED:
+        if (k < t->nw && idle(sim, t, k))
             mintree_set(&t->idle, k, 0.0, 0.0);
         else
             mintree_clear(&t->idle, k);
         break;
-    }
     case JS_DISPATCH_RR:
     default:
         break; /* round-robin keeps no index */
     }
 }
 
-int sim_slots_reserve(js_sim *sim, taskrt *t, int n)
+int sim_index_sync(js_sim *sim, taskrt *t)
 {
-    int rc = 0;
-    if (sim->cfg.dispatch == JS_DISPATCH_JSED)
-        rc = jsed_index_reserve(&t->jsed, n);
-    else if (sim->cfg.dispatch == JS_DISPATCH_SHARED)
-        rc = mintree_reserve(&t->idle, n);
-    return rc != 0 ? oom(sim) : 0;
+    bool want = t->nw > SCAN_MAX_WORKERS && sim->cfg.dispatch != JS_DISPATCH_RR;
+    if (!want || t->indexed) {
+        t->indexed = want;
+        return 0;
+    }
+    int rc = sim->cfg.dispatch == JS_DISPATCH_JSED ? jsed_index_reserve(&t->jsed, t->capw)
+                                                   : mintree_reserve(&t->idle, t->capw);
+    if (rc != 0)
+        return oom(sim);
+    t->indexed = true;
+    for (int k = 0; k < t->capw; k++) /* from scratch: slots past nw are emptied */
+        sim_slot_changed(sim, t, k);
+    return 0;
 }
 
 void sim_worker_remove(js_sim *sim, uint32_t wi)
@@ -353,6 +381,7 @@ void sim_worker_remove(js_sim *sim, uint32_t wi)
     if (k != last)
         sim_slot_changed(sim, t, k);
     sim_slot_changed(sim, t, last);
+    sim_index_sync(sim, t); /* fewer workers: cannot fail */
     if (t->rr >= t->nw)
         t->rr = 0;
     sim_recount_up(sim, t);

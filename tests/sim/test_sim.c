@@ -502,6 +502,69 @@ static void gpu_inst(js_plan *p, int g, int prof, int start, int workers)
     in->workers = workers;
 }
 
+/* Plan swaps that take a task across the size at which the simulator switches from
+ * scanning its workers to its O(log n) index (SCAN_MAX_WORKERS): 28 workers (seven 1g on
+ * each of 4 GPUs), then 7 while GPUs 1-3 are re-laid out as one 7g each, then 10. Builds
+ * with assertions check after every swap and run that the index holds exactly the workers
+ * a scan would see; every request completes under both indexed policies. */
+Test(plan_swap, index_follows_the_worker_count_across_swaps)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p1, p2;
+    gpu_plan(&p1, s, 4);
+    for (int g = 0; g < 4; g++)
+        for (int k = 0; k < 7; k++)
+            gpu_inst(&p1, g, 0, k, 1);
+    fx_seg(&p1, 0, 0, 0, 1, 1, 1, 28, 10.0, 12.0);
+    gpu_plan(&p2, s, 4);
+    for (int k = 0; k < 7; k++)
+        gpu_inst(&p2, 0, 0, k, 1);
+    for (int g = 1; g < 4; g++)
+        gpu_inst(&p2, g, 4, 0, 1);
+    fx_seg(&p2, 0, 0, 0, 1, 1, 1, 7, 10.0, 12.0);
+    fx_seg(&p2, 0, 0, 0, 7, 1, 1, 3, 2.0, 3.0);
+    static const js_dispatch_policy pol[2] = {JS_DISPATCH_JSED, JS_DISPATCH_SHARED};
+    for (int i = 0; i < 2; i++) {
+        js_diag d;
+        js_diag_init(&d);
+        js_arrival_spec sp;
+        js_arrival_spec_init(&sp);
+        sp.rate = 1500;
+        sp.seed = 5;
+        js_arrivals *arr[1];
+        cr_assert_eq(js_arrivals_open(&sp, &arr[0], &d), 0);
+        js_sim_config cfg;
+        js_sim_config_init(&cfg);
+        cfg.early_drop = false;
+        cfg.duration_s = 60;
+        cfg.dispatch = pol[i];
+        js_sim *sim;
+        cr_assert_eq(js_sim_create(s, &p1, &cfg, arr, &sim, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run_until(sim, 20, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_apply_plan(sim, &p2, 5.0, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run_until(sim, 22, &d), 0, "%s", d.msg);
+        js_sim_result down;
+        cr_assert_eq(js_sim_result_get(sim, &down), 0);
+        cr_assert_eq(down.tasks[0].workers, 7);
+        cr_assert_eq(js_sim_run_until(sim, 40, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_apply_plan(sim, &p1, 0.0, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+        js_sim_result r;
+        cr_assert_eq(js_sim_result_get(sim, &r), 0);
+        check_invariants(&r);
+        cr_assert_eq(r.tasks[0].workers, 28);
+        cr_assert_eq(r.total.completed, r.total.requests);
+        cr_assert_gt(r.total.requests, 80000);
+        js_sim_result_free(&down);
+        js_sim_result_free(&r);
+        js_sim_destroy(sim);
+        js_arrivals_close(arr[0]);
+    }
+    js_plan_free(&p1);
+    js_plan_free(&p2);
+    fx_scenario_free(s);
+}
+
 Test(plan_swap, unchanged_gpus_keep_running_changed_ones_go_down)
 {
     js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
