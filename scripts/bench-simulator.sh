@@ -6,10 +6,16 @@
 # 1. Events/s and requests/s of the Traffic Analysis application (A+S+T plan for 500 req/s
 #    on the 120-GPU A100 scenario) with Poisson arrivals at 80% of the plan's capacity,
 #    against a bare pop/push loop over the same 4-ary-heap event queue (CPU time, one core).
-# 2. A full day of the NASA trace (Jul 1 1995) rescaled to a mean of 200 req/s, 60 s
+# 2. Dispatch cost: the Traffic Analysis maximum-demand plan on the same 120 GPUs under the
+#    paper's rule (about 590 workers on the car classifier), at its planned demand, run
+#    once with each dispatcher (jsed, the default; rr; shared) with the same arrivals and
+#    seed: events/s of each and its ratio to rr's (the goal: jsed >= 0.5). Written to
+#    results/bench/simulator.txt as well (BENCH_NO_RESULTS=1 to skip).
+# 3. A full day of the NASA trace (Jul 1 1995) rescaled to a mean of 200 req/s, 60 s
 #    smoothing, through the same plan, against one hour of it: wall and CPU time, and peak
 #    memory (/usr/bin/time -v), which must not grow with the trace length.
-# Environment: BENCH_RATE (planned demand, default 500), BENCH_REQUESTS (default 2e6).
+# Environment: BENCH_RATE (planned demand, default 500), BENCH_REQUESTS (default 2e6),
+# BENCH_DISPATCH_REQUESTS (requests per dispatcher in 2., default 1e6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build-bench}
@@ -32,6 +38,22 @@ echo "== plan: $SCEN, A+S+T at $RATE req/s"
 
 echo "== engine vs bare event queue (Poisson, 80% load, $REQS requests)"
 "$BUILD/src/sim/jigsaw-bench-sim" "$SCEN" "$TMP/plan.json" 0.8 "$REQS" 1
+
+DREQS=${BENCH_DISPATCH_REQUESTS:-1e6}
+echo "== dispatch: $SCEN, A+S+T maximum-demand plan (paper's rule), planned demand, $DREQS requests"
+"$JIGSAW" plan "$SCEN" --system A+S+T --max-demand --rule paper --json -o "$TMP/maxplan.json"
+{
+    echo "# scripts/bench-simulator.sh, part 2: $(date -u +%Y-%m-%d), $(nproc) cores, CPU time"
+    echo "# plan: jigsaw plan $SCEN --system A+S+T --max-demand --rule paper"
+    echo "# run: jigsaw-bench-sim SCEN PLAN 1.0 $DREQS 1 all (Poisson at the planned demand)"
+    "$BUILD/src/sim/jigsaw-bench-sim" "$SCEN" "$TMP/maxplan.json" 1.0 "$DREQS" 1 all |
+        sed 's|^plan=.*|plan=the maximum-demand plan above (a temporary file)|'
+} | tee "$TMP/dispatch.txt"
+if [ -z "${BENCH_NO_RESULTS:-}" ]; then
+    mkdir -p results/bench
+    cp "$TMP/dispatch.txt" results/bench/simulator.txt.tmp
+    mv results/bench/simulator.txt.tmp results/bench/simulator.txt
+fi
 
 if [ ! -x /usr/bin/time ]; then
     echo "(/usr/bin/time missing: skipping the memory comparison)"

@@ -14,16 +14,45 @@
 #define JS_MAX_VARIANTS 16
 #define JS_MAX_PATHS 256
 
+/* The law of the number of child items one parent item spawns on an edge; its mean is
+ * always the edge's fan-out (js_edge_fanout), which is all the planner's demand uses.
+ * POISSON: Poisson with that mean (independent objects: the default, and the law before
+ * edges had one). FIXED: the mean when it is an integer, else randomised rounding
+ * (floor(m) + Bernoulli(m - floor(m))): a chain's one item per parent. EMPIRICAL: a
+ * histogram of counts 0, 1, .., n-1, one for every parent variant or one per variant. */
+typedef enum js_fanout_dist {
+    JS_FANOUT_POISSON = 0,
+    JS_FANOUT_FIXED = 1,
+    JS_FANOUT_EMPIRICAL = 2,
+} js_fanout_dist;
+
+#define JS_FANOUT_HIST_MAX 1024 /* counts 0..1023 in one histogram */
+
 typedef struct js_edge {
     int from, to;       /* task indices */
     double fanout;      /* mean child items per parent item (>= 0); when the file gives
                          * only fanout_by_variant, their maximum (never underestimates) */
     /* Per parent variant fan-out, or all NAN to use `fanout` for every variant. */
     double fanout_by_variant[JS_MAX_VARIANTS];
+    js_fanout_dist dist;
+    /* EMPIRICAL: probabilities (normalised, summing to 1) of 0..hist_len[v]-1 children when
+     * the parent runs variant v; the arrays are owned by whoever built the edge (a loaded
+     * scenario frees them). The means above are the histograms' means. */
+    const double *hist[JS_MAX_VARIANTS];
+    int hist_len[JS_MAX_VARIANTS];
 } js_edge;
 
-/* Fan-out of edge e when its parent runs variant v. */
+/* Fan-out (mean) of edge e when its parent runs variant v. */
 double js_edge_fanout(const js_edge *e, int parent_variant);
+/* "poisson", "fixed", "empirical"; js_fanout_dist_from_name: -1 when unknown. */
+const char *js_fanout_dist_name(js_fanout_dist d);
+int js_fanout_dist_from_name(const char *name);
+/* E[g^N] (probability generating function) of the edge's count N for parent variant v, g
+ * in [0, 1]; and E[N^2]. */
+double js_edge_count_pgf(const js_edge *e, int parent_variant, double g);
+double js_edge_count_ex2(const js_edge *e, int parent_variant);
+/* The fewest children the edge can spawn for parent variant v (0 for Poisson). */
+int js_edge_count_min(const js_edge *e, int parent_variant);
 
 /* A task graph: tasks 0..ntasks-1, edges[0..nedges), entry tasks sources[0..nsources)
  * (tasks without parents, each receiving one item per request; nsources >= 1 when

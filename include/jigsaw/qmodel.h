@@ -94,8 +94,8 @@ double js_qm_fanin_eps(double eps, double items);
 /* Predicted end-to-end latency of one application of a plan at `rate` requests/s
  * (the plan's own planned rate when rate <= 0): the item tree of a request (every item spawns
  * its children independently, so requests form trees even on DAGs) with per-task
- * latencies from the model, fan-out counts Poisson (or the simulator's rounded mean when
- * poisson_fanout is false). */
+ * latencies from the model, and every edge's child count of its own law (jigsaw/dag.h
+ * js_fanout_dist, as the simulator draws them). */
 typedef struct js_qm_app_prediction {
     double p50_ms, p95_ms, p99_ms, p999_ms, mean_ms;
     double violation_rate;       /* P(latency > SLO) */
@@ -106,10 +106,10 @@ typedef struct js_qm_app_prediction {
 } js_qm_app_prediction;
 
 int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, double rate,
-                      bool poisson_fanout, js_qm_app_prediction *out, js_diag *d);
+                      js_qm_app_prediction *out, js_diag *d);
 
 /* Fill every task's `utilisation` and every application's predicted_* fields of a plan
  * at its planned rates. 0 ok, else an exit code with d set. */
-int js_qm_annotate_plan(const js_scenario *s, js_plan *p, bool poisson_fanout, js_diag *d);
+int js_qm_annotate_plan(const js_scenario *s, js_plan *p, js_diag *d);
 
 #endif

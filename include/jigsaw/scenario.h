@@ -54,6 +54,7 @@ typedef struct js_app {
     js_task tasks[JS_MAX_TASKS];
     int nedges;
     js_edge edges[JS_MAX_TASKS * 4]; /* js_edge, JS_MAX_TASKS: jigsaw/dag.h */
+    double *edge_hist[JS_MAX_TASKS * 4]; /* owns edges[e].hist (empirical fan-outs), or NULL */
     int source;              /* the first (usually only) entry task = sources[0] */
     /* Entry tasks: tasks without parents, each receiving one item per request. An app
      * has exactly one unless it lists them in "sources" (parallel branches fed by the

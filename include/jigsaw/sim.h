@@ -19,6 +19,17 @@
 typedef enum { JS_DISPATCH_JSED = 0, JS_DISPATCH_RR = 1, JS_DISPATCH_SHARED = 2 } js_dispatch_policy;
 typedef enum { JS_SERVICE_LOGNORMAL = 0, JS_SERVICE_DETERMINISTIC = 1, JS_SERVICE_EXPONENTIAL = 2 } js_service_dist;
 
+/* The law of the number of children an item spawns on each out-edge: EDGE, the edge's
+ * own (jigsaw/dag.h js_fanout_dist, from the scenario); or, for every edge, POISSON with
+ * the edge's mean, or MEAN: randomised rounding of the mean (floor + Bernoulli). */
+typedef enum { JS_SIM_FANOUT_EDGE = 0, JS_SIM_FANOUT_POISSON = 1, JS_SIM_FANOUT_MEAN = 2 } js_sim_fanout;
+/* Early dropping, when a batch is formed: PATH drops an item when now + the fastest
+ * latency of the rest of its request's path exceeds the deadline -- its task's fastest
+ * batch-1 mean plus, on every out-edge sure to spawn a child (fixed fan-out >= 1, or a
+ * histogram without 0), the same figure of the child task, the largest over such edges;
+ * LOCAL looks at the item's own task only (the rule before PATH). */
+typedef enum { JS_DROP_PATH = 0, JS_DROP_LOCAL = 1 } js_drop_rule;
+
 typedef struct js_sim_config {
     uint64_t seed;              /* the user's seed; service times and fan-out counts each draw
                                  * from their own stream derived from it (jigsaw/util.h) */
@@ -27,7 +38,8 @@ typedef struct js_sim_config {
     js_service_dist service;
     double batch_timeout_ms;    /* 0: take what is queued when a worker frees (dynamic batching) */
     bool early_drop;            /* drop items that can no longer meet their deadline */
-    bool poisson_fanout;        /* random fan-out (Poisson with the edge's mean) vs rounded mean */
+    js_drop_rule drop_rule;     /* ... by which rule (default PATH) */
+    js_sim_fanout fanout;       /* children per item: each edge's law (default) or one for all */
     double timeline_interval_s; /* 0 = no timeline */
     const char *timeline_path;  /* CSV written atomically at the end, or NULL */
     /* Additions. Called about every 2^16 events from js_sim_run/js_sim_run_until (the

@@ -307,6 +307,10 @@ typedef struct js_tail_row {
     double model_violation, model_p99_ms;
     double model_pred_p99_ms, model_pred_violation; /* the plan's own prediction */
     bool model_reached;
+    /* Early dropping's effect on the paper-rule plan at `rate`: goodput (requests on time
+     * per second) with the path-aware rule (the default, as violation_rate above), and
+     * violations and goodput with the local rule (jigsaw/sim.h js_drop_rule). */
+    double goodput, local_drop_violation, local_drop_goodput;
 } js_tail_row;
 
 int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o,
@@ -375,6 +379,7 @@ int js_compare_run(const js_compare_opts *o, js_diag *d);
 typedef struct js_simcheck_app {
     uint64_t requests;
     double p50_ms, p95_ms, p99_ms, violation_rate;
+    double goodput;             /* requests completed within the SLO per simulated second */
 } js_simcheck_app;
 /* Poisson arrivals at every application's planned rate for `seconds` (or until
  * `max_requests` requests per application have arrived, when > 0), lognormal service,
@@ -384,5 +389,9 @@ typedef struct js_simcheck_app {
 int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
                      uint64_t max_requests, uint64_t seed, js_simcheck_app *out,
                      js_simcheck_app *total, js_diag *d);
+/* The same with the given early-drop rule (js_simcheck_plan: the path-aware default). */
+int js_simcheck_plan_drop(const js_scenario *s, const js_plan *p, double seconds,
+                          uint64_t max_requests, uint64_t seed, js_drop_rule rule,
+                          js_simcheck_app *out, js_simcheck_app *total, js_diag *d);
 
 #endif

@@ -95,8 +95,8 @@ static int print_app(const js_app *a)
         printf("  edges:\n");
     for (int e = 0; e < a->nedges; e++) {
         const js_edge *ed = &a->edges[e];
-        printf("    %s -> %s: fan-out %g", a->tasks[ed->from].name, a->tasks[ed->to].name,
-               ed->fanout);
+        printf("    %s -> %s: fan-out %g (%s)", a->tasks[ed->from].name, a->tasks[ed->to].name,
+               ed->fanout, js_fanout_dist_name(ed->dist));
         if (!isnan(ed->fanout_by_variant[0])) {
             printf(" (by %s variant:", a->tasks[ed->from].name);
             for (int v = 0; v < a->tasks[ed->from].nvariants; v++)
@@ -209,7 +209,8 @@ static cJSON *app_json(const js_app *a)
         }
         ok = cJSON_AddStringToObject(eo, "from", a->tasks[ed->from].name) &&
              cJSON_AddStringToObject(eo, "to", a->tasks[ed->to].name) &&
-             js_json_add_num_or_null(eo, "fanout", ed->fanout);
+             js_json_add_num_or_null(eo, "fanout", ed->fanout) &&
+             cJSON_AddStringToObject(eo, "fanout_dist", js_fanout_dist_name(ed->dist));
         cJSON *bv = ok ? cJSON_AddObjectToObject(eo, "fanout_by_variant") : NULL;
         ok = ok && bv != NULL;
         for (int v = 0; v < a->tasks[ed->from].nvariants && ok; v++)

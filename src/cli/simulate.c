@@ -64,8 +64,14 @@ static void sim_usage(FILE *out)
         "                          deterministic or exponential\n"
         "      --batch-timeout MS  wait up to MS for a full batch (default 0: take what\n"
         "                          is queued when a worker frees)\n"
-        "      --no-drop           never drop items that cannot meet their deadline\n"
-        "      --fanout F          poisson (default) or mean (randomised rounding)\n"
+        "      --early-drop R      drop an item when a batch forms if its request can no\n"
+        "                          longer meet its deadline: path (default; now + the\n"
+        "                          fastest rest of its path), local (its own task's\n"
+        "                          fastest batch-1 latency only) or off\n"
+        "      --no-drop           same as --early-drop off\n"
+        "      --fanout F          children per item: edge (default; each edge's\n"
+        "                          fanout_dist in the scenario), or on every edge\n"
+        "                          poisson or mean (randomised rounding of the mean)\n"
         "\n"
         "output:\n"
         "      --timeline FILE     CSV, one row per interval per application and 'all'\n"
@@ -113,7 +119,9 @@ typedef struct sim_opts {
     uint64_t seed;
     js_dispatch_policy dispatch;
     js_service_dist service;
-    bool json, no_drop, mean_fanout, kind_given;
+    js_sim_fanout fanout;
+    js_drop_rule drop_rule;
+    bool json, no_drop, kind_given;
 } sim_opts;
 
 static int parse_num(const char *opt, const char *arg, double lo, double *out)
@@ -131,7 +139,7 @@ enum {
     OPT_PLAN = 256, OPT_TRACE, OPT_ARRIVALS, OPT_RATE, OPT_CV, OPT_MMPP_RATIO,
     OPT_MMPP_SOJOURN, OPT_TMEAN, OPT_TPEAK, OPT_TCOMP, OPT_TSTART, OPT_TDUR, OPT_DURATION,
     OPT_SEED, OPT_TIMELINE, OPT_TLINT, OPT_JSON, OPT_DISPATCH, OPT_SERVICE, OPT_BTO,
-    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY,
+    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY, OPT_EARLY_DROP,
 };
 
 static int parse_args(int argc, char **argv, sim_opts *o)
@@ -160,6 +168,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"service", required_argument, NULL, OPT_SERVICE},
         {"batch-timeout", required_argument, NULL, OPT_BTO},
         {"no-drop", no_argument, NULL, OPT_NODROP},
+        {"early-drop", required_argument, NULL, OPT_EARLY_DROP},
         {"fanout", required_argument, NULL, OPT_FANOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -252,14 +261,27 @@ static int parse_args(int argc, char **argv, sim_opts *o)
             break;
         case OPT_BTO: rc = parse_num("--batch-timeout", optarg, 0, &o->batch_timeout); break;
         case OPT_NODROP: o->no_drop = true; break;
+        case OPT_EARLY_DROP:
+            if (strcmp(optarg, "path") == 0 || strcmp(optarg, "local") == 0) {
+                o->drop_rule = optarg[0] == 'p' ? JS_DROP_PATH : JS_DROP_LOCAL;
+                o->no_drop = false;
+            } else if (strcmp(optarg, "off") == 0) {
+                o->no_drop = true;
+            } else {
+                return js_cli_usage_error("simulate", "--early-drop: expected path, local or "
+                                          "off, got '%s'", optarg);
+            }
+            break;
         case OPT_FANOUT:
-            if (strcmp(optarg, "poisson") == 0)
-                o->mean_fanout = false;
+            if (strcmp(optarg, "edge") == 0)
+                o->fanout = JS_SIM_FANOUT_EDGE;
+            else if (strcmp(optarg, "poisson") == 0)
+                o->fanout = JS_SIM_FANOUT_POISSON;
             else if (strcmp(optarg, "mean") == 0)
-                o->mean_fanout = true;
+                o->fanout = JS_SIM_FANOUT_MEAN;
             else {
-                return js_cli_usage_error("simulate", "--fanout: expected poisson or mean, got "
-                                "'%s'", optarg);
+                return js_cli_usage_error("simulate", "--fanout: expected edge, poisson or "
+                                          "mean, got '%s'", optarg);
             }
             break;
         default:
@@ -462,7 +484,8 @@ int js_cmd_simulate(int argc, char **argv)
         cfg.service = o.service;
         cfg.batch_timeout_ms = o.batch_timeout;
         cfg.early_drop = !o.no_drop;
-        cfg.poisson_fanout = !o.mean_fanout;
+        cfg.drop_rule = o.drop_rule;
+        cfg.fanout = o.fanout;
         if (o.timeline != NULL) {
             cfg.timeline_interval_s = o.timeline_interval;
             cfg.timeline_path = o.timeline;

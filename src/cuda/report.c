@@ -118,7 +118,10 @@ int js_validate_simulate(const js_scenario *s, const js_plan *p, const js_arriva
     sc.service = JS_SERVICE_LOGNORMAL;
     sc.batch_timeout_ms = c->batch_timeout_ms;
     sc.early_drop = c->early_drop;
-    sc.poisson_fanout = c->poisson_fanout;
+    /* The backend's own rules (validate.c): the item's task alone, and Poisson or the
+     * rounded mean on every edge, so that both sides replay the same semantics. */
+    sc.drop_rule = JS_DROP_LOCAL;
+    sc.fanout = c->poisson_fanout ? JS_SIM_FANOUT_POISSON : JS_SIM_FANOUT_MEAN;
     js_arrivals **arr = calloc((size_t)s->napps, sizeof *arr);
     if (!arr)
         return js_diag_set(d, JS_EXIT_INTERNAL, "validate: out of memory");

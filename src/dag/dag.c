@@ -15,6 +15,86 @@ double js_edge_fanout(const js_edge *e, int parent_variant)
     return e->fanout;
 }
 
+const char *js_fanout_dist_name(js_fanout_dist d)
+{
+    switch (d) {
+    case JS_FANOUT_FIXED:
+        return "fixed";
+    case JS_FANOUT_EMPIRICAL:
+        return "empirical";
+    case JS_FANOUT_POISSON:
+    default:
+        return "poisson";
+    }
+}
+
+int js_fanout_dist_from_name(const char *name)
+{
+    for (int d = JS_FANOUT_POISSON; d <= JS_FANOUT_EMPIRICAL; d++)
+        if (strcmp(name, js_fanout_dist_name((js_fanout_dist)d)) == 0)
+            return d;
+    return -1;
+}
+
+static const double *edge_hist(const js_edge *e, int v, int *len)
+{
+    if (e->dist != JS_FANOUT_EMPIRICAL || v < 0 || v >= JS_MAX_VARIANTS || e->hist[v] == NULL)
+        return NULL;
+    *len = e->hist_len[v];
+    return e->hist[v];
+}
+
+double js_edge_count_pgf(const js_edge *e, int parent_variant, double g)
+{
+    double f = js_edge_fanout(e, parent_variant);
+    int n = 0;
+    const double *h = edge_hist(e, parent_variant, &n);
+    if (h != NULL) {
+        double sum = 0.0; /* Horner: p0 + g (p1 + g (p2 + ...)) */
+        for (int k = n - 1; k >= 0; k--)
+            sum = h[k] + g * sum;
+        return sum;
+    }
+    if (e->dist == JS_FANOUT_FIXED) {
+        double fl = floor(f), r = f - fl;
+        return pow(g, fl) * (1.0 - r + r * g);
+    }
+    return exp(-f * (1.0 - g));
+}
+
+double js_edge_count_ex2(const js_edge *e, int parent_variant)
+{
+    double f = js_edge_fanout(e, parent_variant);
+    int n = 0;
+    const double *h = edge_hist(e, parent_variant, &n);
+    if (h != NULL) {
+        double ex2 = 0.0;
+        for (int k = 0; k < n; k++)
+            ex2 += h[k] * (double)k * (double)k;
+        return ex2;
+    }
+    if (e->dist == JS_FANOUT_FIXED) {
+        double fl = floor(f), r = f - fl;
+        return (1.0 - r) * fl * fl + r * (fl + 1.0) * (fl + 1.0);
+    }
+    return f + f * f;
+}
+
+int js_edge_count_min(const js_edge *e, int parent_variant)
+{
+    int n = 0;
+    const double *h = edge_hist(e, parent_variant, &n);
+    if (h != NULL) {
+        for (int k = 0; k < n; k++)
+            if (h[k] > 0)
+                return k;
+        return 0;
+    }
+    if (e->dist == JS_FANOUT_FIXED)
+        return (int)floor(js_edge_fanout(e, parent_variant));
+    return 0;
+}
+
 int js_graph_topo_order(const js_task_graph *g, int *order, int *on_cycle)
 {
     int n = g->ntasks, indeg[JS_MAX_TASKS] = {0};

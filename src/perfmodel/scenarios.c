@@ -18,6 +18,7 @@ typedef struct edge_def {
     double fanout;                 /* used when by_variant[0] == 0 */
     double by_variant[NVAR_MAX];
     const char *why;
+    const char *dist;              /* fanout_dist written to the file */
 } edge_def;
 
 typedef struct app_def {
@@ -53,7 +54,7 @@ static const app_def apps[] = {
      {{"classify", {"resnet18", "resnet34", "resnet50", "resnet101", "resnet152", NULL}},
       {"caption", {"git-base", "git-large", NULL}}},
      0,
-     {{NULL, NULL, 0, {0}, NULL}},
+     {{NULL, NULL, 0, {0}, NULL, NULL}},
      2,
      {"classify", "caption"},
      250.0,
@@ -67,7 +68,8 @@ static const app_def apps[] = {
      "torchvision backbones as the accuracy proxy). Fan-out per detector variant = Loki's "
      "measured detections per frame x per-branch share (Loki branching.csv, 7,120 Bellevue "
      "frames): cars 1.985/5.093/13.776/17.468/17.815, faces 0.599/0.371/0.597/0.739/1.079 "
-     "for n/s/m/l/x. Latency SLO 250 ms (Loki's). Accuracy SLO 0.85: excludes YOLOv5n and "
+     "for n/s/m/l/x; Poisson counts per frame (Loki publishes means only, no per-frame "
+     "histogram). Latency SLO 250 ms (Loki's). Accuracy SLO 0.85: excludes YOLOv5n and "
      "YOLOv5s (normalised mAP 0.55 and 0.74) and forces mid-size classifiers with "
      "YOLOv5m, so accuracy and the detector's fan-out trade off. Rate per GPU 12.5 "
      "frames/s (an assumption; each frame fans out to up to 19 classifications).",
@@ -78,8 +80,8 @@ static const app_def apps[] = {
                NULL}},
       {"face", {"vgg11", "vgg13", "vgg16", "vgg19", NULL}}},
      2,
-     {{"detect", "car", 0, {1.985, 5.093, 13.776, 17.468, 17.815}, NULL},
-      {"detect", "face", 0, {0.599, 0.371, 0.597, 0.739, 1.079}, NULL}},
+     {{"detect", "car", 0, {1.985, 5.093, 13.776, 17.468, 17.815}, NULL, "poisson"},
+      {"detect", "face", 0, {0.599, 0.371, 0.597, 0.739, 1.079}, NULL, "poisson"}},
      1,
      {"detect", NULL},
      250.0,
@@ -88,9 +90,9 @@ static const app_def apps[] = {
     {"ar-assistant", "ar-assistant",
      "AR Assistant (JigsawServe, depth 3): YOLOv5 (n/s/m/l/x, COCO mAP50-95) finds the "
      "objects in the camera frame, GIT (base/large, COCO CIDEr) captions the scene and a "
-     "Piper/VITS voice (x_low/low/medium/high) speaks the caption. Fan-out 1 on both edges "
-     "(an assumption: one caption and one utterance per frame that the detector passes "
-     "on). TTS accuracy is a documented quality proxy, sqrt(sample rate / 22050) x "
+     "Piper/VITS voice (x_low/low/medium/high) speaks the caption. Fixed fan-out 1 on both "
+     "edges (an assumption: exactly one caption and one utterance per frame that the "
+     "detector passes on). TTS accuracy is a documented quality proxy, sqrt(sample rate / 22050) x "
      "(params / 28.5M)^0.1 (no comparable MOS exists for Piper tiers; see "
      "profiles/models.json). Latency SLO 500 ms: twice Loki's 250 ms because the path "
      "holds three models including an autoregressive captioner and a vocoder: under the "
@@ -106,7 +108,7 @@ static const app_def apps[] = {
       {"speak", {"tts-piper-x-low", "tts-piper-low", "tts-piper-medium", "tts-piper-high",
                  NULL}}},
      2,
-     {{"detect", "caption", 1.0, {0}, NULL}, {"caption", "speak", 1.0, {0}, NULL}},
+     {{"detect", "caption", 1.0, {0}, NULL, "fixed"}, {"caption", "speak", 1.0, {0}, NULL, "fixed"}},
      1,
      {"detect", NULL},
      500.0,
@@ -163,7 +165,8 @@ static int edges_json(const app_def *a, cJSON *arr, js_diag *d)
         cJSON *eo = cJSON_CreateObject();
         if (!eo || !cJSON_AddItemToArray(arr, eo) ||
             !cJSON_AddStringToObject(eo, "from", ed->from) ||
-            !cJSON_AddStringToObject(eo, "to", ed->to))
+            !cJSON_AddStringToObject(eo, "to", ed->to) ||
+            (ed->dist != NULL && !cJSON_AddStringToObject(eo, "fanout_dist", ed->dist)))
             return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
         if (ed->by_variant[0] > 0) {
             int n = 0;

@@ -3,8 +3,9 @@
  * Every item spawns its children on each out-edge independently, so a request's items
  * form a tree even on a DAG with joins. The completion time of the subtree below one item
  * of task t has CDF G_t = F_t * H_t (convolution), where F_t is the task's item latency
- * and H_t the product over out-edges of E[G_child^N] for the edge's count N: exp(-f(1-G))
- * for a Poisson count of mean f, G^floor(f) (1 - r + r G) for the simulator's rounded mean.
+ * and H_t the product over out-edges of E[G_child^N] for the edge's count N, the
+ * generating function of the edge's own law (js_edge_count_pgf: exp(-f(1-G)) for Poisson
+ * of mean f, G^floor(f) (1 - r + r G) for a fixed fan-out, sum p_k G^k for a histogram).
  * A request completes when the subtrees of all its entry tasks have. Everything is
  * computed on one grid of NGRID points; tasks are assumed independent (items of one
  * request that share a batch are positively correlated, which makes the maximum smaller:
@@ -35,25 +36,20 @@ static void task_model_free(task_model *tm, int n)
 }
 
 /* Index of dispersion of the items arriving at task t: the children of one parent batch
- * (batch_eff items, each spawning Poisson(f) or the rounded f) arrive together. */
+ * (batch_eff items, each spawning a count N of the edge's law, mean f) arrive together, a
+ * group of E[S^2]/E[S] = E[N^2]/f + (batch_eff - 1) f (1 + batch_eff f for Poisson). */
 static double arrival_burst(const js_app *a, const int *variant, const double *items, int t,
-                            bool poisson, const task_model *tm)
+                            const task_model *tm)
 {
     double num = 0.0, den = 0.0;
     for (int e = 0; e < a->nedges; e++) {
         if (a->edges[e].to != t)
             continue;
-        double f = js_edge_fanout(&a->edges[e], variant[a->edges[e].from]);
+        int v = variant[a->edges[e].from];
+        double f = js_edge_fanout(&a->edges[e], v);
         double w = items[a->edges[e].from] * f;
         double nb = fmax(1.0, tm[a->edges[e].from].batch_eff);
-        double disp;
-        if (poisson) {
-            disp = 1.0 + nb * f;
-        } else {
-            double fl = floor(f), r = f - fl;
-            double ex2 = (1.0 - r) * fl * fl + r * (fl + 1.0) * (fl + 1.0);
-            disp = f > 0 ? ex2 / f + (nb - 1.0) * f : 1.0;
-        }
+        double disp = f > 0 ? js_edge_count_ex2(&a->edges[e], v) / f + (nb - 1.0) * f : 1.0;
         num += w * disp;
         den += w;
     }
@@ -112,15 +108,6 @@ static double mix_tail(const task_model *tm, double t)
     return acc;
 }
 
-/* Count generating function E[g^N] of an edge's child count. */
-static double count_pgf(double g, double f, bool poisson)
-{
-    if (poisson)
-        return exp(-f * (1.0 - g));
-    double fl = floor(f), r = f - fl;
-    return pow(g, fl) * (1.0 - r + r * g);
-}
-
 static double grid_quantile(const double *cdf, double dt, double p)
 {
     for (int i = 0; i < NGRID; i++)
@@ -134,7 +121,7 @@ static double grid_quantile(const double *cdf, double dt, double p)
 }
 
 static int predict_grid(const js_app *a, const int *order, task_model *tm, const int *variant,
-                        bool poisson, double dt, double *req, js_diag *d)
+                        double dt, double *req, js_diag *d)
 {
     double *F = malloc(sizeof(double) * NGRID * (size_t)(2 * a->ntasks + 1));
     if (!F)
@@ -150,10 +137,9 @@ static int predict_grid(const js_app *a, const int *order, task_model *tm, const
         for (int e = 0; e < a->nedges; e++) {
             if (a->edges[e].from != t)
                 continue;
-            double f = js_edge_fanout(&a->edges[e], variant[t]);
             const double *gc = G + (size_t)a->edges[e].to * NGRID;
             for (int i = 0; i < NGRID; i++)
-                H[i] *= count_pgf(gc[i], f, poisson);
+                H[i] *= js_edge_count_pgf(&a->edges[e], variant[t], gc[i]);
         }
         const double *ft = F + (size_t)t * NGRID;
         double *gt = G + (size_t)t * NGRID;
@@ -176,7 +162,7 @@ static int predict_grid(const js_app *a, const int *order, task_model *tm, const
 }
 
 int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, double rate,
-                      bool poisson_fanout, js_qm_app_prediction *out, js_diag *d)
+                      js_qm_app_prediction *out, js_diag *d)
 {
     memset(out, 0, sizeof *out);
     const js_app_plan *ap = NULL;
@@ -207,7 +193,7 @@ int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, dou
         int t = order[k];
         if (!tplan[t] || !(items[t] > 0))
             continue;
-        double burst = arrival_burst(a, variant, items, t, poisson_fanout, tm);
+        double burst = arrival_burst(a, variant, items, t, tm);
         int rc = build_task(s, a, tplan[t], rate * items[t], burst, &tm[t], d);
         if (rc != 0) {
             task_model_free(tm, a->ntasks);
@@ -241,7 +227,7 @@ int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, dou
         free(tm);
         return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     }
-    int rc = predict_grid(a, order, tm, variant, poisson_fanout, dt, req, d);
+    int rc = predict_grid(a, order, tm, variant, dt, req, d);
     if (rc == 0) {
         out->p50_ms = grid_quantile(req, dt, 0.5);
         out->p95_ms = grid_quantile(req, dt, 0.95);
@@ -262,7 +248,7 @@ int js_qm_predict_app(const js_scenario *s, const js_plan *p, int app_index, dou
     return rc;
 }
 
-int js_qm_annotate_plan(const js_scenario *s, js_plan *p, bool poisson_fanout, js_diag *d)
+int js_qm_annotate_plan(const js_scenario *s, js_plan *p, js_diag *d)
 {
     for (int i = 0; i < p->napps; i++) {
         js_app_plan *ap = &p->apps[i];
@@ -275,7 +261,7 @@ int js_qm_annotate_plan(const js_scenario *s, js_plan *p, bool poisson_fanout, j
         if (!(rate > 0))
             continue;
         js_qm_app_prediction pr;
-        int rc = js_qm_predict_app(s, p, ap->app, rate, poisson_fanout, &pr, d);
+        int rc = js_qm_predict_app(s, p, ap->app, rate, &pr, d);
         if (rc != 0)
             return rc;
         for (int k = 0; k < ap->ntasks; k++)

@@ -63,7 +63,7 @@ static int finish(const js_scenario *s, const js_plan_request *r, js_plan *p, js
     merge_segments(p);
     snprintf(p->rule, sizeof p->rule, "%s", js_rule_name(r->rule));
     p->target_quantile = r->rule == JS_RULE_SAFE ? r->target_quantile : NAN;
-    return js_qm_annotate_plan(s, p, true, d);
+    return js_qm_annotate_plan(s, p, d);
 }
 
 /* Solver effort over every pass, reported on the plan returned. */
@@ -328,7 +328,7 @@ static int capped_max_demand(const js_scenario *s, const js_plan_request *r, dou
         if (js_plan_copy(&full, &p) != 0)
             break;
         scale_demand(&p, u);
-        int rc = js_qm_annotate_plan(s, &p, true, &local);
+        int rc = js_qm_annotate_plan(s, &p, &local);
         bool meets = rc == 0 && worst_violation(&p) <= limit * (1.0 + 1e-9);
         js_plan_free(&p);
         if (it == 0 && !meets)

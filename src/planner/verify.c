@@ -207,7 +207,7 @@ static int check_app(const vctx *c, int ai)
         /* The safe rule's promise, checked end to end by the model, not by the MILP's
          * per-task statistics. */
         js_qm_app_prediction pr;
-        int rc = js_qm_predict_app(c->s, c->p, ai, ap->rate, true, &pr, c->d);
+        int rc = js_qm_predict_app(c->s, c->p, ai, ap->rate, &pr, c->d);
         if (rc != 0)
             return rc;
         double budget = 1.0 - c->r->target_quantile;

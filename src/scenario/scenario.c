@@ -1,6 +1,7 @@
 /* scenario: loading, validating and resolving scenarios; see include/jigsaw/scenario.h. */
 #include "jigsaw/scenario.h"
 #include "jigsaw/util.h"
+#include "scenario_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -278,103 +279,7 @@ static int load_tasks(js_jctx *c, const cJSON *o, js_scenario *s, js_app *a)
     return rc;
 }
 
-/* ------------------------------------------------------------------ edges and graph */
-
-static int edge_end(js_jctx *c, const cJSON *o, const char *key, const js_app *a, int *out)
-{
-    char name[JS_NAME_MAX];
-    int rc = js_json_get_string(c, o, key, true, name, sizeof name);
-    if (rc != 0)
-        return rc;
-    *out = js_app_task_by_name(a, name);
-    if (*out < 0)
-        return js_json_err(c, key, "no task named \"%s\"", name);
-    return 0;
-}
-
-static int load_edge(js_jctx *c, const cJSON *o, js_app *a, int index)
-{
-    static const char *const required[] = {"from", "to", NULL};
-    static const char *const allowed[] = {"fanout", "fanout_by_variant", NULL};
-    js_edge *ed = &a->edges[index];
-    ed->fanout = NAN;
-    for (int v = 0; v < JS_MAX_VARIANTS; v++)
-        ed->fanout_by_variant[v] = NAN;
-    int rc = js_json_check_keys(c, o, allowed, required);
-    if (rc == 0)
-        rc = edge_end(c, o, "from", a, &ed->from);
-    if (rc == 0)
-        rc = edge_end(c, o, "to", a, &ed->to);
-    if (rc == 0 && ed->from == ed->to)
-        rc = js_json_err(c, "to", "an edge from task \"%s\" to itself is a cycle",
-                         a->tasks[ed->from].name);
-    for (int e = 0; e < index && rc == 0; e++)
-        if (a->edges[e].from == ed->from && a->edges[e].to == ed->to)
-            rc = js_json_err(c, NULL, "duplicate edge %s -> %s", a->tasks[ed->from].name,
-                             a->tasks[ed->to].name);
-    if (rc == 0)
-        rc = js_json_get_number(c, o, "fanout", false, &ed->fanout);
-    if (rc == 0 && ed->fanout < 0)
-        rc = js_json_err(c, "fanout", "must be >= 0, got %g", ed->fanout);
-    const cJSON *byv = NULL;
-    if (rc == 0)
-        rc = js_json_get_array(c, o, "fanout_by_variant", false, &byv);
-    if (rc != 0)
-        return rc;
-    if (byv == NULL) {
-        if (isnan(ed->fanout))
-            return js_json_err(c, "fanout", "missing: give fanout or fanout_by_variant");
-        return 0;
-    }
-    int nv = a->tasks[ed->from].nvariants, n = cJSON_GetArraySize(byv);
-    if (n != nv)
-        return js_json_err(c, "fanout_by_variant",
-                           "must hold one value per variant of task \"%s\" (%d), got %d",
-                           a->tasks[ed->from].name, nv, n);
-    double maxf = 0;
-    size_t s0 = js_jctx_push_key(c, "fanout_by_variant");
-    int i = 0;
-    for (const cJSON *e = byv->child; e != NULL && rc == 0; e = e->next, i++) {
-        size_t s1 = js_jctx_push_index(c, i);
-        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
-            rc = js_json_err(c, NULL, "must be a finite number");
-        else if (e->valuedouble < 0)
-            rc = js_json_err(c, NULL, "must be >= 0, got %g", e->valuedouble);
-        else {
-            ed->fanout_by_variant[i] = e->valuedouble;
-            if (e->valuedouble > maxf)
-                maxf = e->valuedouble;
-        }
-        js_jctx_pop(c, s1);
-    }
-    js_jctx_pop(c, s0);
-    /* Without a default, the conservative one: demand is never underestimated. */
-    if (rc == 0 && isnan(ed->fanout))
-        ed->fanout = maxf;
-    return rc;
-}
-
-static int load_edges(js_jctx *c, const cJSON *o, js_app *a)
-{
-    const cJSON *arr = NULL;
-    int rc = js_json_get_array(c, o, "edges", false, &arr);
-    if (rc != 0 || arr == NULL)
-        return rc;
-    int n = cJSON_GetArraySize(arr);
-    int max = (int)(sizeof a->edges / sizeof a->edges[0]);
-    if (n > max)
-        return js_json_err(c, "edges", "at most %d edges, got %d", max, n);
-    size_t s0 = js_jctx_push_key(c, "edges");
-    int i = 0;
-    for (const cJSON *e = arr->child; e != NULL && rc == 0; e = e->next, i++) {
-        size_t s1 = js_jctx_push_index(c, i);
-        rc = load_edge(c, e, a, i);
-        js_jctx_pop(c, s1);
-    }
-    js_jctx_pop(c, s0);
-    a->nedges = i;
-    return rc;
-}
+/* ------------------------------------- sources and graph (edges: scenario_edges.c) */
 
 /* The declared entry tasks ("sources": [names]); absent leaves nsources 0. */
 static int load_sources(js_jctx *c, const cJSON *o, js_app *a)
@@ -644,7 +549,7 @@ static int load_app(js_jctx *c, const cJSON *o, js_scenario *s, const char *scen
     if (rc == 0)
         rc = load_tasks(c, o, s, a);
     if (rc == 0)
-        rc = load_edges(c, o, a);
+        rc = scn_load_edges(c, o, a);
     if (rc == 0)
         rc = check_graph(c, o, a);
     if (rc == 0) {
@@ -765,6 +670,9 @@ void js_scenario_free(js_scenario *s)
 {
     if (s == NULL)
         return;
+    for (int a = 0; a < s->napps && s->apps != NULL; a++)
+        for (int e = 0; e < JS_MAX_TASKS * 4; e++)
+            free(s->apps[a].edge_hist[e]);
     free(s->apps);
     s->apps = NULL;
     s->napps = 0;
@@ -798,26 +706,6 @@ static cJSON *task_to_json(const js_task *t)
             ok = add_str(vo, "metric", var->metric);
         if (ok && var->accuracy_source[0])
             ok = add_str(vo, "accuracy_source", var->accuracy_source);
-    }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-static cJSON *edge_to_json(const js_app *a, const js_edge *e)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL && add_str(o, "from", a->tasks[e->from].name) &&
-              add_str(o, "to", a->tasks[e->to].name) &&
-              js_json_add_num_or_null(o, "fanout", e->fanout);
-    if (ok && !isnan(e->fanout_by_variant[0])) {
-        int nv = a->tasks[e->from].nvariants;
-        cJSON *arr = cJSON_CreateDoubleArray(e->fanout_by_variant, nv);
-        ok = arr != NULL && cJSON_AddItemToObject(o, "fanout_by_variant", arr);
-        if (!ok)
-            cJSON_Delete(arr);
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -860,7 +748,7 @@ static cJSON *app_to_json(const js_app *a)
     cJSON *edges = ok ? cJSON_AddArrayToObject(o, "edges") : NULL;
     ok = ok && edges != NULL;
     for (int e = 0; e < a->nedges && ok; e++) {
-        cJSON *eo = edge_to_json(a, &a->edges[e]);
+        cJSON *eo = scn_edge_to_json(a, &a->edges[e]);
         ok = eo != NULL && cJSON_AddItemToArray(edges, eo);
         if (!ok)
             cJSON_Delete(eo);

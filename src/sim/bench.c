@@ -1,6 +1,11 @@
 /* jigsaw-bench-sim: simulator throughput against the bare event-queue ceiling.
  *
- *   jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED]]]
+ *   jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED [DISPATCH]]]]
+ *
+ * DISPATCH: jsed (default), rr, shared, or "all" to run the plan once with each and print
+ * the events/s of each against rr's (dispatch_<policy>_events_per_s and _ratio_to_rr
+ * lines) -- the comparison scripts/bench-simulator.sh reports; "all" skips the bare loop
+ * and the M/M/4 model.
  *
  * Runs the plan with Poisson arrivals scaled so that its busiest task is at LOAD (default
  * 0.8) of its planned capacity, for about REQUESTS requests (default 2e6), and then a bare
@@ -144,15 +149,108 @@ static int bench_mmc(double nreq)
     return rc;
 }
 
+static int dispatch_from_name(const char *name, js_dispatch_policy *out)
+{
+    static const char *const names[] = {"jsed", "rr", "shared"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (js_dispatch_policy)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Open the arrival streams of the plan's applications at `target` of its busiest task. */
+static int open_streams(const js_scenario *s, const js_plan *p, double target, double load,
+                        uint64_t seed, js_arrivals **arr, double *total_rate, js_diag *d)
+{
+    *total_rate = 0;
+    for (int a = 0; a < s->napps; a++) {
+        double planned = 0;
+        for (int i = 0; i < p->napps; i++)
+            if (p->apps[i].app == a)
+                planned = p->apps[i].rate;
+        if (!(planned > 0))
+            continue;
+        js_arrival_spec sp;
+        js_arrival_spec_init(&sp);
+        sp.rate = planned * target / load;
+        sp.seed = js_seed_derive(seed, "arrivals", (uint64_t)a);
+        *total_rate += sp.rate;
+        if (js_arrivals_open(&sp, &arr[a], d) != 0)
+            return d->code;
+    }
+    return 0;
+}
+
+/* One run of the plan per dispatch policy, same arrivals and seed: events/s of each (CPU
+ * time) and its ratio to round-robin's. */
+static int bench_dispatch(const js_scenario *s, const js_plan *p, double target, double load,
+                          double nreq, uint64_t seed)
+{
+    static const char *const names[] = {"jsed", "rr", "shared"};
+    double rate[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++) {
+        js_diag d;
+        js_diag_init(&d);
+        js_arrivals **arr = calloc((size_t)s->napps + 1, sizeof *arr);
+        double total_rate = 0;
+        js_sim_config cfg;
+        js_sim_config_init(&cfg);
+        cfg.seed = seed;
+        cfg.dispatch = (js_dispatch_policy)k;
+        js_sim *sim = NULL;
+        js_sim_result r;
+        int rc = arr == NULL ? 1 : open_streams(s, p, target, load, seed, arr, &total_rate, &d);
+        cfg.duration_s = total_rate > 0 ? nreq / total_rate : 0;
+        double c0 = js_cpu_s();
+        if (rc == 0)
+            rc = js_sim_create(s, p, &cfg, arr, &sim, &d);
+        if (rc == 0)
+            rc = js_sim_run(sim, &d);
+        if (rc == 0)
+            rc = js_sim_result_get(sim, &r);
+        double cpu = js_cpu_s() - c0;
+        if (rc == 0) {
+            rate[k] = (double)r.events / cpu;
+            printf("dispatch_%s: requests=%llu events=%llu sim_cpu_s=%.3f events_per_s=%.0f "
+                   "violation_rate=%.5f\n",
+                   names[k], (unsigned long long)r.total.requests,
+                   (unsigned long long)r.events, cpu, rate[k], r.total.violation_rate);
+            js_sim_result_free(&r);
+        } else {
+            js_diag_print(&d);
+        }
+        js_sim_destroy(sim);
+        for (int a = 0; arr != NULL && a < s->napps; a++)
+            js_arrivals_close(arr[a]);
+        free(arr);
+        if (rc != 0)
+            return rc;
+    }
+    for (int k = 0; k < 3; k++)
+        printf("dispatch_%s_ratio_to_rr=%.3f\n", names[k], rate[k] / rate[1]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED]]]\n");
+        fprintf(stderr, "usage: jigsaw-bench-sim SCENARIO PLAN.json [LOAD [REQUESTS [SEED "
+                        "[DISPATCH]]]]\n");
         return 2;
     }
     double target = argc > 3 ? atof(argv[3]) : 0.8;
     double nreq = argc > 4 ? atof(argv[4]) : 2e6;
     uint64_t seed = argc > 5 ? (uint64_t)atoll(argv[5]) : 1;
+    const char *dispatch = argc > 6 ? argv[6] : "jsed";
+    js_dispatch_policy policy = JS_DISPATCH_JSED;
+    bool all = strcmp(dispatch, "all") == 0;
+    if (!all && dispatch_from_name(dispatch, &policy) != 0) {
+        fprintf(stderr, "jigsaw-bench-sim: DISPATCH: expected jsed, rr, shared or all, got "
+                        "'%s'\n", dispatch);
+        return 2;
+    }
     js_diag d;
     js_diag_init(&d);
     js_scenario s;
@@ -168,28 +266,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "jigsaw-bench-sim: the plan has no demand\n");
         return 65;
     }
-    js_arrivals **arr = calloc((size_t)s.napps, sizeof *arr);
+    if (all) {
+        printf("scenario=%s\nplan=%s\nplanned_load=%.4f target_load=%.2f workers=%d\n",
+               argv[1], argv[2], load, target, workers);
+        int rc = bench_dispatch(&s, &p, target, load, nreq, seed);
+        js_plan_free(&p);
+        js_scenario_free(&s);
+        return rc;
+    }
+    js_arrivals **arr = calloc((size_t)s.napps + 1, sizeof *arr);
     double total_rate = 0;
-    for (int a = 0; a < s.napps && arr != NULL; a++) {
-        double planned = 0;
-        for (int i = 0; i < p.napps; i++)
-            if (p.apps[i].app == a)
-                planned = p.apps[i].rate;
-        if (!(planned > 0))
-            continue;
-        js_arrival_spec sp;
-        js_arrival_spec_init(&sp);
-        sp.rate = planned * target / load;
-        sp.seed = js_seed_derive(seed, "arrivals", (uint64_t)a);
-        total_rate += sp.rate;
-        if (js_arrivals_open(&sp, &arr[a], &d) != 0) {
-            js_diag_print(&d);
-            return d.code;
-        }
+    if (arr == NULL || open_streams(&s, &p, target, load, seed, arr, &total_rate, &d) != 0) {
+        js_diag_print(&d);
+        return d.code ? d.code : 1;
     }
     js_sim_config cfg;
     js_sim_config_init(&cfg);
     cfg.seed = seed;
+    cfg.dispatch = policy;
     cfg.duration_s = nreq / total_rate;
     js_sim *sim = NULL;
     js_sim_result r;

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "jigsaw/util.h"
@@ -38,7 +39,8 @@ void js_sim_config_init(js_sim_config *c)
     c->dispatch = JS_DISPATCH_JSED;
     c->service = JS_SERVICE_LOGNORMAL;
     c->early_drop = true;
-    c->poisson_fanout = true;
+    c->drop_rule = JS_DROP_PATH;
+    c->fanout = JS_SIM_FANOUT_EDGE;
     c->timeline_interval_s = 0.0; /* the CLI uses 60 s when --timeline is given */
 }
 
@@ -47,6 +49,35 @@ static double edge_mean(const js_edge *e, int v)
     if (v >= 0 && v < JS_MAX_VARIANTS && !isnan(e->fanout_by_variant[v]))
         return e->fanout_by_variant[v];
     return e->fanout;
+}
+
+/* The count law of a child edge: the edge's own, or the configuration's for every edge;
+ * Walker alias tables for the histograms (sampled in O(1) from rng_fanout). */
+static int child_law(js_sim *sim, child_edge *c, const js_edge *ed, int nvariants)
+{
+    switch (sim->cfg.fanout) {
+    case JS_SIM_FANOUT_POISSON:
+        c->dist = JS_FANOUT_POISSON;
+        break;
+    case JS_SIM_FANOUT_MEAN:
+        c->dist = JS_FANOUT_FIXED;
+        break;
+    case JS_SIM_FANOUT_EDGE:
+    default:
+        c->dist = ed->dist;
+        break;
+    }
+    for (int v = 0; v < nvariants && v < JS_MAX_VARIANTS; v++) {
+        if (c->dist == JS_FANOUT_EMPIRICAL) {
+            c->table[v] = gsl_ran_discrete_preproc((size_t)ed->hist_len[v], ed->hist[v]);
+            if (c->table[v] == NULL)
+                return oom(sim);
+            c->min_count[v] = js_edge_count_min(ed, v);
+        } else if (c->dist == JS_FANOUT_FIXED) {
+            c->min_count[v] = (int)floor(c->mean[v]);
+        }
+    }
+    return 0;
 }
 
 /* ---- event handlers --------------------------------------------------------------- */
@@ -122,6 +153,7 @@ static int on_gpu_up(js_sim *sim, int g)
             if (w->gpu == g && !w->up && !w->retiring) {
                 w->up = true;
                 t->view[k].up = true;
+                sim_slot_changed(sim, t, k);
                 changed = true;
             }
         }
@@ -266,6 +298,9 @@ static int init_tasks(js_sim *sim, js_diag *d)
             c->task = (uint32_t)(sim->app_off[a] + ed->to);
             for (int v = 0; v < JS_MAX_VARIANTS; v++)
                 c->mean[v] = edge_mean(ed, v);
+            int rc = child_law(sim, c, ed, ap->tasks[ed->from].nvariants);
+            if (rc != 0)
+                return rc;
         }
     }
     return 0;
@@ -340,6 +375,12 @@ void js_sim_destroy(js_sim *sim)
     for (int i = 0; i < sim->ntasks; i++) {
         free(sim->t[i].w);
         free(sim->t[i].view);
+        for (int e = 0; e < sim->t[i].nchild; e++)
+            for (int v = 0; v < JS_MAX_VARIANTS; v++)
+                if (sim->t[i].child[e].table[v] != NULL)
+                    gsl_ran_discrete_free(sim->t[i].child[e].table[v]);
+        jsed_index_free(&sim->t[i].jsed);
+        mintree_free(&sim->t[i].idle);
     }
     for (int i = 0; i < sim->ncls; i++) {
         free(sim->cls[i].mean_s);
@@ -414,8 +455,22 @@ void sim_check(const js_sim *sim)
     assert(nfree + sim->reqs_live == sim->nreq_cap);
 
     uint64_t queued = 0;
-    for (int i = 0; i < sim->ntasks; i++)
-        queued += check_fifo(sim, &sim->t[i].shared, (uint32_t)i);
+    for (int i = 0; i < sim->ntasks; i++) {
+        const taskrt *t = &sim->t[i];
+        queued += check_fifo(sim, &t->shared, (uint32_t)i);
+        /* The dispatch indexes hold exactly the slots the scan would look at. */
+        for (int k = 0; k < t->nw; k++) {
+            const worker *w = &sim->w[t->w[k]];
+            if (!t->indexed)
+                continue;
+            if (sim->cfg.dispatch == JS_DISPATCH_JSED)
+                assert(mintree_has(&t->jsed.busy, k) + mintree_has(&t->jsed.free, k) ==
+                       (int)t->view[k].up);
+            else if (sim->cfg.dispatch == JS_DISPATCH_SHARED)
+                assert(mintree_has(&t->idle, k) == (w->up && !w->busy));
+            (void)w;
+        }
+    }
     uint32_t used = 0;
     for (uint32_t wi = 0; wi < sim->nw; wi++) {
         const worker *w = &sim->w[wi];

@@ -26,12 +26,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "jigsaw/sched.h"
 #include "jigsaw/sim.h"
 #include "evq.h"
 #include "hist.h"
+#include "pick.h"
 
 #define NIL UINT32_MAX
 #define MAX_BATCH 4096
@@ -88,7 +90,10 @@ typedef struct worker {
 
 typedef struct child_edge {
     uint32_t task;       /* global index of the child task */
+    js_fanout_dist dist; /* the count law (the edge's, or the configuration's override) */
     double mean[JS_MAX_VARIANTS];
+    int min_count[JS_MAX_VARIANTS];   /* fewest children per parent variant (path drops) */
+    gsl_ran_discrete_t *table[JS_MAX_VARIANTS]; /* EMPIRICAL: alias tables (owned) */
 } child_edge;
 
 typedef struct taskrt {
@@ -97,8 +102,17 @@ typedef struct taskrt {
     int nw, capw;
     uint32_t *w;         /* worker indices */
     js_sched_worker *view;
+    /* Dispatch indexes over the slots of w/view, kept current by sim_slot_changed while
+     * `indexed`: JSED's (pick.h) and SHARED's idle set (up workers without a batch, key
+     * 0). A task with at most SCAN_MAX_WORKERS workers is scanned instead (cheaper than
+     * keeping a tree; the same answer). */
+    jsed_index jsed;
+    mintree idle;
+    bool indexed;
     int rr;
-    double min_lat_s;    /* fastest batch-1 mean among its workers (early dropping) */
+    double min_lat_s;    /* fastest batch-1 mean among its workers */
+    double rest_lat_s;   /* min_lat_s + the largest rest_lat_s over sure children */
+    double drop_lat_s;   /* the early-drop rule's figure: rest_lat_s (PATH) or min_lat_s */
     int variant;
     int nchild;
     child_edge child[JS_MAX_TASKS];
@@ -318,6 +332,13 @@ int sim_drain_task_queue(js_sim *sim, taskrt *t);
 int sim_on_done(js_sim *sim, uint32_t wi);
 void sim_worker_remove(js_sim *sim, uint32_t wi);
 void sim_worker_free_slot(js_sim *sim, uint32_t wi);
+/* sim_worker.c: slot k of task t changed (view or worker state, filled or emptied): bring
+ * the dispatch policy's index up to date. Call before anything can dispatch to t. */
+void sim_slot_changed(js_sim *sim, taskrt *t, int k);
+/* The task's worker count changed: index it (rebuilt from the views) above
+ * SCAN_MAX_WORKERS, scan it at or below. */
+int sim_index_sync(js_sim *sim, taskrt *t);
+#define SCAN_MAX_WORKERS 8
 
 /* sim_plan.c: check plan p against the scenario and instantiate it (js_sim_create). */
 int sim_plan_init(js_sim *sim, const js_plan *p, js_diag *d);

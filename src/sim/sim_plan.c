@@ -172,6 +172,7 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
         t->view = nv;
         t->capw = ncap;
     }
+
     w->tslot = t->nw;
     t->w[t->nw] = wi;
     js_sched_worker *v = &t->view[t->nw];
@@ -181,7 +182,35 @@ static int worker_new(js_sim *sim, uint32_t task, int cls, int gpu, int prof, in
     v->up = up;
     t->nw++;
     *out = wi;
+    if (t->indexed) {
+        int rc = sim->cfg.dispatch == JS_DISPATCH_JSED
+                     ? jsed_index_reserve(&t->jsed, t->capw)
+                     : mintree_reserve(&t->idle, t->capw);
+        if (rc != 0)
+            return oom(sim);
+        sim_slot_changed(sim, t, w->tslot);
+        return 0;
+    }
+    return sim_index_sync(sim, t);
     return 0;
+}
+
+/* The fastest the rest of a request's path can take from task i on: its own fastest
+ * batch-1 mean plus the largest such figure over the out-edges sure to spawn a child for
+ * the task's variant (others may spawn none, and then add nothing). Memoised in
+ * rest_lat_s; the graph is acyclic, so the recursion ends (depth <= JS_MAX_TASKS). */
+static double rest_of_path(js_sim *sim, uint32_t i)
+{
+    taskrt *t = &sim->t[i];
+    if (t->rest_lat_s >= 0)
+        return t->rest_lat_s;
+    double after = 0;
+    int v = t->variant >= 0 && t->variant < JS_MAX_VARIANTS ? t->variant : 0;
+    for (int e = 0; e < t->nchild; e++)
+        if (t->child[e].min_count[v] >= 1 && t->child[e].mean[v] > 0)
+            after = fmax(after, rest_of_path(sim, t->child[e].task));
+    t->rest_lat_s = t->min_lat_s + after;
+    return t->rest_lat_s;
 }
 
 static void refresh_min_lat(js_sim *sim)
@@ -195,6 +224,12 @@ static void refresh_min_lat(js_sim *sim)
                 m = c->mean_s[1];
         }
         t->min_lat_s = isfinite(m) ? m : 0;
+        t->rest_lat_s = -1; /* not yet computed */
+    }
+    for (int i = 0; i < sim->ntasks; i++) {
+        taskrt *t = &sim->t[i];
+        t->drop_lat_s = sim->cfg.drop_rule == JS_DROP_LOCAL ? t->min_lat_s
+                                                            : rest_of_path(sim, (uint32_t)i);
     }
 }
 
@@ -466,6 +501,7 @@ int js_sim_apply_plan(js_sim *sim, const js_plan *p, double downtime_s, js_diag 
         if (w->tslot >= 0) {
             sim->t[w->task].view[w->tslot].up = false;
             sim->t[w->task].view[w->tslot].queued = 0;
+            sim_slot_changed(sim, &sim->t[w->task], w->tslot);
         }
         if (w->zombie || !w->busy) {
             sim_worker_remove(sim, i);

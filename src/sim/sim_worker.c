@@ -160,7 +160,7 @@ int sim_try_start(js_sim *sim, uint32_t wi)
             uint32_t it = fifo_pop(sim, q);
             uint32_t rid = sim->items[it].req;
             request *r = &sim->reqs[rid];
-            if (!r->dropped && sim->cfg.early_drop && sim->now + t->min_lat_s > r->deadline)
+            if (!r->dropped && sim->cfg.early_drop && sim->now + t->drop_lat_s > r->deadline)
                 record_drop(sim, r);
             if (r->dropped) {
                 item_release(sim, it);
@@ -179,16 +179,37 @@ int sim_try_start(js_sim *sim, uint32_t wi)
         /* Before the loop goes round: a queue emptied of dropped items is short too. */
         if (w->tslot >= 0 && sim->cfg.dispatch != JS_DISPATCH_SHARED)
             t->view[w->tslot].queued = (int)q->len;
-        if (n == 0)
+        if (n == 0) {
+            if (w->tslot >= 0)
+                sim_slot_changed(sim, t, w->tslot);
             continue;
+        }
         w->busy = true;
         w->bhead = head;
         w->bn = n;
         w->bstart = sim->now;
-        if (w->tslot >= 0)
+        if (w->tslot >= 0) {
             t->view[w->tslot].busy_until = sim->now + c->mean_s[n];
+            sim_slot_changed(sim, t, w->tslot);
+        }
         return push_ev(sim, sim->now + draw_service(sim, c, n), EV_DONE, wi);
     }
+}
+
+static bool idle(const js_sim *sim, const taskrt *t, int k)
+{
+    const worker *w = &sim->w[t->w[k]];
+    return w->up && !w->busy;
+}
+
+static int first_idle(const js_sim *sim, const taskrt *t)
+{
+    if (t->indexed)
+        return mintree_min(&t->idle);
+    for (int k = 0; k < t->nw; k++)
+        if (idle(sim, t, k))
+            return k;
+    return -1;
 }
 
 /* Route an item to a worker of its task (or the task queue). */
@@ -206,15 +227,17 @@ int sim_dispatch(js_sim *sim, uint32_t it)
     x->t_enq = sim->now;
     if (sim->cfg.dispatch == JS_DISPATCH_SHARED) {
         fifo_push(sim, &t->shared, it);
-        for (int i = 0; i < t->nw; i++) {
-            worker *w = &sim->w[t->w[i]];
-            if (!w->busy && w->up)
-                return sim_try_start(sim, t->w[i]);
-        }
-        return 0;
+        /* The first up worker without a batch, in slot order. */
+        int k = first_idle(sim, t);
+        return k >= 0 ? sim_try_start(sim, t->w[k]) : 0;
     }
-    int k = sim->cfg.dispatch == JS_DISPATCH_RR ? js_sched_pick_rr(t->view, t->nw, &t->rr)
-                                                : js_sched_pick_jsed_inline(t->view, t->nw, sim->now);
+    int k;
+    if (sim->cfg.dispatch == JS_DISPATCH_RR)
+        k = js_sched_pick_rr(t->view, t->nw, &t->rr);
+    else if (t->indexed)
+        k = jsed_index_pick(&t->jsed, t->view, sim->now);
+    else
+        k = js_sched_pick_jsed_inline(t->view, t->nw, sim->now);
     if (k < 0) {
         fifo_push(sim, &t->shared, it); /* no worker up: hold until one is */
         return 0;
@@ -223,9 +246,15 @@ int sim_dispatch(js_sim *sim, uint32_t it)
     worker *w = &sim->w[wi];
     fifo_push(sim, &w->q, it);
     t->view[k].queued = (int)w->q.len;
+    if (w->busy) {
+        sim_slot_changed(sim, t, k);
+        return 0;
+    }
+    /* A free worker takes the item at once: one index update for both changes. */
+    int rc = sim_try_start(sim, wi);
     if (!w->busy)
-        return sim_try_start(sim, wi);
-    return 0;
+        sim_slot_changed(sim, t, k);
+    return rc;
 }
 
 /* Items held at the task (no worker was up) go out again. */
@@ -256,15 +285,24 @@ int sim_drain_task_queue(js_sim *sim, taskrt *t)
 static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int variant)
 {
     for (int e = 0; e < t->nchild; e++) {
-        double m = t->child[e].mean[variant];
+        const child_edge *ce = &t->child[e];
+        double m = ce->mean[variant];
         unsigned k;
         if (m <= 0)
             continue;
-        if (sim->cfg.poisson_fanout) {
-            k = gsl_ran_poisson(sim->rng_fanout, m);
-        } else {
+        switch (ce->dist) {
+        case JS_FANOUT_FIXED: { /* an integer mean draws nothing */
             double fl = floor(m);
-            k = (unsigned)fl + (gsl_rng_uniform(sim->rng_fanout) < m - fl ? 1u : 0u);
+            k = (unsigned)fl + (m > fl && gsl_rng_uniform(sim->rng_fanout) < m - fl ? 1u : 0u);
+            break;
+        }
+        case JS_FANOUT_EMPIRICAL:
+            k = (unsigned)gsl_ran_discrete(sim->rng_fanout, ce->table[variant]);
+            break;
+        case JS_FANOUT_POISSON:
+        default:
+            k = gsl_ran_poisson(sim->rng_fanout, m);
+            break;
         }
         sim->inline_events += k;
         for (unsigned j = 0; j < k; j++) {
@@ -282,6 +320,50 @@ static int spawn_children(js_sim *sim, uint32_t rid, const taskrt *t, int varian
     return 0;
 }
 
+/* ---- dispatch indexes ------------------------------------------------------------- */
+
+void sim_slot_changed(js_sim *sim, taskrt *t, int k)
+{
+    if (!t->indexed)
+        return;
+    switch (sim->cfg.dispatch) {
+    case JS_DISPATCH_JSED:
+        if (k < t->nw) {
+            jsed_index_update(&t->jsed, t->view, k, sim->now);
+        } else {
+            mintree_clear(&t->jsed.busy, k);
+            mintree_clear(&t->jsed.free, k);
+        }
+        break;
+    case JS_DISPATCH_SHARED:
+        if (k < t->nw && idle(sim, t, k))
+            mintree_set(&t->idle, k, 0.0, 0.0);
+        else
+            mintree_clear(&t->idle, k);
+        break;
+    case JS_DISPATCH_RR:
+    default:
+        break; /* round-robin keeps no index */
+    }
+}
+
+int sim_index_sync(js_sim *sim, taskrt *t)
+{
+    bool want = t->nw > SCAN_MAX_WORKERS && sim->cfg.dispatch != JS_DISPATCH_RR;
+    if (!want || t->indexed) {
+        t->indexed = want;
+        return 0;
+    }
+    int rc = sim->cfg.dispatch == JS_DISPATCH_JSED ? jsed_index_reserve(&t->jsed, t->capw)
+                                                   : mintree_reserve(&t->idle, t->capw);
+    if (rc != 0)
+        return oom(sim);
+    t->indexed = true;
+    for (int k = 0; k < t->capw; k++) /* from scratch: slots past nw are emptied */
+        sim_slot_changed(sim, t, k);
+    return 0;
+}
+
 void sim_worker_remove(js_sim *sim, uint32_t wi)
 {
     worker *w = &sim->w[wi];
@@ -296,6 +378,10 @@ void sim_worker_remove(js_sim *sim, uint32_t wi)
     }
     t->nw--;
     w->tslot = -1;
+    if (k != last)
+        sim_slot_changed(sim, t, k);
+    sim_slot_changed(sim, t, last);
+    sim_index_sync(sim, t); /* fewer workers: cannot fail */
     if (t->rr >= t->nw)
         t->rr = 0;
     sim_recount_up(sim, t);
@@ -322,6 +408,9 @@ int sim_on_done(js_sim *sim, uint32_t wi)
     t->items += (uint64_t)w->bn;
     sim->items_served += (uint64_t)w->bn;
     w->busy = false;
+    /* The index learns of the free worker after its next batch is formed (below): the
+     * children go to other tasks (the graph has no cycles), so nothing dispatches to this
+     * task in between. */
     if (w->tslot >= 0)
         t->view[w->tslot].busy_until = sim->now;
     uint32_t it = w->bhead;
@@ -344,5 +433,8 @@ int sim_on_done(js_sim *sim, uint32_t wi)
         sim_worker_free_slot(sim, wi);
         return 0;
     }
-    return sim_try_start(sim, wi);
+    int rc = sim_try_start(sim, wi);
+    if (!w->busy && w->tslot >= 0)
+        sim_slot_changed(sim, t, w->tslot);
+    return rc;
 }

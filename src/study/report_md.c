@@ -286,14 +286,14 @@ static void report_tail(FILE *f, const cmp_data *c, int g)
             c->small_gpus);
     fprintf(f, "| app | system | req/s | SLO ms | planned path ms | p99 ms | violations | "
                "under-provisioned | tail-safe F / U | violations (safe) | p99 ms (safe) | "
-               "capacity cost |\n");
-    fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
+               "capacity cost | goodput req/s | violations / goodput, local drop |\n");
+    fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (int a = 0; a < JS_PAPER_NAPPS; a++) {
         const cmp_app *ca = &gp->apps[a];
         for (int i = 0; i < ca->ntail; i++) {
             const js_tail_row *t = &ca->tail[i];
             if (t->status != 0) {
-                fprintf(f, "| %s | %s | infeasible |||||||||\n", js_paper_apps[a], t->system);
+                fprintf(f, "| %s | %s | infeasible |||||||||||\n", js_paper_apps[a], t->system);
                 continue;
             }
             char sf[48], sv[32], sp[32], cc[32];
@@ -303,10 +303,12 @@ static void report_tail(FILE *f, const cmp_data *c, int g)
             snprintf(sp, sizeof sp, "%.1f", t->safe_p99_ms);
             snprintf(cc, sizeof cc, "%.1f%%", 100.0 * t->capacity_cost);
             fprintf(f,
-                    "| %s | %s | %.4g | %.0f | %.1f | %.1f | %.2f%% | %s | %s | %s | %s | %s |\n",
+                    "| %s | %s | %.4g | %.0f | %.1f | %.1f | %.2f%% | %s | %s | %s | %s | %s | "
+                    "%.4g | %.2f%% / %.4g |\n",
                     js_paper_apps[a], t->system, t->rate, t->slo_ms, t->planned_path_ms,
                     t->p99_ms, 100.0 * t->violation_rate, t->under_provisioned ? "yes" : "no",
-                    sf, sv, sp, cc);
+                    sf, sv, sp, cc, t->goodput, 100.0 * t->local_drop_violation,
+                    t->local_drop_goodput);
         }
         if (ca->tail_err[0])
             fprintf(f, "\n%s: %s\n", js_paper_apps[a], ca->tail_err);

@@ -328,7 +328,7 @@ int cmp_write_tail(const cmp_data *c, js_diag *d)
                  "capacity_cost,safe_reached,fu_at_max_violation_rate,fu_at_max_p99_ms,"
                  "fu_at_max_reached,safe_rule_max_demand_scale,safe_rule_capacity_cost,"
                  "safe_rule_violation_rate,safe_rule_p99_ms,safe_rule_predicted_p99_ms,"
-                 "safe_rule_reached\n");
+                 "safe_rule_reached,goodput,local_drop_violation_rate,local_drop_goodput\n");
     cJSON *root = cJSON_CreateArray();
     for (int g = 0; g < c->ngpus; g++)
         for (int a = 0; a < JS_PAPER_NAPPS; a++) {
@@ -373,7 +373,13 @@ int cmp_write_tail(const cmp_data *c, js_diag *d)
                     fputc(',', b.f);
                     cmp_csv_num(b.f, t->status == 0 ? y[k] : NAN, 6);
                 }
-                fprintf(b.f, ",%d\n", t->status == 0 && t->model_reached);
+                fprintf(b.f, ",%d", t->status == 0 && t->model_reached);
+                const double z[] = {t->goodput, t->local_drop_violation, t->local_drop_goodput};
+                for (size_t k = 0; k < sizeof z / sizeof z[0]; k++) {
+                    fputc(',', b.f);
+                    cmp_csv_num(b.f, t->status == 0 ? z[k] : NAN, 6);
+                }
+                fputc('\n', b.f);
             }
         }
     rc = cmp_commit_table(&b, c->o.out_dir, "tail", root, d);

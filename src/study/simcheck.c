@@ -17,8 +17,9 @@ static double planned_rate(const js_plan *p, int app)
     return 0.0;
 }
 
-static void metrics(const js_app_metrics *m, js_simcheck_app *out)
+static void metrics(const js_app_metrics *m, double sim_time_s, js_simcheck_app *out)
 {
+    out->goodput = sim_time_s > 0 ? (double)(m->completed - m->late) / sim_time_s : NAN;
     out->requests = m->requests;
     out->p50_ms = m->latency_ms.p50;
     out->p95_ms = m->latency_ms.p95;
@@ -29,6 +30,14 @@ static void metrics(const js_app_metrics *m, js_simcheck_app *out)
 int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
                      uint64_t max_requests, uint64_t seed, js_simcheck_app *out,
                      js_simcheck_app *total, js_diag *d)
+{
+    return js_simcheck_plan_drop(s, p, seconds, max_requests, seed, JS_DROP_PATH, out, total,
+                                 d);
+}
+
+int js_simcheck_plan_drop(const js_scenario *s, const js_plan *p, double seconds,
+                          uint64_t max_requests, uint64_t seed, js_drop_rule rule,
+                          js_simcheck_app *out, js_simcheck_app *total, js_diag *d)
 {
     memset(out, 0, sizeof *out * (size_t)s->napps);
     js_arrivals **arr = calloc((size_t)s->napps + 1, sizeof *arr);
@@ -53,6 +62,7 @@ int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
     js_sim_config_init(&cfg);
     cfg.seed = seed;
     cfg.duration_s = duration;
+    cfg.drop_rule = rule;
     js_sim *sim = NULL;
     if (rc == 0)
         rc = js_sim_create(s, p, &cfg, arr, &sim, d);
@@ -65,9 +75,9 @@ int js_simcheck_plan(const js_scenario *s, const js_plan *p, double seconds,
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
         } else {
             for (int i = 0; i < s->napps && i < res.napps; i++)
-                metrics(&res.apps[i], &out[i]);
+                metrics(&res.apps[i], res.sim_time_s, &out[i]);
             if (total)
-                metrics(&res.total, total);
+                metrics(&res.total, res.sim_time_s, total);
             js_sim_result_free(&res);
         }
     }

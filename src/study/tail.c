@@ -59,7 +59,9 @@ static int tail_max_scale(const js_scenario *s, const js_tail_opts *o, unsigned 
 
 typedef struct tail_meas {
     bool feasible;
-    double path_ms, p95, p99, violation;
+    double path_ms, p95, p99, violation, goodput;
+    bool want_local;                    /* also simulate with the local early-drop rule */
+    double local_violation, local_goodput;
 } tail_meas;
 
 static double plan_max_path(const js_plan *p)
@@ -84,6 +86,13 @@ static int sim_plan(const js_scenario *s, const js_tail_opts *o, const js_plan *
         m->p95 = total.p95_ms;
         m->p99 = total.p99_ms;
         m->violation = total.violation_rate;
+        m->goodput = total.goodput;
+    }
+    if (rc == 0 && m->want_local) {
+        rc = js_simcheck_plan_drop(s, p, o->sim_seconds, 0, o->seed, JS_DROP_LOCAL, apps,
+                                   &total, d);
+        m->local_violation = total.violation_rate;
+        m->local_goodput = total.goodput;
     }
     free(apps);
     return rc;
@@ -93,7 +102,9 @@ static int sim_plan(const js_scenario *s, const js_tail_opts *o, const js_plan *
 static int measure(const js_scenario *s, const js_tail_opts *o, unsigned features,
                    tail_rule rule, double scale, tail_meas *m, js_diag *d)
 {
+    bool want_local = m->want_local;
     memset(m, 0, sizeof *m);
+    m->want_local = want_local;
     js_plan_request req;
     request_for(o, features, rule, &req);
     req.demand_scale = scale;
@@ -274,6 +285,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->fu_max_violation = row->fu_max_p99_ms = NAN;
     row->model_max_scale = row->model_cost = row->model_violation = row->model_p99_ms = NAN;
     row->model_pred_p99_ms = row->model_pred_violation = NAN;
+    row->goodput = row->local_drop_violation = row->local_drop_goodput = NAN;
     int rc = tail_max_scale(s, o, features, paper_rule, &row->max_scale, d);
     if (rc != 0)
         return rc;
@@ -286,7 +298,7 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     for (int i = 0; i < s->napps; i++)
         total += s->apps[i].rate;
     row->rate = scale * total;
-    tail_meas m;
+    tail_meas m = {.want_local = true};
     rc = measure(s, o, features, paper_rule, scale, &m, d);
     if (rc != 0)
         return rc;
@@ -298,6 +310,9 @@ int js_tail_check(const js_scenario *s, unsigned features, const js_tail_opts *o
     row->p95_ms = m.p95;
     row->p99_ms = m.p99;
     row->violation_rate = m.violation;
+    row->goodput = m.goodput;
+    row->local_drop_violation = m.local_violation;
+    row->local_drop_goodput = m.local_goodput;
     row->under_provisioned = !meets_goal(o, row, &m);
     consider(o, row, paper_rule, &m);
     if (!row->under_provisioned) {
@@ -355,6 +370,9 @@ cJSON *js_tail_to_json(const js_tail_row *rows, int n)
         js_json_add_num_or_null(o, "safe_rule_predicted_violation_rate",
                                 r->model_pred_violation);
         cJSON_AddBoolToObject(o, "safe_rule_reached", r->model_reached);
+        js_json_add_num_or_null(o, "goodput", r->goodput);
+        js_json_add_num_or_null(o, "local_drop_violation_rate", r->local_drop_violation);
+        js_json_add_num_or_null(o, "local_drop_goodput", r->local_drop_goodput);
     }
     return arr;
 }

@@ -475,3 +475,63 @@ Test(dag, app_graph_without_sources_list)
     cr_assert_float_eq(items[0], 2, 0);
     free(a);
 }
+
+/* Fan-out laws per edge: an empirical histogram per parent variant is normalised and its
+ * means become the edge's fan-outs (what the planner's demand uses); a fixed edge keeps
+ * its mean; an edge without fanout_dist is Poisson; the laws survive the JSON writer. */
+Test(scenario, fanout_laws_load_with_their_means)
+{
+    char dir[64], path[128];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"kind\":\"scenario\",\"format_version\":1,\"name\":\"t\",\"profiles\":"
+             "\"%s/profiles\",\"cluster\":{\"gpu\":\"a100-80gb\",\"gpus\":1},\"apps\":[{"
+             "\"name\":\"a\",\"tasks\":[{\"name\":\"d\",\"variants\":["
+             "{\"name\":\"r50\",\"profile\":\"resnet50\",\"accuracy\":1},"
+             "{\"name\":\"r101\",\"profile\":\"resnet101\",\"accuracy\":2}]},"
+             "{\"name\":\"c\",\"variants\":[{\"name\":\"v\",\"profile\":\"vgg16\"}]},"
+             "{\"name\":\"e\",\"variants\":[{\"name\":\"v\",\"profile\":\"vgg19\"}]},"
+             "{\"name\":\"f\",\"variants\":[{\"name\":\"v\",\"profile\":\"vgg11\"}]}],"
+             "\"edges\":[{\"from\":\"d\",\"to\":\"c\",\"fanout_dist\":\"empirical\","
+             "\"fanout_hist_by_variant\":[[2,0,2],[1,1,1,1]]},"
+             "{\"from\":\"c\",\"to\":\"e\",\"fanout_dist\":\"fixed\",\"fanout\":1},"
+             "{\"from\":\"d\",\"to\":\"f\",\"fanout\":0.5}],"
+             "\"slo\":{\"latency_ms\":100,\"accuracy\":0.1},\"demand\":{\"rate\":5}}]}",
+             SRC);
+    write_text(path, text);
+    js_diag *d = new_diag();
+    js_scenario s;
+    cr_assert_eq(js_scenario_load(path, &s, d), 0, "%s", d->msg);
+    const js_edge *e = &s.apps[0].edges[0];
+    cr_assert_eq(e->dist, JS_FANOUT_EMPIRICAL);
+    cr_assert_eq(e->hist_len[0], 3);
+    cr_assert_eq(e->hist[0][0], 0.5, "weights normalised");
+    cr_assert_eq(e->hist[0][1], 0.0);
+    cr_assert_eq(js_edge_fanout(e, 0), 1.0, "mean of {0: 1/2, 2: 1/2}");
+    cr_assert_eq(js_edge_fanout(e, 1), 1.5, "mean of uniform {0..3}");
+    cr_assert_eq(e->fanout, 1.5, "default: the largest mean");
+    cr_assert_eq(js_edge_count_ex2(e, 1), 3.5);
+    cr_assert_eq(js_edge_count_pgf(e, 0, 0.5), 0.5 + 0.5 * 0.25);
+    cr_assert_eq(js_edge_count_min(e, 0), 0);
+    cr_assert_eq(s.apps[0].edges[1].dist, JS_FANOUT_FIXED);
+    cr_assert_eq(js_edge_count_min(&s.apps[0].edges[1], 0), 1);
+    cr_assert_eq(js_edge_count_pgf(&s.apps[0].edges[1], 0, 0.25), 0.25);
+    cr_assert_eq(s.apps[0].edges[2].dist, JS_FANOUT_POISSON, "no fanout_dist: Poisson");
+    int var[JS_MAX_TASKS] = {1, 0, 0, 0};
+    double items[JS_MAX_TASKS];
+    js_dag_items_per_request(&s.apps[0], var, items);
+    cr_assert_eq(items[1], 1.5, "demand uses the histogram's mean");
+    cr_assert_eq(items[2], 1.5);
+    cJSON *j = js_scenario_to_json(&s);
+    char *out = cJSON_PrintUnformatted(j);
+    cr_assert(strstr(out, "\"fanout_dist\":\"empirical\",\"fanout_hist_by_variant\":"
+                          "[[0.5,0,0.5],[0.25,0.25,0.25,0.25]]") != NULL, "got %s", out);
+    cr_assert(strstr(out, "\"fanout_dist\":\"fixed\",\"fanout\":1") != NULL, "got %s", out);
+    cJSON_free(out);
+    cJSON_Delete(j);
+    js_scenario_free(&s);
+    rm_rf(dir);
+    free(d);
+}

@@ -21,6 +21,7 @@
 #include "evq.h"
 #include "fixtures.h"
 #include "hist.h"
+#include "pick.h"
 #include "sim_internal.h"
 
 /* ---- event queue ------------------------------------------------------------------ */
@@ -420,6 +421,141 @@ Test(sched, jsed_matches_brute_force_on_random_cases)
     }
     cr_assert_eq(checked, 20000);
     cr_assert_gt(ties, 1000, "ties exercised: %d", ties);
+    gsl_rng_free(rng);
+}
+
+/* ---- dispatch indexes (src/sim/pick.h) against the scan ------------------------- */
+
+/* Random operations on up to 64 worker slots -- queue changes, batches starting and ending,
+ * workers going down and up, slots added and removed (the last moved into the hole), time
+ * advancing -- with the index told of every change, as the simulator does. After each
+ * operation the index must pick what js_sched_pick_jsed's scan picks. `dyadic` draws
+ * every value from a coarse dyadic grid (many exact ties), else from continuous ones. */
+static void jsed_index_vs_scan(uint64_t seed, bool dyadic, int ops)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, seed);
+    enum { NMAX = 64 };
+    js_sched_worker w[NMAX];
+    jsed_index ix;
+    memset(&ix, 0, sizeof ix);
+    int n = 0, checked = 0, picked = 0;
+    double now = 0;
+    for (int op = 0; op < ops; op++) {
+        double u = gsl_rng_uniform(rng);
+        int k = n > 0 ? (int)gsl_rng_uniform_int(rng, (unsigned long)n) : -1;
+        double step = dyadic ? (double)gsl_rng_uniform_int(rng, 4) / 8 : gsl_rng_uniform(rng) * 0.3;
+        if (n == 0 || (u < 0.08 && n < NMAX)) {          /* a new worker, idle */
+            cr_assert_eq(jsed_index_reserve(&ix, n + 1), 0);
+            double inv = dyadic ? (double)(1 + gsl_rng_uniform_int(rng, 4)) / 8
+                                : 0.01 + gsl_rng_uniform(rng) * 0.1;
+            w[n] = sw(0, now, inv, gsl_rng_uniform(rng) < 0.9);
+            jsed_index_update(&ix, w, n, now);
+            n++;
+        } else if (u < 0.12) {                           /* slot k removed */
+            w[k] = w[n - 1];
+            n--;
+            if (k < n)
+                jsed_index_update(&ix, w, k, now);
+            js_sched_worker gone = w[n];
+            w[n].up = false;                             /* empties slot n in the index */
+            jsed_index_update(&ix, w, n, now);
+            w[n] = gone;
+        } else if (u < 0.17) {                           /* down or up */
+            w[k].up = !w[k].up;
+            jsed_index_update(&ix, w, k, now);
+        } else if (u < 0.45) {                           /* an item queued */
+            w[k].queued++;
+            jsed_index_update(&ix, w, k, now);
+        } else if (u < 0.65) {                           /* a batch starts */
+            int take = w[k].queued > 0 ? 1 + (int)gsl_rng_uniform_int(rng,
+                                                 (unsigned long)w[k].queued) : 0;
+            w[k].queued -= take;
+            w[k].busy_until = now + (dyadic ? (double)(1 + gsl_rng_uniform_int(rng, 8)) / 4
+                                            : gsl_rng_uniform(rng));
+            jsed_index_update(&ix, w, k, now);
+        } else if (u < 0.75) {                           /* a batch ends */
+            w[k].busy_until = now;
+            jsed_index_update(&ix, w, k, now);
+        } else {                                         /* time passes */
+            now += step;
+        }
+        int want = js_sched_pick_jsed(w, n, now);
+        int got = jsed_index_pick(&ix, w, now);
+        cr_assert_eq(got, want, "op %d (seed %llu): index picks %d, scan %d", op,
+                     (unsigned long long)seed, got, want);
+        picked += want >= 0;
+        checked++;
+    }
+    cr_assert_eq(checked, ops);
+    cr_assert_gt(picked, ops / 2, "most checks had an up worker to pick: %d", picked);
+    jsed_index_free(&ix);
+    gsl_rng_free(rng);
+}
+
+Test(pick, jsed_index_matches_scan_on_dyadic_ties)
+{
+    jsed_index_vs_scan(21, true, 200000);
+}
+
+Test(pick, jsed_index_matches_scan_on_continuous_values)
+{
+    jsed_index_vs_scan(22, false, 200000);
+}
+
+/* On a dyadic grid the exact rule is the rounded one: the scan equals the plain
+ * floating-point argmin of js_sched_expected_delay (the rule before the exact keys). */
+Test(pick, exact_keys_agree_with_rounded_delays_when_exact)
+{
+    js_sched_worker w[3] = {sw(1, 2.0, 0.25, true), sw(0, 1.5, 0.5, true),
+                            sw(3, 0.0, 0.25, true)};
+    /* now 1: w0 1.0 + 0.5 = 1.5; w1 0.5 + 0.5 = 1.0; w2 1.0 -> tie w1, w2: w1. */
+    cr_assert_eq(js_sched_pick_jsed(w, 3, 1.0), 1);
+    js_sched_key k = js_sched_delay_key(&w[0], 1.0);
+    cr_assert_eq(k.hi, 2.5);
+    cr_assert_eq(k.lo, 0.0);
+    /* A sum that does not fit one double keeps its rounding error in lo. */
+    js_sched_worker big = sw(0, 0, 0x1p-60, true);
+    k = js_sched_delay_key(&big, 1.0);
+    cr_assert_eq(k.hi, 1.0);
+    cr_assert_eq(k.lo, 0x1p-60);
+    js_sched_worker smaller = sw(0, 0, 0x1p-61, true);
+    cr_assert(js_sched_key_less(js_sched_delay_key(&smaller, 1.0), k),
+              "delays that round to the same double still order exactly");
+}
+
+/* The shared policy's idle set: the lowest idle slot, as the scan in slot order finds. */
+Test(pick, idle_set_is_the_first_idle_slot)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 23);
+    enum { N = 300 };
+    bool idle[N] = {false};
+    mintree t;
+    memset(&t, 0, sizeof t);
+    cr_assert_eq(mintree_min(&t), -1, "empty before the first reserve");
+    int n = 0, checked = 0;
+    for (int op = 0; op < 100000; op++) {
+        if (n < N && (n == 0 || gsl_rng_uniform(rng) < 0.01)) {
+            cr_assert_eq(mintree_reserve(&t, n + 1), 0);
+            n++;
+        }
+        int k = (int)gsl_rng_uniform_int(rng, (unsigned long)n);
+        idle[k] = gsl_rng_uniform(rng) < 0.3;
+        if (idle[k])
+            mintree_set(&t, k, 0.0, 0.0);
+        else
+            mintree_clear(&t, k);
+        int want = -1;
+        for (int i = 0; i < n && want < 0; i++)
+            if (idle[i])
+                want = i;
+        cr_assert_eq(mintree_min(&t), want, "op %d", op);
+        cr_assert_eq(mintree_has(&t, k), idle[k]);
+        checked++;
+    }
+    cr_assert_eq(checked, 100000);
+    mintree_free(&t);
     gsl_rng_free(rng);
 }
 

@@ -231,6 +231,161 @@ Test(fanout, parallel_entry_tasks_each_get_one_item)
     fx_scenario_free(s);
 }
 
+/* A fixed fan-out of 1 on a three-task chain (the AR assistant's detect -> caption ->
+ * speak): every request yields exactly one item at every task -- Poisson(1) leaves 37% of
+ * them without a caption. The default configuration follows each edge's law. */
+Test(fanout, fixed_chain_delivers_one_child_per_parent)
+{
+    js_scenario *s = fx_scenario(3, 1, NULL, 1e9);
+    for (int e = 0; e < 2; e++)
+        s->apps[0].edges[e].dist = JS_FANOUT_FIXED;
+    js_plan p;
+    fx_plan(&p, s);
+    for (int t = 0; t < 3; t++)
+        fx_seg(&p, 0, t, 0, 7, 1, 4, 2, 2.0, 3.0);
+    run_opts o;
+    opts_init(&o, 200, 100);
+    js_sim_result r;
+    run(s, &p, &o, &r);
+    cr_assert_gt(r.total.requests, 10000);
+    for (int t = 0; t < 3; t++)
+        cr_assert_eq(r.tasks[t].items, r.total.requests, "task %d: %llu items, %llu requests",
+                     t, (unsigned long long)r.tasks[t].items,
+                     (unsigned long long)r.total.requests);
+    js_sim_result_free(&r);
+    /* The Poisson override on the same scenario loses that: items differ from requests. */
+    o.cfg.fanout = JS_SIM_FANOUT_POISSON;
+    run(s, &p, &o, &r);
+    cr_assert_neq(r.tasks[1].items, r.total.requests);
+    assert_rel((double)r.tasks[1].items / (double)r.total.requests, 1.0, 0.03,
+               "Poisson(1) keeps the mean");
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
+/* An empirical histogram per parent variant is what the children follow: each request
+ * sends one item to task 0, so the items at task 1 are the sum of one draw per request.
+ * With a histogram on {0, 3} only, items = 3 x (draws of 3): a multiple of 3, and the
+ * share of 3s within 4 standard errors of its probability 0.3; a second histogram for
+ * the other variant is reproduced in its mean, within 4 standard errors. */
+Test(fanout, empirical_histogram_reproduced_within_sampling_error)
+{
+    js_scenario *s = fx_scenario(2, 2, NULL, 1e9);
+    js_edge *e = &s->apps[0].edges[0];
+    static const double h0[4] = {0.7, 0.0, 0.0, 0.3};      /* variant 0: 0 or 3 children */
+    static const double h1[6] = {0.1, 0.2, 0.3, 0.2, 0.1, 0.1}; /* variant 1: mean 2.3 */
+    e->dist = JS_FANOUT_EMPIRICAL;
+    e->hist[0] = h0;
+    e->hist_len[0] = 4;
+    e->hist[1] = h1;
+    e->hist_len[1] = 6;
+    e->fanout_by_variant[0] = 0.9;
+    e->fanout_by_variant[1] = 2.3;
+    e->fanout = 2.3;
+    cr_assert_eq(js_edge_count_min(e, 0), 0);
+    cr_assert_float_eq(js_edge_count_pgf(e, 1, 1.0), 1.0, 1e-12, "pgf(1) = total probability");
+    cr_assert_float_eq(js_edge_count_ex2(e, 0), 0.3 * 9, 1e-12);
+    for (int v = 0; v < 2; v++) {
+        js_plan p;
+        fx_plan(&p, s);
+        fx_seg(&p, 0, 0, v, 7, 1, 4, 2, 1.0, 1.5);
+        fx_seg(&p, 0, 1, 0, 7, 1, 8, 4, 1.0, 1.5);
+        run_opts o;
+        opts_init(&o, 400, 100);
+        js_sim_result r;
+        run(s, &p, &o, &r);
+        double n = (double)r.total.requests, k = (double)r.tasks[1].items;
+        cr_assert_gt(n, 30000);
+        if (v == 0) {
+            cr_assert_eq(r.tasks[1].items % 3, 0, "only 0 or 3 children per parent");
+            double share = k / 3.0 / n, se = sqrt(0.3 * 0.7 / n);
+            cr_assert(fabs(share - 0.3) < 4 * se, "P(3) %.5f vs 0.3 (se %.5f)", share, se);
+        } else {
+            /* Var N = E N^2 - 2.3^2 = 7.3 - 5.29 = 2.01. */
+            double se = sqrt(2.01 / n);
+            cr_assert(fabs(k / n - 2.3) < 4 * se, "mean %.5f vs 2.3 (se %.5f)", k / n, se);
+        }
+        js_sim_result_free(&r);
+        js_plan_free(&p);
+    }
+    fx_scenario_free(s);
+}
+
+/* Path-aware early dropping, exactly, on a deterministic chain t0 -> t1 (fixed fan-out 1,
+ * one worker per task, batch 1, 250 ms each, SLO 500 ms) with requests at 0, 0 and 10 s.
+ * The first and the third finish at exactly their deadline (0.25 + 0.25 = 0.5): kept, not
+ * late. The second waits 250 ms at t0: there the local rule keeps it (0.25 + 0.25 <= 0.5),
+ * t0 serves it for nothing, and t1 drops it at 0.5; the path rule sees 0.25 + 0.5 > 0.5
+ * and drops it before t0 serves it. A request that could still make its deadline is
+ * never dropped. */
+static void drop_run(const js_scenario *s, const js_plan *p, js_drop_rule rule,
+                     js_sim_result *r)
+{
+    char path[] = "/tmp/jigsaw-drop-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert_not_null(f);
+    fputs("timestamp_s\n0\n0\n10\n", f);
+    fclose(f);
+    js_diag d;
+    js_diag_init(&d);
+    js_arrival_spec sp;
+    js_arrival_spec_init(&sp);
+    sp.kind = JS_ARR_TRACE;
+    snprintf(sp.path, sizeof sp.path, "%s", path);
+    js_arrivals *arr[1] = {NULL};
+    cr_assert_eq(js_arrivals_open(&sp, &arr[0], &d), 0, "%s", d.msg);
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.service = JS_SERVICE_DETERMINISTIC;
+    cfg.drop_rule = rule;
+    js_sim *sim = NULL;
+    cr_assert_eq(js_sim_create(s, p, &cfg, arr, &sim, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+    cr_assert_eq(js_sim_result_get(sim, r), 0);
+    js_sim_destroy(sim);
+    js_arrivals_close(arr[0]);
+    remove(path);
+    check_invariants(r);
+}
+
+Test(dropping, path_rule_drops_only_requests_that_cannot_meet_their_deadline)
+{
+    js_scenario *s = fx_scenario(2, 1, NULL, 500);
+    s->apps[0].edges[0].dist = JS_FANOUT_FIXED;
+    js_plan p;
+    fx_plan(&p, s);
+    fx_seg(&p, 0, 0, 0, 7, 1, 1, 1, 250.0, 250.0);
+    fx_seg(&p, 0, 1, 0, 7, 1, 1, 1, 250.0, 250.0);
+    js_sim_result r;
+    drop_run(s, &p, JS_DROP_PATH, &r);
+    cr_assert_eq(r.total.requests, 3);
+    cr_assert_eq(r.total.dropped, 1, "the second request cannot make it: dropped");
+    cr_assert_eq(r.total.completed, 2);
+    cr_assert_eq(r.total.late, 0, "finishing exactly at the deadline is on time");
+    cr_assert_eq(r.total.latency_ms.max, 500.0);
+    cr_assert_eq(r.tasks[0].items, 2, "dropped before t0 served it");
+    cr_assert_eq(r.tasks[1].items, 2);
+    js_sim_result_free(&r);
+    drop_run(s, &p, JS_DROP_LOCAL, &r);
+    cr_assert_eq(r.total.dropped, 1);
+    cr_assert_eq(r.total.completed, 2);
+    cr_assert_eq(r.total.late, 0);
+    cr_assert_eq(r.tasks[0].items, 3, "the local rule lets t0 serve the doomed request");
+    cr_assert_eq(r.tasks[1].items, 2);
+    js_sim_result_free(&r);
+    /* A Poisson edge may spawn no child: the rest of the path is then not sure to run, so
+     * the path rule is the local one. */
+    s->apps[0].edges[0].dist = JS_FANOUT_POISSON;
+    drop_run(s, &p, JS_DROP_PATH, &r);
+    cr_assert_eq(r.tasks[0].items, 3);
+    js_sim_result_free(&r);
+    js_plan_free(&p);
+    fx_scenario_free(s);
+}
+
 static char *result_json(const js_scenario *s, const js_plan *p, run_opts *o)
 {
     js_sim_result r;
@@ -345,6 +500,69 @@ static void gpu_inst(js_plan *p, int g, int prof, int start, int workers)
     in->variant = 0;
     in->batch = 1;
     in->workers = workers;
+}
+
+/* Plan swaps that take a task across the size at which the simulator switches from
+ * scanning its workers to its O(log n) index (SCAN_MAX_WORKERS): 28 workers (seven 1g on
+ * each of 4 GPUs), then 7 while GPUs 1-3 are re-laid out as one 7g each, then 10. Builds
+ * with assertions check after every swap and run that the index holds exactly the workers
+ * a scan would see; every request completes under both indexed policies. */
+Test(plan_swap, index_follows_the_worker_count_across_swaps)
+{
+    js_scenario *s = fx_scenario(1, 1, NULL, 1e9);
+    js_plan p1, p2;
+    gpu_plan(&p1, s, 4);
+    for (int g = 0; g < 4; g++)
+        for (int k = 0; k < 7; k++)
+            gpu_inst(&p1, g, 0, k, 1);
+    fx_seg(&p1, 0, 0, 0, 1, 1, 1, 28, 10.0, 12.0);
+    gpu_plan(&p2, s, 4);
+    for (int k = 0; k < 7; k++)
+        gpu_inst(&p2, 0, 0, k, 1);
+    for (int g = 1; g < 4; g++)
+        gpu_inst(&p2, g, 4, 0, 1);
+    fx_seg(&p2, 0, 0, 0, 1, 1, 1, 7, 10.0, 12.0);
+    fx_seg(&p2, 0, 0, 0, 7, 1, 1, 3, 2.0, 3.0);
+    static const js_dispatch_policy pol[2] = {JS_DISPATCH_JSED, JS_DISPATCH_SHARED};
+    for (int i = 0; i < 2; i++) {
+        js_diag d;
+        js_diag_init(&d);
+        js_arrival_spec sp;
+        js_arrival_spec_init(&sp);
+        sp.rate = 1500;
+        sp.seed = 5;
+        js_arrivals *arr[1];
+        cr_assert_eq(js_arrivals_open(&sp, &arr[0], &d), 0);
+        js_sim_config cfg;
+        js_sim_config_init(&cfg);
+        cfg.early_drop = false;
+        cfg.duration_s = 60;
+        cfg.dispatch = pol[i];
+        js_sim *sim;
+        cr_assert_eq(js_sim_create(s, &p1, &cfg, arr, &sim, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run_until(sim, 20, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_apply_plan(sim, &p2, 5.0, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run_until(sim, 22, &d), 0, "%s", d.msg);
+        js_sim_result down;
+        cr_assert_eq(js_sim_result_get(sim, &down), 0);
+        cr_assert_eq(down.tasks[0].workers, 7);
+        cr_assert_eq(js_sim_run_until(sim, 40, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_apply_plan(sim, &p1, 0.0, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+        js_sim_result r;
+        cr_assert_eq(js_sim_result_get(sim, &r), 0);
+        check_invariants(&r);
+        cr_assert_eq(r.tasks[0].workers, 28);
+        cr_assert_eq(r.total.completed, r.total.requests);
+        cr_assert_gt(r.total.requests, 80000);
+        js_sim_result_free(&down);
+        js_sim_result_free(&r);
+        js_sim_destroy(sim);
+        js_arrivals_close(arr[0]);
+    }
+    js_plan_free(&p1);
+    js_plan_free(&p2);
+    fx_scenario_free(s);
 }
 
 Test(plan_swap, unchanged_gpus_keep_running_changed_ones_go_down)

@@ -464,6 +464,11 @@ Test(tail, rule_search, .timeout = 180)
     check_tail_row(&o, &t, s.apps[0].rate);
     cr_assert(t.under_provisioned);
     cr_assert(t.safe_violation < t.violation_rate, "the search improves on the paper's rule");
+    /* Early dropping's effect: its detector edges are Poisson, so no downstream task is
+     * sure to run and the path-aware rule is the local one, byte for byte. */
+    cr_assert(t.goodput > 0 && t.goodput <= t.rate * 1.05, "goodput %g", t.goodput);
+    cr_assert_eq(t.local_drop_violation, t.violation_rate);
+    cr_assert_eq(t.local_drop_goodput, t.goodput);
     cr_assert(t.capacity_cost > 0);
     js_scenario_free(&s);
 }

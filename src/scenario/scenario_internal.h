@@ -1,0 +1,16 @@
+/* scenario_internal: what scenario.c and scenario_edges.c share (not a public header). */
+#ifndef JS_SCENARIO_INTERNAL_H
+#define JS_SCENARIO_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include "jigsaw/jsonio.h"
+#include "jigsaw/scenario.h"
+
+/* The app's "edges" array (absent: none): ends, fan-outs, fan-out laws; 65 naming the
+ * JSON path on bad input. Empirical histograms go to a->edge_hist (freed with the
+ * scenario). */
+int scn_load_edges(js_jctx *c, const cJSON *o, js_app *a);
+/* One edge as scenario JSON; NULL when out of memory. */
+cJSON *scn_edge_to_json(const js_app *a, const js_edge *e);
+
+#endif
