@@ -403,12 +403,19 @@ static void safe_fanin(pl_app *pa)
             if (a->edges[e].to != t)
                 continue;
             int p = a->edges[e].from;
-            double f = 0.0;
+            double f = 0.0, disp = 1.0;
             for (int v = 0; v < a->tasks[p].nvariants; v++)
-                if (pa->t[p].allowed_sys[v])
-                    f = fmax(f, js_edge_fanout(&a->edges[e], v));
+                if (pa->t[p].allowed_sys[v]) {
+                    double fv = js_edge_fanout(&a->edges[e], v);
+                    f = fmax(f, fv);
+                    /* Children of a group of the parent's items (index D_p) released
+                     * together: Var N / f + f D_p (qpredict.c, arrival_burst). */
+                    if (fv > 0)
+                        disp = fmax(disp, js_edge_count_ex2(&a->edges[e], v) / fv - fv +
+                                              fv * pa->t[p].burst);
+                }
             pt->fanin += pa->t[p].fanin * f;
-            pt->burst = fmax(pt->burst, 1.0 + f); /* Poisson counts: E[X^2]/E[X] */
+            pt->burst = fmax(pt->burst, disp);
         }
     }
 }
