@@ -75,6 +75,9 @@ typedef struct js_qm_dist {
     double group;       /* items arriving together with an item at its worker (>= 1) */
     double p_w1;        /* probability an item waits for a batch in flight */
     double p_w2, theta2_ms; /* queueing for more than one batch: P and mean given it */
+    double group_wait_ms; /* an item's place in its own group: a group larger than a batch
+                           * per worker is served in rounds, the wait uniform on
+                           * [0, this] (0 when a group fits in one round) */
     double mean_ms;     /* E[T] */
     bool stable;        /* util < 1 */
 } js_qm_dist;

@@ -229,7 +229,11 @@ bool js_qm_dist_make(const js_qm_service *sv, const js_qm_load *ld, js_qm_dist *
         es += d->item_w[k] * d->s_mean_ms[k];
         ew1 += d->cycle_w[k] * 0.5 * d->resid_ms[k];
     }
-    d->mean_ms = es + d->p_w1 * ew1 + d->p_w2 * d->theta2_ms;
+    /* A group of `group` items at a worker takes group / b full batches, one after the
+     * other, even with no other load: the items' own rounds (M^X/G/c's within-group wait,
+     * which the group-as-one-customer terms above leave out). */
+    d->group_wait_ms = fmax(0.0, d->group / b - 1.0) * sb;
+    d->mean_ms = es + d->p_w1 * ew1 + d->p_w2 * d->theta2_ms + 0.5 * d->group_wait_ms;
     for (int k = 0; k < st.n; k++) {
         double x = d->theta2_ms > 0 ? d->resid_ms[k] / d->theta2_ms : INFINITY;
         d->resid_growth[k] = x < 700.0 ? exp(x) : INFINITY;
@@ -240,7 +244,7 @@ bool js_qm_dist_make(const js_qm_service *sv, const js_qm_load *ld, js_qm_dist *
 
 /* P(W > w), W = W1 + W2: W1 with probability p_w1 uniform on [0, L_k] (mixture over the
  * cycle kinds), W2 with probability p_w2 exponential; closed form per component. */
-static double wait_tail(const js_qm_dist *d, double w)
+static double wait_tail_batches(const js_qm_dist *d, double w)
 {
     if (w < 0)
         return 1.0;
@@ -263,6 +267,22 @@ static double wait_tail(const js_qm_dist *d, double w)
             busy += wk * t;
         }
     return d->p_w1 * busy + (1.0 - d->p_w1) * p2 * e2;
+}
+
+/* With the wait for the item's own group's rounds (uniform on [0, G], independent):
+ * the average of the other waits' tail over it, by Simpson's rule. */
+static double wait_tail(const js_qm_dist *d, double w)
+{
+    double g = d->group_wait_ms;
+    if (!(g > 0))
+        return wait_tail_batches(d, w);
+    if (w >= g * 64.0)
+        return wait_tail_batches(d, w - 0.5 * g); /* far tail: the shift is what matters */
+    enum { N = 8 };
+    double h = g / N, acc = 0.0;
+    for (int i = 0; i <= N; i++)
+        acc += wait_tail_batches(d, w - i * h) * (i == 0 || i == N ? 1.0 : (i % 2 ? 4.0 : 2.0));
+    return fmin(1.0, acc * h / 3.0 / g);
 }
 
 /* P(S_k + W > t) for a lognormal S_k (mean m, shape sg). */
@@ -315,7 +335,8 @@ double js_qm_quantile(const js_qm_dist *d, double eps)
      * regula falsi (Illinois) on the log tail, which is close to linear in t. */
     double leps = log(eps);
     int top = d->nsteps - 1;
-    double guess = d->s_mean_ms[top] * exp(4.0 * d->s_sigma[top]) + d->resid_ms[top];
+    double guess = d->s_mean_ms[top] * exp(4.0 * d->s_sigma[top]) + d->resid_ms[top] +
+                   d->group_wait_ms;
     if (d->p_w2 > eps)
         guess += d->theta2_ms * log(d->p_w2 / eps);
     double hi = fmax(guess, 1e-6), lo = 0.5 * hi;
