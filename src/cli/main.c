@@ -1,5 +1,7 @@
 /* jigsaw: capacity planner and simulator for compound inference on GPUs.
  * The entry point only dispatches to one subcommand per file in src/cli/. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +40,24 @@ static void usage(FILE *out)
                  "            65 bad input data, 66 input missing, 73 output not writable\n");
 }
 
-int main(int argc, char **argv)
+/* Results go to stdout, and a lost write (a full disk, /dev/full) must not exit 0: stdio
+ * keeps the first write error in ferror(), and fclose() flushes what is still buffered.
+ * Checked once here, after every command, so no command can forget it. A command that
+ * already failed keeps its own exit code. */
+static int close_stdout(int rc)
+{
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    if (fclose(stdout) != 0)
+        failed = true;
+    if (!failed)
+        return rc;
+    fprintf(stderr, "jigsaw: standard output: cannot write the results%s%s\n",
+            errno ? ": " : "", errno ? strerror(errno) : "");
+    return rc == JS_EXIT_OK ? JS_EXIT_CANTCREAT : rc;
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -59,4 +78,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "jigsaw: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return JS_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    return close_stdout(run_command(argc, argv));
 }
