@@ -14,6 +14,7 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/scenario.h"
+#include "jigsaw/limits.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
 #include "jigsaw/util.h"
@@ -64,6 +65,9 @@ static void sim_usage(FILE *out)
         "                          is queued when a worker frees)\n"
         "      --no-drop           never drop items that cannot meet their deadline\n"
         "      --fanout F          poisson (default) or mean (randomised rounding)\n"
+        "      --max-requests N    the work budget: requests over all applications the run\n"
+        "                          may admit (default %llu; checked before the run when\n"
+        "                          rate x duration is known, else when it runs out: exit 65)\n"
         "\n"
         "output:\n"
         "      --timeline FILE     CSV, one row per interval per application and 'all'\n"
@@ -75,7 +79,9 @@ static void sim_usage(FILE *out)
         "\n"
         "Latency percentiles come from a log-bucketed histogram (relative error <= 0.4%%).\n"
         "A progress line is shown on stderr when it is a terminal and the run exceeds 1 s.\n"
-        "exit: 0 ok, 2 usage, 65/66 bad or missing input, 73 timeline not writable\n");
+        "exit: 0 ok, 2 usage, 65/66 bad or missing input (65 also: past the work budget),\n"
+        "      73 output not writable\n",
+        JS_DEFAULT_MAX_REQUESTS);
 }
 
 typedef struct progress_state {
@@ -105,7 +111,7 @@ typedef struct sim_opts {
     double rate, cv, mmpp_ratio, mmpp_sojourn;
     double trace_mean, trace_peak, trace_comp, trace_start, trace_dur, trace_smooth;
     double duration, timeline_interval, batch_timeout;
-    uint64_t seed;
+    uint64_t seed, max_requests;
     js_dispatch_policy dispatch;
     js_service_dist service;
     bool json, no_drop, mean_fanout, kind_given;
@@ -127,7 +133,7 @@ enum {
     OPT_PLAN = 256, OPT_TRACE, OPT_ARRIVALS, OPT_RATE, OPT_CV, OPT_MMPP_RATIO,
     OPT_MMPP_SOJOURN, OPT_TMEAN, OPT_TPEAK, OPT_TCOMP, OPT_TSTART, OPT_TDUR, OPT_DURATION,
     OPT_SEED, OPT_TIMELINE, OPT_TLINT, OPT_JSON, OPT_DISPATCH, OPT_SERVICE, OPT_BTO,
-    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH,
+    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_MAXREQ,
 };
 
 static int parse_args(int argc, char **argv, sim_opts *o)
@@ -156,6 +162,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"batch-timeout", required_argument, NULL, OPT_BTO},
         {"no-drop", no_argument, NULL, OPT_NODROP},
         {"fanout", required_argument, NULL, OPT_FANOUT},
+        {"max-requests", required_argument, NULL, OPT_MAXREQ},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -167,6 +174,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->trace_comp = 1.0;
     o->timeline_interval = 60.0;
     o->seed = 1;
+    o->max_requests = JS_DEFAULT_MAX_REQUESTS;
     optind = 1;
     opterr = 0;
     int c, rc = 0;
@@ -207,6 +215,10 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_DURATION: rc = parse_num("--duration", optarg, 0, &o->duration); break;
         case OPT_SEED:
             if (js_cli_parse_seed("simulate", optarg, &o->seed) != 0)
+                rc = JS_EXIT_USAGE;
+            break;
+        case OPT_MAXREQ:
+            if (js_cli_parse_max_requests("simulate", optarg, &o->max_requests) != 0)
                 rc = JS_EXIT_USAGE;
             break;
         case OPT_TIMELINE: o->timeline = optarg; break;
@@ -292,6 +304,25 @@ static double planned_rate(const js_scenario *s, const js_plan *p, int a)
         if (p->apps[i].app == a && p->apps[i].rate > 0)
             return p->apps[i].rate;
     return s->apps[a].rate * (p->demand_scale > 0 ? p->demand_scale : 1.0);
+}
+
+/* The work budget stated up front: with synthetic arrivals the expected requests are
+ * known before the run (rate x duration per application). Trace replay is checked by the
+ * simulator as requests arrive. */
+static int check_budget(const sim_opts *o, const js_scenario *s, const js_plan *p,
+                        double duration_s, js_diag *d)
+{
+    if (o->trace != NULL)
+        return 0;
+    double expected = 0;
+    for (int a = 0; a < s->napps; a++)
+        expected += (o->rate > 0 ? o->rate : planned_rate(s, p, a)) * duration_s;
+    if (expected > (double)o->max_requests)
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "simulate: about %.3g requests in %g s, past the work budget of %llu "
+                           "(--max-requests raises it; README, plausibility limits)",
+                           expected, duration_s, (unsigned long long)o->max_requests);
+    return 0;
 }
 
 static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan *p,
@@ -403,6 +434,8 @@ int js_cmd_simulate(int argc, char **argv)
             rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
     }
     if (rc == 0)
+        rc = check_budget(&o, &s, &p, o.duration > 0 ? o.duration : 600, &d);
+    if (rc == 0)
         rc = open_arrivals(&o, &s, &p, arr, &d);
     progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
@@ -410,6 +443,7 @@ int js_cmd_simulate(int argc, char **argv)
         js_sim_config_init(&cfg);
         cfg.seed = o.seed;
         cfg.duration_s = o.duration > 0 ? o.duration : o.trace != NULL ? 0 : 600;
+        cfg.max_requests = o.max_requests;
         cfg.dispatch = o.dispatch;
         cfg.service = o.service;
         cfg.batch_timeout_ms = o.batch_timeout;
