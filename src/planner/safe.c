@@ -190,11 +190,15 @@ static int plan_with_rule(const js_scenario *s, const js_plan_request *r, js_pla
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return plan_with_rule(s, r, out, d, pl_min_slices_once);
+    js_plan_request started; /* one deadline for every pass (planner_internal.h) */
+    pl_request_start(r, &started);
+    return plan_with_rule(s, &started, out, d, pl_min_slices_once);
 }
 
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return plan_with_rule(s, r, out, d, pl_max_demand_once);
+    js_plan_request started;
+    pl_request_start(r, &started);
+    return plan_with_rule(s, &started, out, d, pl_max_demand_once);
 }

@@ -15,6 +15,7 @@
 void js_compare_opts_init(js_compare_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     o->out_dir = "results";
     o->scenarios_dir = "scenarios";
     o->ngpu_types = 2;
