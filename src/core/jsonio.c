@@ -119,14 +119,21 @@ int js_json_parse(const char *file, const char *text, size_t len, cJSON **out, j
             return js_diag_set(d, JS_EXIT_DATAERR,
                                "%s:%d:%d: JSON syntax error: unexpected end of input", file,
                                line, col);
-        /* Quote a little of the offending text, on one line. */
-        char near[24];
+        /* Quote the offending token only: a word ([A-Za-z0-9_.+-], at most 16 characters)
+         * or else the one character. A command pointed at the wrong file (a sweep naming
+         * a system file as its scenario) must not echo that file's contents. */
+        char near[17];
         size_t k = 0;
         for (; k < sizeof near - 1 && off + k < len; k++) {
             char ch = text[off + k];
-            if (ch == '\n' || ch == '\r')
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || strchr("_.+-", ch) != NULL))
                 break;
-            near[k] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+            near[k] = ch;
+        }
+        if (k == 0) {
+            char ch = text[off];
+            near[k++] = (ch > 0x20 && ch < 0x7f) ? ch : '?';
         }
         near[k] = '\0';
         return js_diag_set(d, JS_EXIT_DATAERR, "%s:%d:%d: JSON syntax error near '%s'", file,

@@ -623,13 +623,18 @@ static int segments_against_instances(js_jctx *c, const js_plan *p, const js_sce
                                          tp->segments[k].batch != in->batch ||
                                          tp->segments[k].workers != in->workers))
                 k++;
-            if (in->variant != tp->variant || k == tp->nsegments)
-                rc = js_json_err(c, "gpus",
-                                 "[%d].instances[%d]: %s (%d slices, batch %d, %d workers) is no "
-                                 "segment of the plan of task %s (variant %s)",
-                                 gi, i, task->variants[in->variant].name, mig, in->batch,
-                                 in->workers, task->name, task->variants[tp->variant].name);
-            else
+            if (in->variant != tp->variant || k == tp->nsegments) {
+                size_t s0 = js_jctx_push_key(c, "gpus");
+                js_jctx_push_index(c, gi);
+                js_jctx_push_key(c, "instances");
+                js_jctx_push_index(c, i);
+                rc = js_json_err(c, NULL,
+                                 "%s (%d slices, batch %d, %d workers) is no segment of the plan "
+                                 "of task %s (variant %s)",
+                                 task->variants[in->variant].name, mig, in->batch, in->workers,
+                                 task->name, task->variants[tp->variant].name);
+                js_jctx_pop(c, s0);
+            } else
                 placed[((size_t)in->app * JS_MAX_TASKS + (size_t)in->task) * JS_MAX_SEGMENT_KINDS +
                        (size_t)k]++;
         }

@@ -200,17 +200,21 @@ static int src_next_count(src *s, double *count, js_diag *d)
     return 1;
 }
 
-/* The offending token of a line for a message: up to the first ',' or blank, at most 24
- * characters, non-printable bytes as '?' (a message never echoes a file's contents). */
+/* The offending token of a line for a message: a word of [A-Za-z0-9_.+-] (a number, a
+ * name) of at most 16 characters, or else its first character, non-printable as '?'. A
+ * message never echoes more of a file than that (a trace option pointed at a system file
+ * must not print it). */
 static const char *token_of(const char *txt, char *buf, size_t bufsz)
 {
     while (*txt == ' ' || *txt == '\t')
         txt++;
     size_t k = 0;
-    for (; k + 1 < bufsz && k < 24 && txt[k] && txt[k] != ',' && txt[k] != ' ' &&
-           txt[k] != '\t';
+    for (; k + 1 < bufsz && k < 16 && txt[k] != '\0' &&
+           (isalnum((unsigned char)txt[k]) || strchr("_.+-", txt[k]) != NULL);
          k++)
-        buf[k] = txt[k] > 0x20 && txt[k] < 0x7f ? txt[k] : '?';
+        buf[k] = txt[k];
+    if (k == 0 && bufsz > 1 && txt[0] != '\0')
+        buf[k++] = txt[0] > 0x20 && txt[0] < 0x7f ? txt[0] : '?';
     buf[k] = '\0';
     return buf;
 }
