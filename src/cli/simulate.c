@@ -434,9 +434,9 @@ int js_cmd_simulate(int argc, char **argv)
             rc = js_diag_set(&d, JS_EXIT_INTERNAL, "out of memory");
     }
     if (rc == 0)
-        rc = check_budget(&o, &s, &p, o.duration > 0 ? o.duration : 600, &d);
-    if (rc == 0)
         rc = open_arrivals(&o, &s, &p, arr, &d);
+    if (rc == 0)
+        rc = check_budget(&o, &s, &p, o.duration > 0 ? o.duration : 600, &d);
     progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
