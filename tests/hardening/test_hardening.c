@@ -280,6 +280,15 @@ Test(limits, rate_option_and_request_budget)
     rc = run(cmd, &out);
     cr_assert_eq(rc, 0, "%s", out);
     free(out);
+    /* run's simulation has the same budget and option. */
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' --trace '%s/fuzz/seeds/trace/rates.csv' --rule paper "
+             "--max-requests 50",
+             EXE, EXAMPLE, SRC);
+    rc = run(cmd, &out);
+    cr_assert_eq(rc, 65, "%s", out);
+    cr_assert(strstr(out, "more than 50 requests") != NULL, "%s", out);
+    free(out);
     snprintf(cmd, sizeof cmd, "'%s' simulate '%s' --plan '%s' --max-requests 0", EXE, EXAMPLE,
              OKPLAN);
     rc = run(cmd, &out);
