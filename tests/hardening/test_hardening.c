@@ -282,7 +282,7 @@ Test(limits, rate_option_and_request_budget)
     free(out);
     /* run's simulation has the same budget and option. */
     snprintf(cmd, sizeof cmd,
-             "'%s' run '%s' --trace '%s/fuzz/seeds/trace/rates.csv' --rule paper "
+             "'%s' run '%s' --trace '%s/fuzz/seeds/trace/rates.csv' --system A+S+T --rule paper "
              "--max-requests 50",
              EXE, EXAMPLE, SRC);
     rc = run(cmd, &out);
