@@ -28,7 +28,7 @@ case $target in
     profile)  seed "$root"/profiles/*/*.json "$root"/tests/core/bad/p-*.json ;;
     scenario) seed "$root"/scenarios/*.json "$root"/tests/core/bad/s-*.json ;;
     plan)     seed "$root"/fuzz/seeds/plan/*.json "$root"/tests/hardening/plans/*.json ;;
-    trace)    seed "$root"/fuzz/seeds/trace/* ;;
+    trace)    seed "$root"/fuzz/seeds/trace/* "$root"/tests/hardening/traces/*[!V] ;;
     sweep)    seed "$root"/fuzz/seeds/sweep/*.json "$root"/scripts/sweeps/*.json ;;
 esac
 # Profiles are ~40 kB; allow inputs of that size.
