@@ -307,7 +307,7 @@ static int max_demand_pass(const js_scenario *s, const js_plan_request *r, js_pl
     js_plan_init(out);
     if (pl_past_deadline(deadline)) { /* another pass of the call used the time up */
         snprintf(out->status, sizeof out->status, "time-limit");
-        return time_limit_error(d, r, r->gpus);
+        return time_limit_error(d, r, r->gpus > 0 ? r->gpus : s->cluster.gpus);
     }
     int rc = pl_model_build(&m, s, r, 1.0, d);
     if (rc == 0)
