@@ -343,8 +343,8 @@ static int max_demand_pass(const js_scenario *s, const js_plan_request *r, js_pl
         js_diag_init(&d2);
         ds.m2 = &m2;
         ds.win = calloc((size_t)cmb.width + 1, sizeof *ds.win);
-        int k = ds.win && pl_model_build(&m2, s, r, ub, &d2) == 0 ? max_demand_by_combos(&ds)
-                                                                  : -1;
+        int mrc = ds.win ? pl_model_build(&m2, s, r, ub, &d2) : JS_EXIT_INTERNAL;
+        int k = mrc == 0 ? max_demand_by_combos(&ds) : mrc == JS_EXIT_TIMELIMIT ? 2 : -1;
         have_win = k == 0;
         pl_model_free(&m2);
         ds.m2 = NULL;

@@ -55,7 +55,9 @@ static int gpus_needed(const js_scenario *s, const js_plan_request *r, double sc
         solve_info si;
         js_plan_request r3 = r2;
         r3.verbose = 0;
-        pl_lp_solve(&b, &r3, js_now_s() + 20.0, 0.0, &si);
+        double deadline = pl_request_deadline(r); /* within the call's limit */
+        double own = js_now_s() + 20.0;
+        pl_lp_solve(&b, &r3, deadline > 0.0 && deadline < own ? deadline : own, 0.0, &si);
         if (pl_has_solution(&si)) {
             *needed = (int)lround(si.obj);
             rc = si.status == GLP_OPT && si.ret == 0 ? 0 : 1;

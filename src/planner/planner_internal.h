@@ -87,6 +87,8 @@ typedef struct pl_model {
     double tail;           /* safe rule: end-to-end tail per path (1 - target quantile) */
     int max_batch;         /* 0 = no cap */
     double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
+    double deadline;       /* the call's deadline (js_now_s clock), 0 = none: building the
+                              model (seconds under the safe rule) stops past it */
     int napps;
     pl_app *apps;
     int nlayouts;
