@@ -202,16 +202,27 @@ static int max_demand_by_combos(demand_search *ds)
     if (!keys)
         return -1;
     int nk = cb->n;
+    bool complete = true;
     for (int q = 0; q < nk; q++) {
+        if (pl_past_deadline(ds->deadline)) { /* bounds of the rest unknown: none searched */
+            nk = q;
+            complete = false;
+            break;
+        }
         keys[q].idx = q;
         keys[q].logpas = cb->logpas[q];
         keys[q].bound = knapsack_scale_bound(m, cb->var + (size_t)q * (size_t)cb->width, ds->ub);
     }
     qsort(keys, (size_t)nk, sizeof *keys, pl_combo_key_cmp_max);
-    double best = 0.0, bnd = 0.0;
-    bool complete = true;
+    double best = 0.0, bnd = complete ? 0.0 : ds->ub;
     int rc = 0;
     for (int q = 0; q < nk && rc == 0; q++) {
+        if (pl_past_deadline(ds->deadline)) { /* the rest stay open: their bounds count */
+            complete = false;
+            for (int r2 = q; r2 < nk; r2++)
+                bnd = fmax(bnd, keys[r2].bound);
+            break;
+        }
         const int *var = cb->var + (size_t)keys[q].idx * (size_t)cb->width;
         double hi = keys[q].bound;
         if (!(hi > best * g1)) {
