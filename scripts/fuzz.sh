@@ -27,8 +27,8 @@ case $target in
     gpu)      seed "$root"/profiles/gpus/*.json "$root"/tests/core/bad/g-*.json "$root"/tests/core/bad/x-*.json ;;
     profile)  seed "$root"/profiles/*/*.json "$root"/tests/core/bad/p-*.json ;;
     scenario) seed "$root"/scenarios/*.json "$root"/tests/core/bad/s-*.json ;;
-    plan)     seed "$root"/fuzz/seeds/plan/*.json ;;
-    trace)    seed "$root"/fuzz/seeds/trace/* ;;
+    plan)     seed "$root"/fuzz/seeds/plan/*.json "$root"/tests/hardening/plans/*.json ;;
+    trace)    seed "$root"/fuzz/seeds/trace/* "$root"/tests/hardening/traces/*[!V] ;;
     sweep)    seed "$root"/fuzz/seeds/sweep/*.json "$root"/scripts/sweeps/*.json ;;
 esac
 # Profiles are ~40 kB; allow inputs of that size.

@@ -22,6 +22,9 @@ enum js_exit {
     JS_EXIT_DATAERR = 65,   /* malformed or invalid input data (sysexits EX_DATAERR) */
     JS_EXIT_NOINPUT = 66,   /* input file missing or unreadable (sysexits EX_NOINPUT) */
     JS_EXIT_CANTCREAT = 73, /* output file cannot be written (sysexits EX_CANTCREAT) */
+    JS_EXIT_TIMELIMIT = 75, /* the solver's time limit ran out before any plan was found:
+                             * nothing is proven, a larger --time-limit may find one
+                             * (sysexits EX_TEMPFAIL); never 3, which means proven */
 };
 
 #define JS_DIAG_MSG_MAX 1024

@@ -31,7 +31,12 @@ int js_json_load_file(const char *path, cJSON **out, js_diag *d);
 int js_json_parse(const char *file, const char *text, size_t len, cJSON **out, js_diag *d);
 
 /* Write `text` to `path` atomically: temp file in the same directory, fsync, rename.
- * On any failure the old file (if any) is untouched and no temp file remains. */
+ * On any failure the old file (if any) is untouched and no temp file remains.
+ * Non-regular targets are never replaced: a character device (/dev/null, a terminal) or a
+ * FIFO is written through in place (no temp file, not atomic); a symbolic link is
+ * followed and the file it names replaced atomically beside itself (the link stays; a
+ * dangling link is refused); a directory, block device or socket is refused. Every
+ * failure is JS_EXIT_CANTCREAT. */
 int js_write_file_atomic(const char *path, const char *text, size_t len, js_diag *d);
 /* mkdir -p: create the directory and its missing parents (mode 0777 less the umask).
  * Errors: JS_EXIT_CANTCREAT naming the directory that could not be made. */

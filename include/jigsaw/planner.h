@@ -33,7 +33,8 @@ typedef struct js_plan_request {
     int rate_app;          /* >= 0: app whose rate is set to rate_override (--rate) */
     double rate_override;
     int gpus;              /* cluster size override; 0 = the scenario's */
-    double time_limit_s;   /* 0 = no limit; otherwise best plan found and its gap */
+    double time_limit_s;   /* 0 = no limit; otherwise best plan found and its gap
+                              (default JS_PLAN_DEFAULT_TIME_LIMIT_S) */
     double latency_factor; /* multiplies every configuration's rule statistic; 1 = rule as is
                               (a tail-safe planning option, see the study module) */
     double max_utilisation; /* plan every segment to run at most this share of its profiled
@@ -67,7 +68,18 @@ typedef struct js_plan_request {
      * fewest slices (a MILP stage; the safe rule re-checks its prediction). */
     const js_plan *layout_in_force;
     double relayout_tolerance;
+    /* Addition: the absolute deadline (js_now_s clock) every solve of one planning call
+     * shares: js_plan_min_slices / js_plan_max_demand set it from time_limit_s when it is
+     * 0, so the passes of the safe rule's search, the demand search and the final plan at
+     * the demand found all stop at the same moment and the limit holds for the call as a
+     * whole. Callers leave it 0. */
+    double deadline_s;
 } js_plan_request;
+
+/* Default time limit of one planning call (plan, each system of capacity, each point
+ * of a sweep, each re-plan of run): the best plan found by then is returned with its
+ * bound and gap; none found ends in JS_EXIT_TIMELIMIT. --time-limit 0 removes it. */
+#define JS_PLAN_DEFAULT_TIME_LIMIT_S 120.0
 
 enum { JS_RULE_PAPER = 0, JS_RULE_SAFE = 1 };
 /* "paper" or "safe" -> JS_RULE_*; 0 ok, -1 unknown. */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <cjson/cJSON.h>
 #include "jigsaw/diag.h"
+#include "jigsaw/gpu.h"
 #include "jigsaw/jsonio.h"
 
 typedef enum js_provenance_kind {
@@ -57,6 +58,13 @@ typedef struct js_profile {
 #define JS_DEFAULT_LATENCY_SIGMA 0.10
 
 int js_profile_load(const char *path, js_profile *out, js_diag *d);
+/* The profile's "model" must be its file's name without ".json" (profiles are found by
+ * name); JS_EXIT_DATAERR otherwise. */
+int js_profile_check_file_name(const char *path, const js_profile *p, js_diag *d);
+/* The profile is for GPU type g, and no entry has more compute slices or MPS workers than
+ * g offers; JS_EXIT_DATAERR otherwise. `jigsaw check` and scenario loading both apply it. */
+int js_profile_check_gpu(const char *path, const js_profile *p, const js_gpu_type *g,
+                         js_diag *d);
 int js_profile_from_json(js_jctx *c, const cJSON *root, js_profile *out);
 cJSON *js_profile_to_json(const js_profile *p);
 void js_profile_free(js_profile *p);

@@ -116,6 +116,9 @@ int js_dag_topo_order(const js_app *a, int *order, js_diag *d);
 int js_dag_paths(const js_app *a, js_path *paths, int max_paths);
 /* Expected items per request reaching each task (variant_of_task may be NULL). */
 void js_dag_items_per_request(const js_app *a, const int *variant_of_task, double *items);
+/* The most items per request any task can receive, every edge at its largest fan-out
+ * over the parent's variants (NAN on a cyclic graph). */
+double js_dag_max_items_per_request(const js_app *a);
 /* Length (in tasks) of the longest source->sink path through each task. */
 void js_dag_longest_path_through(const js_app *a, int *len_through);
 /* Sinks: tasks without children. Returns their count, indices in `sinks`. */

@@ -46,6 +46,10 @@ typedef struct js_sim_config {
      * library itself never prints). */
     void (*progress)(void *ctx, double sim_time_s, uint64_t requests, uint64_t events);
     void *progress_ctx;
+    /* Addition: the most requests the run may admit over all applications (the work
+     * budget of jigsaw/limits.h; default JS_DEFAULT_MAX_REQUESTS). The request past it
+     * ends the run with JS_EXIT_DATAERR naming the budget. */
+    uint64_t max_requests;
 } js_sim_config;
 
 void js_sim_config_init(js_sim_config *c);

@@ -61,7 +61,7 @@ typedef struct js_capacity_opts {
     int max_batch;                /* 0 = no batch cap (js_plan_request) */
     int rule;                     /* JS_RULE_PAPER (default) or JS_RULE_SAFE (js_plan_request) */
     double target_quantile;       /* safe rule's target (default 0.99) */
-    double time_limit_s;          /* per MILP, 0 = none */
+    double time_limit_s;          /* per planning call (default JS_PLAN_DEFAULT_TIME_LIMIT_S), 0 = none */
     bool binding;                 /* run the relaxation analysis (3 more solves a system) */
     double relax;                 /* relaxation step, default 0.05 */
     js_progress_fn progress;
@@ -200,7 +200,7 @@ typedef struct js_controller_opts {
     int max_batch;              /* planner option, 0 = no batch cap */
     int rule;                   /* planner option: JS_RULE_PAPER (default) or JS_RULE_SAFE */
     double target_quantile;     /* safe rule's target (default 0.99) */
-    double time_limit_s;        /* per MILP */
+    double time_limit_s;        /* per planning call (default JS_PLAN_DEFAULT_TIME_LIMIT_S), 0 = none */
     js_sim_config sim;          /* seed, dispatch, service distribution, early drop */
     js_progress_fn progress;
     void *progress_ctx;

@@ -42,7 +42,7 @@ static void usage(FILE *out)
             "                       system's capacity, and the latency factor and utilisation\n"
             "                       cap that keep violations < 1%%)\n"
             "  --no-binding         skip the binding-constraint analysis (3 solves a system)\n"
-            "  --time-limit S       per-MILP time limit (default none)\n"
+            "  --time-limit S       time limit of each plan (default 120 s; 0: none)\n"
             "  --json               JSON on stdout: per system `system`, `max_demand_scale`,\n"
             "                       `max_rate`, `gain_vs_unopt`, ...; top-level `jigsaw_vs_loki`\n"
             "  -h, --help           this help\n");

@@ -69,6 +69,29 @@ static int check_gpu(const char *path, const cJSON *root, js_diag *d, check_resu
     return 0;
 }
 
+/* A profile lives at <profiles>/<gpu>/<model>.json, its GPU type at
+ * <profiles>/gpus/<gpu>.json: where that file exists, the profile is checked against it as
+ * a scenario using the profile would check it. */
+static int check_profile_gpu(const char *path, const js_profile *p, js_diag *d)
+{
+    char gpath[1024];
+    const char *slash = strrchr(path, '/');
+    int n = slash != NULL ? (int)(slash - path) : 1;
+    if (snprintf(gpath, sizeof gpath, "%.*s/../gpus/%s.json", n, slash ? path : ".", p->gpu) >=
+        (int)sizeof gpath)
+        return 0;
+    FILE *f = fopen(gpath, "r");
+    if (f == NULL)
+        return 0;
+    fclose(f);
+    js_gpu_type g;
+    js_diag gd;
+    js_diag_init(&gd);
+    if (js_gpu_load(gpath, &g, &gd) != 0)
+        return js_diag_set(d, gd.code, "%s: $.gpu: GPU type file is invalid: %s", path, gd.msg);
+    return js_profile_check_gpu(path, p, &g, d);
+}
+
 static int check_profile(const char *path, const cJSON *root, js_diag *d, check_result *r)
 {
     js_profile p;
@@ -77,6 +100,13 @@ static int check_profile(const char *path, const cJSON *root, js_diag *d, check_
     int rc = js_profile_from_json(&c, root, &p);
     if (rc != 0)
         return rc;
+    rc = js_profile_check_file_name(path, &p, d);
+    if (rc == 0)
+        rc = check_profile_gpu(path, &p, d);
+    if (rc != 0) {
+        js_profile_free(&p);
+        return rc;
+    }
     int avail = 0, derived = 0;
     for (int i = 0; i < p.nentries; i++) {
         avail += p.entries[i].available;

@@ -220,6 +220,15 @@ int js_cli_parse_gpus(const char *cmd, const char *s, int *out)
     return 0;
 }
 
+int js_cli_parse_max_requests(const char *cmd, const char *s, uint64_t *out)
+{
+    long v;
+    if (js_cli_parse_int(s, 1, 1000000000000L, &v) != 0)
+        return opt_error(cmd, "--max-requests", "an integer in 1..1000000000000", s);
+    *out = (uint64_t)v;
+    return 0;
+}
+
 int js_cli_parse_time_limit(const char *cmd, const char *s, double *out)
 {
     double v;

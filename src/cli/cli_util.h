@@ -47,6 +47,7 @@ int js_cli_parse_int(const char *s, long lo, long hi, long *out);
  *   --seed              a decimal integer in [0, 2^64 - 1] (no sign, no exponent)
  *   --max-batch         a decimal integer in 1..1048576
  *   --gpus              a decimal integer in 1..100000
+ *   --max-requests      a decimal integer in 1..10^12 (the simulator's work budget)
  *   --time-limit        seconds >= 0 (0: no limit)
  *   --latency-factor    a number > 0
  *   --max-utilisation   a number in (0, 1] (also spelt --max-utilization)
@@ -58,6 +59,7 @@ int js_cli_parse_int(const char *s, long lo, long hi, long *out);
 int js_cli_parse_seed(const char *cmd, const char *s, uint64_t *out);
 int js_cli_parse_max_batch(const char *cmd, const char *s, int *out);
 int js_cli_parse_gpus(const char *cmd, const char *s, int *out);
+int js_cli_parse_max_requests(const char *cmd, const char *s, uint64_t *out);
 int js_cli_parse_time_limit(const char *cmd, const char *s, double *out);
 int js_cli_parse_latency_factor(const char *cmd, const char *s, double *out);
 int js_cli_parse_max_utilisation(const char *cmd, const char *s, double *out);

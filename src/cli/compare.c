@@ -64,7 +64,7 @@ static void usage(FILE *out)
             "  --no-binding           skip the binding-constraint analysis\n"
             "  --no-plots             do not run gnuplot\n"
             "  --plot-script FILE     gnuplot script (default scripts/plot-results.gnuplot)\n"
-            "  --time-limit S         per-MILP time limit (default none)\n"
+            "  --time-limit S         time limit of each plan (default 120 s; 0: none)\n"
             "  --seed N               random seed (default 1)\n"
             "  --json                 print the tables as one JSON document on stdout\n"
             "  -h, --help             this help\n",

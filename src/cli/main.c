@@ -1,10 +1,11 @@
 /* jigsaw: capacity planner and simulator for compound inference on GPUs.
  * The entry point only dispatches to one subcommand per file in src/cli/. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "jigsaw/cli.h"
-#include "cli_util.h"
 #include "cli_util.h"
 #include "jigsaw/diag.h"
 #include "js_config.h"
@@ -37,7 +38,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'jigsaw <command> --help' or 'jigsaw help <command>' describes each command.\n"
                  "exit codes: 0 ok, 1 internal failure, 2 usage, 3 infeasible, 4 not available,\n"
-                 "            65 bad input data, 66 input missing, 73 output not writable\n");
+                 "            65 bad input data, 66 input missing, 73 output not writable,\n"
+                 "            75 time limit reached before any plan was found\n");
 }
 
 static const js_command *find_command(const char *name)
@@ -81,7 +83,24 @@ static int help_command(int argc, char **argv)
     return c->run(sub_argc, sub_argv);
 }
 
-int main(int argc, char **argv)
+/* Results go to stdout, and a lost write (a full disk, /dev/full) must not exit 0: stdio
+ * keeps the first write error in ferror(), and fclose() flushes what is still buffered.
+ * Checked once here, after every command, so no command can forget it. A command that
+ * already failed keeps its own exit code. */
+static int close_stdout(int rc)
+{
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    if (fclose(stdout) != 0)
+        failed = true;
+    if (!failed)
+        return rc;
+    fprintf(stderr, "jigsaw: standard output: cannot write the results%s%s\n",
+            errno ? ": " : "", errno ? strerror(errno) : "");
+    return rc == JS_EXIT_OK ? JS_EXIT_CANTCREAT : rc;
+}
+
+static int run_command(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -109,4 +128,9 @@ int main(int argc, char **argv)
         return js_cli_usage_error(NULL, "unknown option '%s'", argv[1]);
     }
     return unknown_command(argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    return close_stdout(run_command(argc, argv));
 }

@@ -43,8 +43,9 @@ static void plan_usage(FILE *out)
         "      --gpu TYPE        GPU type (profiles re-resolved for it)\n"
         "      --max-demand      find the largest common demand scale the cluster serves\n"
         "                        (within 0.5%% of the model's optimum) and its plan\n"
-        "      --time-limit S    stop the solver after S seconds with the best plan found\n"
-        "                        and its gap (default: solve to proven optimality)\n"
+        "      --time-limit S    stop the solver after S seconds with the best plan found,\n"
+        "                        its bound and gap (default 120; 0: solve to proven\n"
+        "                        optimality however long it takes)\n"
         "      --latency-factor F  multiply every configuration's latency statistic by F\n"
         "      --max-utilisation U  plan each segment to at most U (0 < U <= 1) of its\n"
         "                        profiled throughput: spare capacity against queueing\n"
@@ -73,7 +74,8 @@ static void plan_usage(FILE *out)
         "  -h, --help            this help\n"
         "\n"
         "exit: 0 planned, 2 usage, 3 infeasible (the reason says which app and SLO and by\n"
-        "how much), 65/66 bad or missing input, 73 output not writable\n",
+        "how much), 65/66 bad or missing input, 73 output not writable, 75 time limit\n"
+        "reached before any plan was found (nothing proven)\n",
         JS_DEFAULT_GPUS_PER_NODE);
 }
 

@@ -70,6 +70,7 @@ static void usage(FILE *out)
             "  --rule R               safe (default; queueing-aware) or paper (2 x p95)\n"
             "  --target pQ            safe rule's latency quantile (default p99)\n"
             "  --seed N               random seed (default 1)\n"
+            "  --max-requests N       the simulation's work budget (default 5e7 requests)\n"
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
             "  --json                 JSON on stdout (with per-interval detail)\n"
@@ -164,6 +165,7 @@ int js_cmd_run(int argc, char **argv)
         {"rule", required_argument, NULL, 'R'},
         {"target", required_argument, NULL, 'Q'},
         {"seed", required_argument, NULL, 'e'},
+        {"max-requests", required_argument, NULL, 'X'},
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
         {"json", no_argument, NULL, 'j'},
@@ -269,6 +271,10 @@ int js_cmd_run(int argc, char **argv)
             break;
         case 'b':
             if (js_cli_parse_max_batch("run", optarg, &o.max_batch) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case 'X':
+            if (js_cli_parse_max_requests("run", optarg, &o.sim.max_requests) != 0)
                 return JS_EXIT_USAGE;
             break;
         case 'e':

@@ -14,6 +14,7 @@
 #include "jigsaw/diag.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/scenario.h"
+#include "jigsaw/limits.h"
 #include "jigsaw/sim.h"
 #include "jigsaw/trace.h"
 #include "jigsaw/util.h"
@@ -72,6 +73,9 @@ static void sim_usage(FILE *out)
         "      --fanout F          children per item: edge (default; each edge's\n"
         "                          fanout_dist in the scenario), or on every edge\n"
         "                          poisson or mean (randomised rounding of the mean)\n"
+        "      --max-requests N    the work budget: requests over all applications the run\n"
+        "                          may admit (default %llu; checked before the run when\n"
+        "                          rate x duration is known, else when it runs out: exit 65)\n"
         "\n"
         "output:\n"
         "      --timeline FILE     CSV, one row per interval per application and 'all'\n"
@@ -83,7 +87,9 @@ static void sim_usage(FILE *out)
         "\n"
         "Latency percentiles come from a log-bucketed histogram (relative error <= 0.4%%).\n"
         "A progress line is shown on stderr when it is a terminal and the run exceeds 1 s.\n"
-        "exit: 0 ok, 2 usage, 65/66 bad or missing input, 73 timeline not writable\n");
+        "exit: 0 ok, 2 usage, 65/66 bad or missing input (65 also: past the work budget),\n"
+        "      73 output not writable\n",
+        JS_DEFAULT_MAX_REQUESTS);
 }
 
 typedef struct progress_state {
@@ -116,7 +122,7 @@ typedef struct sim_opts {
     double rate, cv, mmpp_ratio, mmpp_sojourn;
     double trace_mean, trace_peak, trace_comp, trace_start, trace_dur, trace_smooth;
     double duration, timeline_interval, batch_timeout;
-    uint64_t seed;
+    uint64_t seed, max_requests;
     js_dispatch_policy dispatch;
     js_service_dist service;
     js_sim_fanout fanout;
@@ -139,7 +145,7 @@ enum {
     OPT_PLAN = 256, OPT_TRACE, OPT_ARRIVALS, OPT_RATE, OPT_CV, OPT_MMPP_RATIO,
     OPT_MMPP_SOJOURN, OPT_TMEAN, OPT_TPEAK, OPT_TCOMP, OPT_TSTART, OPT_TDUR, OPT_DURATION,
     OPT_SEED, OPT_TIMELINE, OPT_TLINT, OPT_JSON, OPT_DISPATCH, OPT_SERVICE, OPT_BTO,
-    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY, OPT_EARLY_DROP,
+    OPT_NODROP, OPT_FANOUT, OPT_TSMOOTH, OPT_TDAY, OPT_EARLY_DROP, OPT_MAXREQ,
 };
 
 static int parse_args(int argc, char **argv, sim_opts *o)
@@ -170,6 +176,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"no-drop", no_argument, NULL, OPT_NODROP},
         {"early-drop", required_argument, NULL, OPT_EARLY_DROP},
         {"fanout", required_argument, NULL, OPT_FANOUT},
+        {"max-requests", required_argument, NULL, OPT_MAXREQ},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -181,6 +188,7 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     o->trace_comp = 1.0;
     o->timeline_interval = 60.0;
     o->seed = 1;
+    o->max_requests = JS_DEFAULT_MAX_REQUESTS;
     optind = 1;
     opterr = 0;
     int c, rc = 0, trace_day = -1;
@@ -228,6 +236,10 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         case OPT_DURATION: rc = parse_num("--duration", optarg, 0, &o->duration); break;
         case OPT_SEED:
             if (js_cli_parse_seed("simulate", optarg, &o->seed) != 0)
+                rc = JS_EXIT_USAGE;
+            break;
+        case OPT_MAXREQ:
+            if (js_cli_parse_max_requests("simulate", optarg, &o->max_requests) != 0)
                 rc = JS_EXIT_USAGE;
             break;
         case OPT_TIMELINE: o->timeline = optarg; break;
@@ -362,6 +374,25 @@ static void warn_over_capacity(const sim_opts *o, const js_scenario *s, const js
     }
 }
 
+/* The work budget stated up front: with synthetic arrivals the expected requests are
+ * known before the run (rate x duration per application). Trace replay is checked by the
+ * simulator as requests arrive. */
+static int check_budget(const sim_opts *o, const js_scenario *s, const js_plan *p,
+                        double duration_s, js_diag *d)
+{
+    if (o->trace != NULL)
+        return 0;
+    double expected = 0;
+    for (int a = 0; a < s->napps; a++)
+        expected += (o->rate > 0 ? o->rate : planned_rate(s, p, a)) * duration_s;
+    if (expected > (double)o->max_requests)
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "simulate: about %.3g requests in %g s, past the work budget of %llu "
+                           "(--max-requests raises it; README, plausibility limits)",
+                           expected, duration_s, (unsigned long long)o->max_requests);
+    return 0;
+}
+
 static int open_arrivals(const sim_opts *o, const js_scenario *s, const js_plan *p,
                          js_arrivals **arr, js_diag *d)
 {
@@ -474,12 +505,15 @@ int js_cmd_simulate(int argc, char **argv)
         warn_over_capacity(&o, &s, &p);
         rc = open_arrivals(&o, &s, &p, arr, &d);
     }
+    if (rc == 0)
+        rc = check_budget(&o, &s, &p, o.duration > 0 ? o.duration : 600, &d);
     progress_state ps = {js_now_s(), 0, 0, false};
     if (rc == 0) {
         js_sim_config cfg;
         js_sim_config_init(&cfg);
         cfg.seed = o.seed;
         cfg.duration_s = o.duration > 0 ? o.duration : o.trace != NULL ? 0 : 600;
+        cfg.max_requests = o.max_requests;
         cfg.dispatch = o.dispatch;
         cfg.service = o.service;
         cfg.batch_timeout_ms = o.batch_timeout;

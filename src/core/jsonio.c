@@ -119,14 +119,21 @@ int js_json_parse(const char *file, const char *text, size_t len, cJSON **out, j
             return js_diag_set(d, JS_EXIT_DATAERR,
                                "%s:%d:%d: JSON syntax error: unexpected end of input", file,
                                line, col);
-        /* Quote a little of the offending text, on one line. */
-        char near[24];
+        /* Quote the offending token only: a word ([A-Za-z0-9_.+-], at most 16 characters)
+         * or else the one character. A command pointed at the wrong file (a sweep naming
+         * a system file as its scenario) must not echo that file's contents. */
+        char near[17];
         size_t k = 0;
         for (; k < sizeof near - 1 && off + k < len; k++) {
             char ch = text[off + k];
-            if (ch == '\n' || ch == '\r')
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || strchr("_.+-", ch) != NULL))
                 break;
-            near[k] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+            near[k] = ch;
+        }
+        if (k == 0) {
+            char ch = text[off];
+            near[k++] = (ch > 0x20 && ch < 0x7f) ? ch : '?';
         }
         near[k] = '\0';
         return js_diag_set(d, JS_EXIT_DATAERR, "%s:%d:%d: JSON syntax error near '%s'", file,
@@ -188,7 +195,60 @@ int js_mkdir_p(const char *path, js_diag *d)
     return 0;
 }
 
+/* A character device (/dev/null, a terminal) or a FIFO is written through in place: there
+ * is nothing to replace atomically, and a rename would put a regular file where the
+ * device was. O_TRUNC is meaningless there and no O_CREAT: the target exists. */
+static int write_through(const char *path, const char *text, size_t len, js_diag *d)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot open for writing: %s", path,
+                           strerror(errno));
+    const char *what = NULL;
+    int e = 0;
+    if (write_all(fd, text, len) != 0) {
+        what = "write";
+        e = errno;
+    }
+    if (close(fd) != 0 && what == NULL) {
+        what = "close";
+        e = errno;
+    }
+    if (what != NULL)
+        return js_diag_set(d, JS_EXIT_CANTCREAT, "%s: cannot write (%s): %s", path, what,
+                           strerror(e));
+    return 0;
+}
+
+static int write_replacing(const char *path, const char *text, size_t len, js_diag *d);
+
 int js_write_file_atomic(const char *path, const char *text, size_t len, js_diag *d)
+{
+    /* A symbolic link stays a link: the file it names is replaced (atomically, beside
+     * itself), which is what a user who points -o at a link means. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real == NULL)
+            return js_diag_set(d, JS_EXIT_CANTCREAT,
+                               "%s: cannot write: symbolic link to a missing file (%s)", path,
+                               strerror(errno));
+        int rc = js_write_file_atomic(real, text, len, d);
+        free(real);
+        return rc;
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+            return write_through(path, text, len, d);
+        return js_diag_set(d, JS_EXIT_CANTCREAT,
+                           "%s: cannot write: not a regular file, character device or FIFO",
+                           path);
+    }
+    return write_replacing(path, text, len, d);
+}
+
+/* The regular (or new) file: temp file, fsync, rename. */
+static int write_replacing(const char *path, const char *text, size_t len, js_diag *d)
 {
     /* The temp file lives beside the target so that rename() is atomic (same filesystem). */
     size_t plen = strlen(path);

@@ -4,6 +4,7 @@
  * plan file stays readable and is checked against the scenario when read back. */
 #include "jigsaw/plan.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "jigsaw/dag.h"
 #include "jigsaw/jsonio.h"
+#include "jigsaw/limits.h"
 
 void js_plan_init(js_plan *p)
 {
@@ -256,6 +258,29 @@ static int find_variant(const js_task *t, const char *name)
     return -1;
 }
 
+/* The segment's MIG size must be one the GPU type offers, its "profile" (when given) that
+ * size's name, its workers within the GPU's MPS limit and its throughput plausible. */
+static int segment_against_gpu(js_jctx *c, const cJSON *o, const js_segment *sg,
+                               const js_gpu_type *g)
+{
+    int prof = js_gpu_profile_by_slices(g, sg->mig);
+    if (prof < 0)
+        return js_json_err(c, "mig", "GPU %s has no MIG profile of %d compute slices", g->name,
+                           sg->mig);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "profile");
+    if (name != NULL && (!cJSON_IsString(name) || strcmp(name->valuestring, g->profiles[prof].name) != 0))
+        return js_json_err(c, "profile", "must be \"%s\", the %d-slice profile of GPU %s",
+                           g->profiles[prof].name, sg->mig, g->name);
+    if (sg->workers > g->max_mps_workers)
+        return js_json_err(c, "workers", "GPU %s allows at most %d MPS workers, got %d",
+                           g->name, g->max_mps_workers, sg->workers);
+    if (sg->throughput > JS_LIMIT_THROUGHPUT)
+        return js_json_err(c, "throughput",
+                           "must be <= %g items/s (README, plausibility limits), got %g",
+                           JS_LIMIT_THROUGHPUT, sg->throughput);
+    return 0;
+}
+
 static int segment_from_json(js_jctx *c, const cJSON *o, js_segment *sg)
 {
     static const char *const allowed[] = {"mig", "profile", "workers", "batch", "count",
@@ -281,8 +306,8 @@ static int segment_from_json(js_jctx *c, const cJSON *o, js_segment *sg)
     return 0;
 }
 
-static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_plan *tp,
-                          bool *seen)
+static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, const js_gpu_type *g,
+                          js_task_plan *tp, bool *seen)
 {
     static const char *const allowed[] = {"task", "variant", "demand", "latency_budget_ms",
                                           "utilisation", "segments", NULL};
@@ -321,6 +346,8 @@ static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_p
     cJSON_ArrayForEach(it, segs) {
         size_t s1 = js_jctx_push_index(c, k);
         rc = segment_from_json(c, it, &tp->segments[k]);
+        if (!rc)
+            rc = segment_against_gpu(c, it, &tp->segments[k], g);
         js_jctx_pop(c, s1);
         if (rc)
             return rc;
@@ -329,6 +356,40 @@ static int task_from_json(js_jctx *c, const cJSON *o, const js_app *a, js_task_p
     js_jctx_pop(c, s0);
     tp->nsegments = k;
     return 0;
+}
+
+/* "paths", when given, must be the application's source->sink paths by task name, in the
+ * order js_dag_paths lists them: all of them, or the first ones (js_plan_to_json writes one
+ * per path the plan has figures for, none for a plan built without them). */
+static int paths_from_json(js_jctx *c, const cJSON *o, const js_app *a)
+{
+    const cJSON *arr = NULL;
+    int rc = js_json_get_array(c, o, "paths", false, &arr);
+    if (rc || arr == NULL)
+        return rc;
+    js_path *paths = malloc(JS_MAX_PATHS * sizeof *paths);
+    if (paths == NULL)
+        return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
+    int np = js_dag_paths(a, paths, JS_MAX_PATHS);
+    if (cJSON_GetArraySize(arr) > np)
+        rc = js_json_err(c, "paths", "has %d paths, application %s has %d",
+                         cJSON_GetArraySize(arr), a->name, np);
+    int k = 0;
+    for (const cJSON *pj = arr->child; pj != NULL && rc == 0; pj = pj->next, k++) {
+        bool same = cJSON_IsArray(pj) && cJSON_GetArraySize(pj) == paths[k].len;
+        int j = 0;
+        for (const cJSON *nm = same ? pj->child : NULL; nm != NULL && same; nm = nm->next, j++)
+            same = cJSON_IsString(nm) &&
+                   strcmp(nm->valuestring, a->tasks[paths[k].tasks[j]].name) == 0;
+        if (!same) {
+            size_t s0 = js_jctx_push_key(c, "paths");
+            rc = js_json_err(c, NULL, "[%d] is not path %d of application %s (an array of its "
+                             "task names, source first)", k, k, a->name);
+            js_jctx_pop(c, s0);
+        }
+    }
+    free(paths);
+    return rc;
 }
 
 static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_app_plan *ap,
@@ -353,6 +414,11 @@ static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_ap
     ap->app = ai;
     ap->pas = NAN;
     if (!rc) rc = js_json_get_number(c, o, "rate", true, &ap->rate);
+    if (!rc && !(ap->rate >= 0 && ap->rate <= JS_LIMIT_RATE))
+        return js_json_err(c, "rate",
+                           "must be in [0, %g] requests/s (README, plausibility limits), got %g",
+                           JS_LIMIT_RATE, ap->rate);
+    if (!rc) rc = paths_from_json(c, o, a);
     if (!rc) rc = js_json_get_number(c, o, "pas", false, &ap->pas);
     ap->predicted_p50_ms = ap->predicted_p99_ms = ap->predicted_violation_rate = NAN;
     if (!rc) rc = js_json_get_number(c, o, "predicted_p50_ms", false, &ap->predicted_p50_ms);
@@ -383,7 +449,7 @@ static int app_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_ap
     cJSON_ArrayForEach(it, tasks) {
         size_t s1 = js_jctx_push_index(c, k++);
         memset(&tmp, 0, sizeof tmp);
-        rc = task_from_json(c, it, a, &tmp, seen);
+        rc = task_from_json(c, it, a, &s->cluster.gpu, &tmp, seen);
         js_jctx_pop(c, s1);
         if (rc)
             return rc;
@@ -412,6 +478,10 @@ static int instance_from_json(js_jctx *c, const cJSON *o, const js_scenario *s,
     if (!rc) rc = js_json_get_int(c, o, "workers", true, &in->workers);
     if (rc)
         return rc;
+    if (in->batch < 1 || in->workers < 1 || in->workers > s->cluster.gpu.max_mps_workers)
+        return js_json_err(c, "workers",
+                           "batch must be >= 1 and workers in [1, %d], got batch %d, workers %d",
+                           s->cluster.gpu.max_mps_workers, in->batch, in->workers);
     in->profile = js_gpu_profile_by_name(&s->cluster.gpu, prof);
     if (in->profile < 0)
         return js_json_err(c, "profile", "unknown MIG profile \"%s\" of GPU %s", prof,
@@ -428,12 +498,21 @@ static int instance_from_json(js_jctx *c, const cJSON *o, const js_scenario *s,
     return 0;
 }
 
-static int gpu_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_gpu_plan *gp)
+static int gpu_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, int index,
+                         js_gpu_plan *gp)
 {
     static const char *const allowed[] = {"gpu", "node", "instances", NULL};
     static const char *const required[] = {"instances", NULL};
     const cJSON *insts;
     int rc = js_json_check_keys(c, o, allowed, required);
+    int gi = index, node = index / 8;
+    if (!rc) rc = js_json_get_int(c, o, "gpu", false, &gi);
+    if (!rc && gi != index)
+        return js_json_err(c, "gpu", "must be %d (GPUs are listed in index order), got %d",
+                           index, gi);
+    if (!rc) rc = js_json_get_int(c, o, "node", false, &node);
+    if (!rc && node != index / 8)
+        return js_json_err(c, "node", "must be %d (GPU index / 8), got %d", index / 8, node);
     if (!rc) rc = js_json_get_array(c, o, "instances", true, &insts);
     if (rc)
         return rc;
@@ -465,6 +544,50 @@ static int gpu_from_json(js_jctx *c, const cJSON *o, const js_scenario *s, js_gp
     return 0;
 }
 
+/* "solver": the statistics js_plan_to_json writes, each a non-negative integer. */
+static int solver_from_json(js_jctx *c, const cJSON *root, js_plan_stats *st)
+{
+    static const char *const allowed[] = {"solves", "nodes", "configs_raw", "configs", "rows",
+                                          "cols", "int_cols", NULL};
+    int *const dst[] = {&st->solves, NULL, &st->configs_raw, &st->configs, &st->rows, &st->cols,
+                        &st->int_cols};
+    const cJSON *o = NULL;
+    int rc = js_json_get_object(c, root, "solver", false, &o);
+    if (rc || o == NULL)
+        return rc;
+    size_t s0 = js_jctx_push_key(c, "solver");
+    rc = js_json_check_keys(c, o, allowed, NULL);
+    for (int i = 0; allowed[i] != NULL && rc == 0; i++) {
+        int v = 0;
+        if (cJSON_GetObjectItemCaseSensitive(o, allowed[i]) == NULL)
+            continue;
+        rc = js_json_get_int_in(c, o, allowed[i], 0, INT_MAX, &v);
+        if (rc == 0 && dst[i] != NULL)
+            *dst[i] = v;
+        else if (rc == 0)
+            st->nodes = v;
+    }
+    js_jctx_pop(c, s0);
+    return rc;
+}
+
+/* "scenario" and "gpu_type", when given, must name the scenario and GPU type the plan is
+ * read against: a plan made for another cluster would place instances that do not exist. */
+static int names_against_scenario(js_jctx *c, const cJSON *root, const js_scenario *s)
+{
+    char name[JS_NAME_MAX] = "";
+    int rc = js_json_get_string(c, root, "scenario", false, name, sizeof name);
+    if (!rc && name[0] && strcmp(name, s->name) != 0)
+        return js_json_err(c, "scenario", "plan is for scenario \"%s\", not \"%s\"", name,
+                           s->name);
+    name[0] = '\0';
+    if (!rc) rc = js_json_get_string(c, root, "gpu_type", false, name, sizeof name);
+    if (!rc && name[0] && strcmp(name, s->cluster.gpu.name) != 0)
+        return js_json_err(c, "gpu_type", "plan is for GPU type \"%s\", the cluster has \"%s\"",
+                           name, s->cluster.gpu.name);
+    return rc;
+}
+
 static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
 {
     static const char *const allowed[] = {
@@ -488,6 +611,7 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
     if (!rc) rc = js_json_get_number(c, root, "demand_scale_bound", false,
                                      &out->demand_scale_bound);
     if (!rc) rc = js_json_get_int(c, root, "gpus_total", false, &out->gpus_total);
+    if (!rc) rc = solver_from_json(c, root, &out->stats);
     if (!rc) rc = js_json_get_string(c, root, "rule", false, out->rule, sizeof out->rule);
     if (!rc && out->rule[0] && strcmp(out->rule, "paper") != 0 && strcmp(out->rule, "safe") != 0)
         return js_json_err(c, "rule", "must be \"paper\" or \"safe\", got \"%s\"", out->rule);
@@ -499,6 +623,73 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
     return rc;
 }
 
+/* Every task's segments must be exactly the instances placed for it on the GPUs: the
+ * simulator runs the placed instances, the planner's figures describe the segments, and a
+ * plan where the two disagree would be simulated as something it does not say. Instances
+ * run the task's planned variant; per (MIG size, batch, workers) the counts agree. */
+static int segments_against_instances(js_jctx *c, const js_plan *p, const js_scenario *s)
+{
+    const js_gpu_type *g = &s->cluster.gpu;
+    /* placed[(a * JS_MAX_TASKS + t) * JS_MAX_SEGMENT_KINDS + k]: instances matching the
+     * first segment kind k of task t with their (MIG size, batch, workers). */
+    long *placed = calloc((size_t)p->napps * JS_MAX_TASKS * JS_MAX_SEGMENT_KINDS + 1,
+                          sizeof *placed);
+    if (placed == NULL)
+        return js_diag_set(c->d, JS_EXIT_INTERNAL, "out of memory");
+    int rc = 0;
+    for (int gi = 0; gi < p->ngpus && rc == 0; gi++)
+        for (int i = 0; i < p->gpus[gi].ninstances && rc == 0; i++) {
+            const js_instance *in = &p->gpus[gi].inst[i];
+            const js_task_plan *tp = &p->apps[in->app].tasks[in->task];
+            const js_task *task = &s->apps[in->app].tasks[in->task];
+            int mig = g->profiles[in->profile].compute_slices, k = 0;
+            while (k < tp->nsegments && (tp->segments[k].mig != mig ||
+                                         tp->segments[k].batch != in->batch ||
+                                         tp->segments[k].workers != in->workers))
+                k++;
+            if (in->variant != tp->variant || k == tp->nsegments) {
+                size_t s0 = js_jctx_push_key(c, "gpus");
+                js_jctx_push_index(c, gi);
+                js_jctx_push_key(c, "instances");
+                js_jctx_push_index(c, i);
+                rc = js_json_err(c, NULL,
+                                 "%s (%d slices, batch %d, %d workers) is no segment of the plan "
+                                 "of task %s (variant %s)",
+                                 task->variants[in->variant].name, mig, in->batch, in->workers,
+                                 task->name, task->variants[tp->variant].name);
+                js_jctx_pop(c, s0);
+            } else
+                placed[((size_t)in->app * JS_MAX_TASKS + (size_t)in->task) * JS_MAX_SEGMENT_KINDS +
+                       (size_t)k]++;
+        }
+    for (int a = 0; a < p->napps && rc == 0; a++)
+        for (int t = 0; t < p->apps[a].ntasks && rc == 0; t++) {
+            const js_task_plan *tp = &p->apps[a].tasks[t];
+            for (int k = 0; k < tp->nsegments && rc == 0; k++) {
+                const js_segment *sg = &tp->segments[k];
+                long want = 0;
+                int first = -1;
+                for (int j = 0; j < tp->nsegments; j++)
+                    if (tp->segments[j].mig == sg->mig && tp->segments[j].batch == sg->batch &&
+                        tp->segments[j].workers == sg->workers) {
+                        want += tp->segments[j].count;
+                        first = first < 0 ? j : first;
+                    }
+                long got = placed[((size_t)a * JS_MAX_TASKS + (size_t)t) * JS_MAX_SEGMENT_KINDS +
+                                  (size_t)first];
+                if (first == k && got != want)
+                    rc = js_json_err(c, "apps",
+                                     "application %s, task %s: %ld segment(s) of %d slices, "
+                                     "batch %d, %d workers, but %ld such instance(s) placed on "
+                                     "the GPUs",
+                                     s->apps[a].name, s->apps[a].tasks[t].name, want, sg->mig,
+                                     sg->batch, sg->workers, got);
+            }
+        }
+    free(placed);
+    return rc;
+}
+
 int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_plan *out)
 {
     const cJSON *apps, *gpus;
@@ -506,8 +697,12 @@ int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_pl
     int rc = header_from_json(c, root, out);
     if (!rc) rc = js_json_get_array(c, root, "apps", true, &apps);
     if (!rc) rc = js_json_get_array(c, root, "gpus", true, &gpus);
+    if (!rc) rc = names_against_scenario(c, root, s);
     if (rc)
         return rc;
+    if (cJSON_GetArraySize(gpus) > s->cluster.gpus)
+        return js_json_err(c, "gpus", "lists %d GPUs, the cluster of scenario %s has %d",
+                           cJSON_GetArraySize(gpus), s->name, s->cluster.gpus);
     if (cJSON_GetArraySize(apps) != s->napps)
         return js_json_err(c, "apps", "has %d applications, the scenario has %d",
                            cJSON_GetArraySize(apps), s->napps);
@@ -543,11 +738,13 @@ int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_pl
         if (rc)
             break;
         size_t s1 = js_jctx_push_index(c, k);
-        rc = gpu_from_json(c, it, s, &out->gpus[k]);
+        rc = gpu_from_json(c, it, s, k, &out->gpus[k]);
         js_jctx_pop(c, s1);
         k++;
     }
     js_jctx_pop(c, s0);
+    if (!rc)
+        rc = segments_against_instances(c, out, s);
     if (rc) {
         js_plan_free(out);
         return rc;

@@ -190,8 +190,8 @@ static int combo_feasible(demand_search *ds, const int *var, double lam, double 
  * min(LP relaxation, knapsack bound); a geometric bisection of feasibility tests at
  * fixed scales finds its maximum to the relative gap PL_DEMAND_GAP; a combination is
  * skipped once its bound cannot beat the incumbent by more than the gap. Returns 0 with
- * ds->lambda > 0 (and ds->bound, ds->proven, ds->win), 1 when none has a plan, -1 out of
- * memory. */
+ * ds->lambda > 0 (and ds->bound, ds->proven, ds->win), 1 when none has a plan (proven), 2
+ * when none was found before the deadline (nothing proven), -1 out of memory. */
 static int max_demand_by_combos(demand_search *ds)
 {
     pl_model *m = ds->m;
@@ -204,16 +204,27 @@ static int max_demand_by_combos(demand_search *ds)
     if (!keys)
         return -1;
     int nk = cb->n;
+    bool complete = true;
     for (int q = 0; q < nk; q++) {
+        if (pl_past_deadline(ds->deadline)) { /* bounds of the rest unknown: none searched */
+            nk = q;
+            complete = false;
+            break;
+        }
         keys[q].idx = q;
         keys[q].logpas = cb->logpas[q];
         keys[q].bound = knapsack_scale_bound(m, cb->var + (size_t)q * (size_t)cb->width, ds->ub);
     }
     qsort(keys, (size_t)nk, sizeof *keys, pl_combo_key_cmp_max);
-    double best = ds->floor, bnd = 0.0;
-    bool complete = true;
+    double best = ds->floor, bnd = complete ? 0.0 : ds->ub;
     int rc = 0;
     for (int q = 0; q < nk && rc == 0; q++) {
+        if (pl_past_deadline(ds->deadline)) { /* the rest stay open: their bounds count */
+            complete = false;
+            for (int r2 = q; r2 < nk; r2++)
+                bnd = fmax(bnd, keys[r2].bound);
+            break;
+        }
         const int *var = cb->var + (size_t)keys[q].idx * (size_t)cb->width;
         double hi = keys[q].bound;
         if (!(hi > best * g1)) {
@@ -282,23 +293,35 @@ static int max_demand_by_combos(demand_search *ds)
     if (rc < 0)
         return -1;
     if (!(best > 0.0))
-        return 1;
+        return complete ? 1 : 2;
     ds->lambda = best;
     ds->bound = fmax(best, bnd);
     ds->proven = complete;
     return 0;
 }
 
-int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                       js_diag *d)
+static int time_limit_error(js_diag *d, const js_plan_request *r, int gpus)
+{
+    return js_diag_set(d, JS_EXIT_TIMELIMIT,
+                       "maximum demand: no plan found within the time limit of %g s on %d GPUs "
+                       "(nothing proven: a larger --time-limit may find one)",
+                       r->time_limit_s, gpus);
+}
+
+static int max_demand_pass(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                           js_diag *d)
 {
     double t0 = js_now_s(), c0 = js_cpu_s();
-    double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
+    double deadline = pl_request_deadline(r);
     pl_model m;
     lp_build b;
     solve_info si = {0, GLP_UNDEF, 0.0, NAN, 0, 0.0};
     memset(&b, 0, sizeof b);
     js_plan_init(out);
+    if (pl_past_deadline(deadline)) { /* another pass of the call used the time up */
+        snprintf(out->status, sizeof out->status, "time-limit");
+        return time_limit_error(d, r, r->gpus > 0 ? r->gpus : s->cluster.gpus);
+    }
     int rc = pl_model_build(&m, s, r, 1.0, d);
     if (rc == 0)
         rc = pl_diagnose_slos(&m, d);
@@ -335,8 +358,8 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         ds.win = calloc((size_t)cmb.width + 1, sizeof *ds.win);
         if (ds.win && r->known_feasible && pl_combo_of_plan(&m, r->known_feasible, cmb.width, ds.win))
             ds.floor = r->known_feasible->demand_scale;
-        int k = ds.win && pl_model_build(&m2, s, r, ub, &d2) == 0 ? max_demand_by_combos(&ds)
-                                                                  : -1;
+        int mrc = ds.win ? pl_model_build(&m2, s, r, ub, &d2) : JS_EXIT_INTERNAL;
+        int k = mrc == 0 ? max_demand_by_combos(&ds) : mrc == JS_EXIT_TIMELIMIT ? 2 : -1;
         have_win = k == 0;
         pl_model_free(&m2);
         ds.m2 = NULL;
@@ -345,6 +368,8 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         else if (k == 1)
             rc = js_diag_set(d, JS_EXIT_INFEASIBLE, "no positive demand fits the cluster of %d GPUs",
                              m.gpus);
+        else if (k == 2)
+            rc = time_limit_error(d, r, m.gpus);
     }
     pl_combos_free(&cmb);
     double *x0 = NULL;
@@ -356,12 +381,12 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         if (x0 && !pl_has_solution(&si) && si.ret != GLP_ETMLIM) /* fall back: a cold start */
             pl_lp_solve(&b, r, deadline, PL_DEMAND_GAP, &si);
         free(x0);
-        if (!pl_has_solution(&si) || !(si.obj > 0.0))
+        /* Proven only by GLPK's own word: no feasible solution, or an optimum of 0. */
+        if (si.status == GLP_NOFEAS || (si.status == GLP_OPT && !(si.obj > 0.0)))
             rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
-                             si.status == GLP_NOFEAS || pl_has_solution(&si)
-                                 ? "no positive demand fits the cluster of %d GPUs"
-                                 : "maximum demand: no plan found within the time limit (%d GPUs)",
-                             m.gpus);
+                             "no positive demand fits the cluster of %d GPUs", m.gpus);
+        else if (!pl_has_solution(&si) || !(si.obj > 0.0))
+            rc = time_limit_error(d, r, m.gpus);
     }
     js_plan_stats st = {0};
     if (rc == 0 && crc == 0) {
@@ -385,15 +410,15 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
     pl_model_free(&m);
     if (rc != 0) {
         free(ds.win);
-        snprintf(out->status, sizeof out->status, "infeasible");
+        snprintf(out->status, sizeof out->status, "%s",
+                 rc == JS_EXIT_TIMELIMIT ? "time-limit" : "infeasible");
         return rc;
     }
     if (proven)
         bound = fmax(lambda, fmin(bound, lambda * (1.0 + PL_DEMAND_GAP)));
     /* The plan at that scale: slightly inside it so solver tolerances cannot flip it. */
-    js_plan_request r2 = *r;
-    if (deadline > 0.0)
-        r2.time_limit_s = fmax(0.5, deadline - js_now_s());
+    js_plan_request r2 = *r; /* the same deadline: the final plan is part of the call */
+    r2.deadline_s = deadline;
     for (int attempt = 0; attempt < 4; attempt++) {
         r2.demand_scale = lambda * (1.0 - 1e-9 * pow(100.0, attempt));
         js_diag d2;
@@ -401,13 +426,17 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
         js_plan_free(out);
         /* The plan: fewest slices at that scale with the winning combination. */
         rc = pl_min_slices_impl(s, &r2, out, &d2, have_win ? ds.win : NULL, PL_FINAL_GAP);
+        if (rc == JS_EXIT_TIMELIMIT) { /* no retry can have more time */
+            js_diag_forward(d, &d2);
+            break;
+        }
         if (rc != 0 && rc != JS_EXIT_INTERNAL && have_win) {
             /* Not expected (the combination was proven feasible): every combination. */
             js_plan_free(out);
             js_diag_init(&d2);
             rc = pl_min_slices_impl(s, &r2, out, &d2, NULL, PL_FINAL_GAP);
         }
-        if (rc == 0 || rc == JS_EXIT_INTERNAL || attempt == 3) {
+        if (rc == 0 || rc == JS_EXIT_INTERNAL || rc == JS_EXIT_TIMELIMIT || attempt == 3) {
             if (rc != 0)
                 js_diag_forward(d, &d2);
             break;
@@ -432,4 +461,10 @@ int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *
     st.cpu_seconds = js_cpu_s() - c0;
     out->stats = st;
     return 0;
+}
+
+int pl_max_demand_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    return pl_glpk_guarded(max_demand_pass, s, r, out, d);
 }

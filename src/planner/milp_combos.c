@@ -138,6 +138,11 @@ double pl_lp_relaxation(lp_build *b, const js_plan_request *r)
     sp.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
     sp.presolve = GLP_OFF;
     sp.meth = GLP_DUALP;
+    double deadline = pl_request_deadline(r); /* the call's: an LP can take a while too */
+    if (deadline > 0.0) {
+        double left = deadline - js_now_s();
+        sp.tm_lim = left > 0.001 ? (int)(left * 1000.0) : 1;
+    }
     int old_term = glp_term_out(r->verbose ? GLP_ON : GLP_OFF);
     int ret = glp_simplex(b->lp, &sp);
     if (ret != 0) { /* rewritten rows can make the warm basis singular: start afresh */

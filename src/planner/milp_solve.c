@@ -7,10 +7,52 @@
 #include <glpk.h>
 #include <limits.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "milp.h"
+
+/* ---- GLPK's fatal errors (planner_internal.h, pl_glpk_guarded) ---- */
+
+static jmp_buf *glpk_jmp;  /* the armed guard's jump target, NULL when none is armed */
+static bool glpk_dead;     /* a fatal error happened: GLPK's environment is gone */
+
+static void on_glpk_error(void *info)
+{
+    (void)info;
+    longjmp(*glpk_jmp, 1); /* returning would let GLPK abort() */
+}
+
+static int glpk_dead_error(js_diag *d)
+{
+    return js_diag_set(d, JS_EXIT_INTERNAL,
+                       "the MILP solver (GLPK) stopped on a fatal error (out of memory, or an "
+                       "internal error); it cannot be used again in this process");
+}
+
+int pl_glpk_guarded(pl_pass_fn pass, const js_scenario *s, const js_plan_request *r,
+                    js_plan *out, js_diag *d)
+{
+    if (glpk_dead)
+        return glpk_dead_error(d);
+    if (glpk_jmp != NULL) /* an outer guard is armed: it catches */
+        return pass(s, r, out, d);
+    jmp_buf env;
+    if (setjmp(env) != 0) {
+        glpk_jmp = NULL;
+        glpk_dead = true;
+        glp_error_hook(NULL, NULL);
+        glp_free_env();
+        return glpk_dead_error(d);
+    }
+    glpk_jmp = &env;
+    glp_error_hook(on_glpk_error, NULL);
+    int rc = pass(s, r, out, d);
+    glp_error_hook(NULL, NULL);
+    glpk_jmp = NULL;
+    return rc;
+}
 
 bool pl_past_deadline(double deadline)
 {
@@ -26,6 +68,8 @@ typedef struct cb_data {
     bool stop_at_first;
     double cpu_limit;
     double soft_limit;
+    double deadline;    /* absolute wall time (js_now_s), 0 = none: GLPK checks tm_lim
+                           only between nodes, the root's cut rounds can run long past it */
 } cb_data;
 
 static void ios_callback(glp_tree *tree, void *info)
@@ -37,6 +81,8 @@ static void ios_callback(glp_tree *tree, void *info)
     if (glp_ios_reason(tree) == GLP_IBINGO && cb->stop_at_first)
         glp_ios_terminate(tree);
     if (cb->cpu_limit > 0.0 && js_cpu_s() > cb->cpu_limit)
+        glp_ios_terminate(tree);
+    if (pl_past_deadline(cb->deadline))
         glp_ios_terminate(tree);
     if (cb->soft_limit > 0.0 && js_cpu_s() > cb->soft_limit && glp_ios_mip_gap(tree) < DBL_MAX)
         glp_ios_terminate(tree); /* good enough: a plan exists and time is up */
@@ -79,7 +125,7 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
     assert(glp_get_num_rows(b->lp) == b->nrows && glp_get_num_cols(b->lp) == b->ncols);
     glp_iocp parm;
     cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit,
-                  b->soft_cpu_s > 0.0 ? js_cpu_s() + b->soft_cpu_s : 0.0};
+                  b->soft_cpu_s > 0.0 ? js_cpu_s() + b->soft_cpu_s : 0.0, deadline};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
@@ -113,6 +159,10 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
         si->ret = glp_simplex(b->lp, &sp);
         if (si->ret == 0 && glp_get_status(b->lp) != GLP_OPT)
             si->ret = GLP_ENOPFS;
+        if (deadline > 0.0) { /* the branch and bound gets what the simplex left */
+            double left = deadline - js_now_s();
+            parm.tm_lim = left > 0.001 ? (int)(left * 1000.0) : 1;
+        }
     }
     if (si->ret == 0)
         si->ret = glp_intopt(b->lp, &parm);

@@ -55,7 +55,9 @@ static int gpus_needed(const js_scenario *s, const js_plan_request *r, double sc
         solve_info si;
         js_plan_request r3 = r2;
         r3.verbose = 0;
-        pl_lp_solve(&b, &r3, js_now_s() + 20.0, 0.0, &si);
+        double deadline = pl_request_deadline(r); /* within the call's limit */
+        double own = js_now_s() + 20.0;
+        pl_lp_solve(&b, &r3, deadline > 0.0 && deadline < own ? deadline : own, 0.0, &si);
         if (pl_has_solution(&si)) {
             *needed = (int)lround(si.obj);
             rc = si.status == GLP_OPT && si.ret == 0 ? 0 : 1;
@@ -340,13 +342,20 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
                        js_diag *d, const int *only, double mip_gap)
 {
     double t0 = js_now_s(), c0 = js_cpu_s();
-    double deadline = r->time_limit_s > 0.0 ? t0 + r->time_limit_s : 0.0;
+    double deadline = pl_request_deadline(r);
     pl_model m;
     lp_build b;
     solve_info si;
     int *y = NULL;
     memset(&b, 0, sizeof b);
     js_plan_init(out);
+    if (pl_past_deadline(deadline)) { /* the model alone can take a second: not past it */
+        snprintf(out->status, sizeof out->status, "time-limit");
+        return js_diag_set(d, JS_EXIT_TIMELIMIT,
+                           "no plan found within the time limit of %g s (nothing proven: a "
+                           "larger --time-limit may find one)",
+                           r->time_limit_s);
+    }
     double scale = r->demand_scale >= 0.0 ? r->demand_scale : 1.0;
     int rc = pl_model_build(&m, s, r, scale, d);
     if (rc == 0)
@@ -380,8 +389,10 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
             pl_apply_combo(&m, &b, NULL);
             rc = capacity_reason(&m, s, r, d);
         } else if (k == 1) {
-            rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
-                             "no plan found within the time limit of %g s", r->time_limit_s);
+            rc = js_diag_set(d, JS_EXIT_TIMELIMIT,
+                             "no plan found within the time limit of %g s (nothing proven: a "
+                             "larger --time-limit may find one)",
+                             r->time_limit_s);
         } else {
             rc = pl_fill_plan(&m, y, out, d);
             out->feasible = rc == 0;
@@ -396,10 +407,14 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
         if (!pl_has_solution(&si)) {
             if (si.status == GLP_NOFEAS || si.ret == GLP_ENOPFS)
                 rc = capacity_reason(&m, s, r, d);
+            else if (si.ret == GLP_ETMLIM || pl_past_deadline(deadline))
+                rc = js_diag_set(d, JS_EXIT_TIMELIMIT,
+                                 "no plan found within the time limit of %g s (nothing proven: "
+                                 "a larger --time-limit may find one)",
+                                 r->time_limit_s);
             else
-                rc = js_diag_set(d, JS_EXIT_INFEASIBLE,
-                                 "no plan found within the time limit of %g s (solver status %d)",
-                                 r->time_limit_s, si.ret);
+                rc = js_diag_set(d, JS_EXIT_INTERNAL, "the MILP solver failed (GLPK status %d)",
+                                 si.ret);
         }
     }
     if (rc == 0 && crc != 0) {
@@ -415,7 +430,9 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
         rc = pl_fill_plan(&m, y, out, d);
         out->feasible = rc == 0;
     }
-    if (rc != 0 && rc != JS_EXIT_INTERNAL && strcmp(out->status, "time-limit") != 0)
+    if (rc == JS_EXIT_TIMELIMIT)
+        snprintf(out->status, sizeof out->status, "time-limit");
+    else if (rc != 0 && rc != JS_EXIT_INTERNAL && strcmp(out->status, "time-limit") != 0)
         snprintf(out->status, sizeof out->status, "infeasible");
     out->stats.seconds = js_now_s() - t0;
     out->stats.cpu_seconds = js_cpu_s() - c0;
@@ -425,9 +442,15 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
     return rc;
 }
 
+static int min_slices_pass(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                           js_diag *d)
+{
+    return pl_min_slices_impl(s, r, out, d, NULL, 0.0);
+}
+
 int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return pl_min_slices_impl(s, r, out, d, NULL, 0.0);
+    return pl_glpk_guarded(min_slices_pass, s, r, out, d);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jigsaw/util.h"
 #include "planner_internal.h"
 #include "jigsaw/qmodel.h"
 
@@ -435,6 +436,11 @@ static int build_app(pl_model *m, pl_app *pa, const js_app *a, double rate, js_d
     safe_fanin(pa);
     for (int t = 0; t < a->ntasks; t++) {
         pl_task *pt = &pa->t[t];
+        if (m->deadline > 0.0 && js_now_s() >= m->deadline)
+            return js_diag_set(d, JS_EXIT_TIMELIMIT,
+                               "no plan found within the time limit (it ran out while the "
+                               "model was built; nothing proven: a larger --time-limit may "
+                               "find one)");
         pt->budget_ms = (m->feat & JS_FEAT_T) ? pa->bound_ms : pa->bound_ms / pa->len_through[t];
         if (collect_configs(m, pa, &a->tasks[t], pt) != 0)
             return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
@@ -462,6 +468,7 @@ int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, 
     m->latency_factor = r->latency_factor > 0.0 ? r->latency_factor : 1.0;
     m->max_util = r->max_utilisation > 0.0 ? r->max_utilisation : 1.0;
     m->max_batch = r->max_batch;
+    m->deadline = pl_request_deadline(r);
     m->rule = r->rule;
     m->tail = 1.0 - (r->target_quantile > 0.5 && r->target_quantile < 1.0 ? r->target_quantile
                                                                            : 0.99);

@@ -87,6 +87,8 @@ typedef struct pl_model {
     double tail;           /* safe rule: end-to-end tail per path (1 - target quantile) */
     int max_batch;         /* 0 = no cap */
     double scale;          /* common demand scale (min-slices); upper bound (max-demand) */
+    double deadline;       /* the call's deadline (js_now_s clock), 0 = none: building the
+                              model (seconds under the safe rule) stops past it */
     int napps;
     pl_app *apps;
     int nlayouts;
@@ -112,6 +114,23 @@ double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
  * 1 when nothing better than min_plan was found (out untouched), or an error code. */
 int pl_min_slices_keep_layout(const js_scenario *s, const js_plan_request *r,
                               const js_plan *min_plan, js_plan *out, js_diag *d);
+/* A copy of r whose deadline_s is set (from time_limit_s, when not set already): what the
+ * public entry points plan with, so that every solve below shares one deadline. */
+void pl_request_start(const js_plan_request *r, js_plan_request *started);
+/* r's absolute deadline (js_now_s clock), 0 = none. */
+double pl_request_deadline(const js_plan_request *r);
+
+/* GLPK's fatal errors (an allocation failure under a memory limit, a broken invariant)
+ * end in abort() unless the error hook leaves by longjmp; GLPK's documentation then asks
+ * for glp_free_env() and no further use of GLPK in the process. pl_glpk_guarded runs
+ * pass(s, r, out, d) with the hook armed (only the outermost call arms it): a fatal error
+ * returns JS_EXIT_INTERNAL with a message, frees GLPK's environment (with every problem
+ * object; memory of ours on the abandoned frames is left, the process is expected to
+ * end) and makes every later call fail at once the same way without touching GLPK. */
+typedef int (*pl_pass_fn)(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                          js_diag *d);
+int pl_glpk_guarded(pl_pass_fn pass, const js_scenario *s, const js_plan_request *r,
+                    js_plan *out, js_diag *d);
 
 int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d);

@@ -411,6 +411,8 @@ static int with_capped_family(const js_scenario *s, const js_plan_request *r, in
     double limit = 1.0 - r->target_quantile;
     int crc = max_demand ? capped_max_demand(s, r, limit, out, have_out, &effort, pass)
                          : capped_min_slices(s, r, limit, out, have_out, choice, &effort, pass);
+    if (crc == JS_EXIT_TIMELIMIT) /* out of time: what the MILP family found stands */
+        crc = 0;
     if (crc != 0)
         return have_out ? (js_plan_free(out), js_diag_set(d, crc, "safe rule: capped plans "
                                                               "failed")) : rc;
@@ -428,18 +430,22 @@ static int with_capped_family(const js_scenario *s, const js_plan_request *r, in
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
+    js_plan_request started; /* one deadline for every pass (planner_internal.h) */
+    pl_request_start(r, &started);
     safe_choice choice = {0};
-    int rc = plan_with_rule(s, r, out, d, pl_min_slices_once, &choice);
-    rc = with_capped_family(s, r, rc, out, d, pl_min_slices_once, &choice, false);
-    if (rc == 0 && choice.made && r->layout_in_force)
-        rc = keep_layout(s, r, &choice, out, d);
+    int rc = plan_with_rule(s, &started, out, d, pl_min_slices_once, &choice);
+    rc = with_capped_family(s, &started, rc, out, d, pl_min_slices_once, &choice, false);
+    if (rc == 0 && choice.made && started.layout_in_force)
+        rc = keep_layout(s, &started, &choice, out, d);
     return rc;
 }
 
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
+    js_plan_request started;
+    pl_request_start(r, &started);
     safe_choice choice = {0};
-    int rc = plan_with_rule(s, r, out, d, pl_max_demand_once, &choice);
-    return with_capped_family(s, r, rc, out, d, pl_max_demand_once, &choice, true);
+    int rc = plan_with_rule(s, &started, out, d, pl_max_demand_once, &choice);
+    return with_capped_family(s, &started, rc, out, d, pl_max_demand_once, &choice, true);
 }

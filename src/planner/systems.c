@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "jigsaw/planner.h"
+#include "jigsaw/util.h"
+#include "planner_internal.h"
 
 const unsigned js_systems[JS_NSYSTEMS] = {
     0u,
@@ -77,7 +79,7 @@ void js_plan_request_init(js_plan_request *r)
     r->rate_app = -1;
     r->rate_override = 0.0;
     r->gpus = 0;
-    r->time_limit_s = 0.0;
+    r->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     r->latency_factor = 1.0;
     r->max_utilisation = 1.0;
     r->verbose = 0;
@@ -114,4 +116,18 @@ int js_target_parse(const char *text, double *quantile)
         return -1;
     *quantile = v;
     return 0;
+}
+
+void pl_request_start(const js_plan_request *r, js_plan_request *started)
+{
+    *started = *r;
+    if (started->deadline_s <= 0.0 && started->time_limit_s > 0.0)
+        started->deadline_s = js_now_s() + started->time_limit_s;
+}
+
+double pl_request_deadline(const js_plan_request *r)
+{
+    if (r->deadline_s > 0.0)
+        return r->deadline_s;
+    return r->time_limit_s > 0.0 ? js_now_s() + r->time_limit_s : 0.0;
 }

@@ -1,5 +1,6 @@
 /* profile: latency/throughput tables with provenance; see include/jigsaw/profile.h. */
 #include "jigsaw/profile.h"
+#include "jigsaw/limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -141,6 +142,10 @@ static int load_entry(js_jctx *c, const cJSON *o, js_provenance_kind file_kind,
         return 0;
     }
     rc = js_json_get_number(c, o, "throughput", true, &e->throughput);
+    if (rc == 0 && e->throughput > JS_LIMIT_THROUGHPUT)
+        rc = js_json_err(c, "throughput",
+                         "must be <= %g items/s (README, plausibility limits), got %g",
+                         JS_LIMIT_THROUGHPUT, e->throughput);
     if (rc == 0 && !(e->throughput > 0))
         rc = js_json_err(c, "throughput",
                          "must be > 0 items/s, got %g (mark the entry \"available\": false)",
@@ -443,9 +448,7 @@ const js_profile *js_profile_set_get(js_profile_set *s, const char *model, js_di
         free(p);
         return NULL;
     }
-    if (strcmp(p->model, model) != 0) {
-        js_diag_set(d, JS_EXIT_DATAERR, "%s: $.model: must match the file name \"%s\", got \"%s\"",
-                    path, model, p->model);
+    if (js_profile_check_file_name(path, p, d) != 0) {
         js_profile_free(p);
         free(p);
         return NULL;
@@ -463,4 +466,41 @@ void js_profile_set_free(js_profile_set *s)
     free(s->items);
     s->items = NULL;
     s->n = s->cap = 0;
+}
+
+/* ------------------------------------------------------------------ consistency */
+
+int js_profile_check_file_name(const char *path, const js_profile *p, js_diag *d)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+        n -= 5;
+    if (strlen(p->model) != n || strncmp(p->model, base, n) != 0)
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "%s: $.model: must match the file name \"%.*s\", got \"%s\"", path,
+                           (int)(n < 64 ? n : 64), base, p->model);
+    return 0;
+}
+
+int js_profile_check_gpu(const char *path, const js_profile *p, const js_gpu_type *g,
+                         js_diag *d)
+{
+    if (strcmp(p->gpu, g->name) != 0)
+        return js_diag_set(d, JS_EXIT_DATAERR, "%s: $.gpu: profile is for GPU \"%s\", not \"%s\"",
+                           path, p->gpu, g->name);
+    for (int i = 0; i < p->nentries; i++) {
+        const js_profile_entry *e = &p->entries[i];
+        if (e->mig > g->compute_slices)
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "%s: $.entries: an entry for a %d-slice instance, GPU %s has %d "
+                               "compute slices",
+                               path, e->mig, g->name, g->compute_slices);
+        if (e->workers > g->max_mps_workers)
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "%s: $.entries: an entry with %d MPS workers, GPU %s allows %d",
+                               path, e->workers, g->name, g->max_mps_workers);
+    }
+    return 0;
 }

@@ -4,6 +4,8 @@
  * message naming the task. */
 #include "jigsaw/scenario.h"
 
+#include <math.h>
+
 js_task_graph js_app_graph(const js_app *a)
 {
     js_task_graph g = {
@@ -48,4 +50,28 @@ int js_dag_sinks(const js_app *a, int *sinks)
 {
     js_task_graph g = js_app_graph(a);
     return js_graph_sinks(&g, sinks);
+}
+
+double js_dag_max_items_per_request(const js_app *a)
+{
+    /* Every edge at its largest fan-out over the parent's variants: an upper bound on the
+     * items any choice of variants can make. */
+    js_edge worst[JS_MAX_TASKS * 4];
+    int ne = a->nedges < JS_MAX_TASKS * 4 ? a->nedges : JS_MAX_TASKS * 4;
+    for (int e = 0; e < ne; e++) {
+        worst[e] = a->edges[e];
+        for (int v = 0; v < JS_MAX_VARIANTS; v++)
+            if (!isnan(a->edges[e].fanout_by_variant[v]) &&
+                a->edges[e].fanout_by_variant[v] > worst[e].fanout)
+                worst[e].fanout = a->edges[e].fanout_by_variant[v];
+    }
+    js_task_graph g = js_app_graph(a);
+    g.edges = worst;
+    g.nedges = ne;
+    double items[JS_MAX_TASKS], most = 0;
+    js_graph_items_per_request(&g, NULL, items);
+    for (int t = 0; t < a->ntasks; t++)
+        if (!(items[t] <= most)) /* NAN (a cycle) is the most of all */
+            most = items[t];
+    return most;
 }

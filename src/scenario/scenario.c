@@ -1,5 +1,6 @@
 /* scenario: loading, validating and resolving scenarios; see include/jigsaw/scenario.h. */
 #include "jigsaw/scenario.h"
+#include "jigsaw/limits.h"
 #include "jigsaw/util.h"
 #include "scenario_internal.h"
 
@@ -10,7 +11,6 @@
 #include <sys/stat.h>
 
 #define JS_MAX_APPS 64
-#define JS_MAX_GPUS 1000000
 #define JS_DEFAULT_MAX_WORKERS 4 /* the paper's limit on MPS workers per instance */
 
 /* ------------------------------------------------------------------ small helpers */
@@ -86,7 +86,7 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
             snprintf(cl->gpu_name, sizeof cl->gpu_name, "%s", gpu_override);
     }
     if (rc == 0)
-        rc = js_json_get_int_in(c, o, "gpus", 1, JS_MAX_GPUS, &cl->gpus);
+        rc = js_json_get_int_in(c, o, "gpus", 1, JS_LIMIT_GPUS, &cl->gpus);
     char gpath[JS_PATH_MAX * 2];
     if (rc == 0) {
         char rel[JS_PATH_MAX];
@@ -138,6 +138,10 @@ static int check_profile_against_gpu(js_jctx *c, const js_profile *p, const js_s
     if (strcmp(p->gpu, s->cluster.gpu_name) != 0)
         return js_json_err(c, "profile", "profile \"%s\" is for GPU \"%s\", the cluster has \"%s\"",
                            p->model, p->gpu, s->cluster.gpu_name);
+    js_diag pd;
+    js_diag_init(&pd);
+    if (js_profile_check_gpu(p->model, p, &s->cluster.gpu, &pd) != 0)
+        return js_json_err(c, "profile", "profile %s", pd.msg);
     for (int i = 0; i < p->nentries; i++) {
         if (js_gpu_profile_by_slices(&s->cluster.gpu, p->entries[i].mig) < 0) {
             js_diag_warn(c->d,
@@ -458,8 +462,10 @@ static int load_demand(js_jctx *c, const cJSON *o, const char *scen_dir, js_app 
     a->rate = NAN;
     if (rc == 0)
         rc = js_json_get_number(c, dem, "rate", false, &a->rate);
-    if (rc == 0 && a->rate < 0)
-        rc = js_json_err(c, "rate", "must be >= 0 requests/s, got %g", a->rate);
+    if (rc == 0 && (a->rate < 0 || a->rate > JS_LIMIT_RATE))
+        rc = js_json_err(c, "rate",
+                         "must be in [0, %g] requests/s (README, plausibility limits), got %g",
+                         JS_LIMIT_RATE, a->rate);
     if (rc == 0)
         rc = js_json_get_string(c, dem, "trace", false, a->trace, sizeof a->trace);
     if (rc == 0 && a->trace[0]) {
@@ -560,6 +566,11 @@ static int load_app(js_jctx *c, const cJSON *o, js_scenario *s, const char *scen
             rc = js_json_err(c, "edges", "more than %d source-to-sink paths", JS_MAX_PATHS);
         free(paths);
     }
+    if (rc == 0 && !(js_dag_max_items_per_request(a) <= JS_LIMIT_ITEMS_PER_REQUEST))
+        rc = js_json_err(c, "edges",
+                         "one request can make %g items at a task, past the limit of %g "
+                         "(README, plausibility limits)",
+                         js_dag_max_items_per_request(a), JS_LIMIT_ITEMS_PER_REQUEST);
     if (rc == 0)
         rc = load_slo(c, o, a);
     if (rc == 0)

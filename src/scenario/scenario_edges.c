@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jigsaw/scenario.h"
+#include "jigsaw/limits.h"
 #include "scenario_internal.h"
 
 static bool add_str_e(cJSON *o, const char *k, const char *v)
@@ -162,8 +163,9 @@ static int load_edge(js_jctx *c, const cJSON *o, js_app *a, int index)
                          "a histogram needs \"fanout_dist\": \"empirical\"");
     if (rc == 0)
         rc = js_json_get_number(c, o, "fanout", false, &ed->fanout);
-    if (rc == 0 && ed->fanout < 0)
-        rc = js_json_err(c, "fanout", "must be >= 0, got %g", ed->fanout);
+    if (rc == 0 && (ed->fanout < 0 || ed->fanout > JS_LIMIT_FANOUT))
+        rc = js_json_err(c, "fanout", "must be in [0, %g] (README, plausibility limits), got %g",
+                         JS_LIMIT_FANOUT, ed->fanout);
     const cJSON *byv = NULL;
     if (rc == 0)
         rc = js_json_get_array(c, o, "fanout_by_variant", false, &byv);
@@ -186,8 +188,9 @@ static int load_edge(js_jctx *c, const cJSON *o, js_app *a, int index)
         size_t s1 = js_jctx_push_index(c, i);
         if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
             rc = js_json_err(c, NULL, "must be a finite number");
-        else if (e->valuedouble < 0)
-            rc = js_json_err(c, NULL, "must be >= 0, got %g", e->valuedouble);
+        else if (e->valuedouble < 0 || e->valuedouble > JS_LIMIT_FANOUT)
+            rc = js_json_err(c, NULL, "must be in [0, %g] (README, plausibility limits), got %g",
+                             JS_LIMIT_FANOUT, e->valuedouble);
         else {
             ed->fanout_by_variant[i] = e->valuedouble;
             if (e->valuedouble > maxf)

@@ -27,6 +27,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "jigsaw/limits.h"
 #include "jigsaw/util.h"
 #include "sim_internal.h"
 
@@ -42,6 +43,7 @@ void js_sim_config_init(js_sim_config *c)
     c->drop_rule = JS_DROP_PATH;
     c->fanout = JS_SIM_FANOUT_EDGE;
     c->timeline_interval_s = 0.0; /* the CLI uses 60 s when --timeline is given */
+    c->max_requests = JS_DEFAULT_MAX_REQUESTS;
 }
 
 static double edge_mean(const js_edge *e, int v)
@@ -99,6 +101,11 @@ static int fetch_next_arrival(js_sim *sim, int a)
 
 static int on_arrival(js_sim *sim, int a)
 {
+    if (sim->total.requests >= sim->cfg.max_requests)
+        return js_diag_set(sim->err_d, JS_EXIT_DATAERR,
+                           "simulator: more than %llu requests arrived, the work budget "
+                           "(--max-requests raises it; README, plausibility limits)",
+                           (unsigned long long)sim->cfg.max_requests);
     uint32_t rid = req_alloc(sim);
     uint32_t it = rid == NIL ? NIL : item_alloc(sim);
     if (it == NIL)

@@ -13,6 +13,7 @@
 void js_capacity_opts_init(js_capacity_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     o->latency_factor = 1.0;
     o->max_utilisation = 1.0;
     o->rule = JS_RULE_PAPER;

@@ -17,6 +17,7 @@
 void js_compare_opts_init(js_compare_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     o->out_dir = NULL; /* JS_COMPARE_OUT, or JS_COMPARE_QUICK_OUT for --quick */
     o->scenarios_dir = "scenarios";
     o->ngpu_types = 2;

@@ -16,6 +16,7 @@
 void js_controller_opts_init(js_controller_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     o->arrivals.kind = JS_ARR_POISSON;
     o->arrivals.time_compression = 1.0;
     o->interval_s = 300.0;

@@ -10,6 +10,7 @@
 void js_tail_opts_init(js_tail_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->time_limit_s = JS_PLAN_DEFAULT_TIME_LIMIT_S;
     o->load = 0.8;
     o->sim_seconds = 60.0;
     o->target_violation = 0.01;

@@ -255,6 +255,10 @@ static int planner_eval(void *ctxp, const js_sweep *sw, const js_sweep_point *p,
             out->rate_rps = 0;
         }
         rc = 0;
+    } else if (rc == JS_EXIT_TIMELIMIT) {
+        /* No plan before the time limit: nothing is known at this point, not zero. */
+        snprintf(out->status, sizeof out->status, "time-limit");
+        rc = 0;
     } else if (rc != 0) {
         js_diag_forward(d, &pd);
     } else {

@@ -493,7 +493,7 @@ int js_sweep_from_json(js_jctx *c, const cJSON *root, js_sweep *out)
     if (rc == 0)
         rc = js_json_get_number(c, root, "time_limit_s", false, &out->time_limit_s);
     if (rc == 0 && !(out->time_limit_s >= 0 && out->time_limit_s <= 86400))
-        rc = js_json_err(c, "time_limit_s", "must be in [0, 86400] s (0 = no limit), got %g",
+        rc = js_json_err(c, "time_limit_s", "must be in [0, 86400] s (0 = the planner's default), got %g",
                          out->time_limit_s);
     if (rc == 0)
         rc = parse_rule(c, root, out);

@@ -12,6 +12,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "jigsaw/limits.h"
 #include "reader.h"
 
 typedef enum { FMT_NONE, FMT_COUNTS, FMT_RATES, FMT_AZURE, FMT_TIMESTAMPS } trace_fmt;
@@ -175,20 +176,57 @@ static int src_next_count(src *s, double *count, js_diag *d)
     }
     if (r->code != 0)
         return r->code;
+    if (c == '\0')
+        return js_diag_set(d, JS_EXIT_DATAERR, "%s:%ld: count %llu: NUL byte in the number",
+                           r->where, line, (unsigned long long)s->item);
     if (ndig == 0 || (c >= 0 && c != ' ' && c != '\n' && c != '\t' && c != '\r'))
         return js_diag_set(d, JS_EXIT_DATAERR,
                            "%s:%ld: count %llu: expected a non-negative integer, got '%c'",
                            r->where, line, (unsigned long long)s->item,
                            c >= 32 && c < 127 ? c : '?');
+    if (v > JS_LIMIT_COUNT_PER_S)
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "%s:%ld: count %llu: %llu requests in one second is past the limit "
+                           "of %llu (README, plausibility limits)",
+                           r->where, line, (unsigned long long)s->item, (unsigned long long)v,
+                           JS_LIMIT_COUNT_PER_S);
+    if ((double)s->item >= JS_LIMIT_DURATION_S)
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "%s:%ld: the trace is longer than the limit of %g s (README, "
+                           "plausibility limits)",
+                           r->where, line, JS_LIMIT_DURATION_S);
     *count = (double)v;
     s->item++;
     return 1;
 }
 
+/* The offending token of a line for a message: a word of [A-Za-z0-9_.+-] (a number, a
+ * name) of at most 16 characters, or else its first character, non-printable as '?'. A
+ * message never echoes more of a file than that (a trace option pointed at a system file
+ * must not print it). */
+static const char *token_of(const char *txt, char *buf, size_t bufsz)
+{
+    while (*txt == ' ' || *txt == '\t')
+        txt++;
+    size_t k = 0;
+    for (; k + 1 < bufsz && k < 16 && txt[k] != '\0' &&
+           (isalnum((unsigned char)txt[k]) || strchr("_.+-", txt[k]) != NULL);
+         k++)
+        buf[k] = txt[k];
+    if (k == 0 && bufsz > 1 && txt[0] != '\0')
+        buf[k++] = txt[0] > 0x20 && txt[0] < 0x7f ? txt[0] : '?';
+    buf[k] = '\0';
+    return buf;
+}
+
+/* A decimal number (strtod alone would also read "0x10" as 16, "infinity", "nan"). */
 static int parse_double_field(const char *txt, char **end, double *out)
 {
     while (*txt == ' ' || *txt == '\t')
         txt++;
+    for (const char *p = txt; *p && *p != ',' && *p != ' ' && *p != '\t'; p++)
+        if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
+            return -1;
     *out = strtod(txt, end);
     if (*end == txt || !isfinite(*out))
         return -1;
@@ -208,20 +246,28 @@ static int src_next_rate(src *s, double *start, double *len, double *rate, js_di
             return rc;
         if (blank_or_comment(line))
             continue;
-        char *e = NULL;
+        char *e = NULL, tok[32];
         double du = 0, ra = 0;
         if (parse_double_field(line, &e, &du) != 0 || *e != ',')
             return js_diag_set(d, JS_EXIT_DATAERR,
-                               "%s:%ld: expected 'duration_s,rate', got '%s'", s->rd.where, ln,
-                               line);
-        if (parse_double_field(e + 1, &e, &ra) != 0 || *e != '\0')
+                               "%s:%ld: expected 'duration_s,rate', got duration '%s'",
+                               s->rd.where, ln, token_of(line, tok, sizeof tok));
+        const char *rate_txt = e + 1;
+        if (parse_double_field(rate_txt, &e, &ra) != 0 || *e != '\0')
             return js_diag_set(d, JS_EXIT_DATAERR,
-                               "%s:%ld: expected 'duration_s,rate', got '%s'", s->rd.where, ln,
-                               line);
+                               "%s:%ld: expected 'duration_s,rate', got rate '%s'", s->rd.where,
+                               ln, token_of(rate_txt, tok, sizeof tok));
         if (!(du > 0) || !(ra >= 0))
             return js_diag_set(d, JS_EXIT_DATAERR,
                                "%s:%ld: duration must be > 0 and rate >= 0, got %g,%g",
                                s->rd.where, ln, du, ra);
+        if (ra > JS_LIMIT_RATE || s->pos + du > JS_LIMIT_DURATION_S)
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "%s:%ld: %s is past the limit of %g %s (README, plausibility "
+                               "limits)",
+                               s->rd.where, ln, ra > JS_LIMIT_RATE ? "rate" : "trace length",
+                               ra > JS_LIMIT_RATE ? JS_LIMIT_RATE : JS_LIMIT_DURATION_S,
+                               ra > JS_LIMIT_RATE ? "requests/s" : "s");
         *start = s->pos;
         *len = du;
         *rate = ra;
@@ -284,11 +330,12 @@ static int src_next_time(src *s, double *t, js_diag *d)
                 continue;
             int64_t sec = 0;
             double frac = 0;
+            char tok[32];
             if (parse_azure_time(line, &sec, &frac) != 0)
                 return js_diag_set(d, JS_EXIT_DATAERR,
                                    "%s:%ld: malformed timestamp: expected "
-                                   "'YYYY-MM-DD hh:mm:ss.fffffff,...', got '%.60s'",
-                                   s->rd.where, ln, line);
+                                   "'YYYY-MM-DD hh:mm:ss.fffffff,...', got '%s...'",
+                                   s->rd.where, ln, token_of(line, tok, sizeof tok));
             if (!s->have_t0) {
                 s->have_t0 = true;
                 s->t0_sec = sec;
@@ -298,12 +345,17 @@ static int src_next_time(src *s, double *t, js_diag *d)
         } else {
             if (blank_or_comment(line))
                 continue;
-            char *e = NULL;
+            char *e = NULL, tok[32];
             if (parse_double_field(line, &e, &v) != 0 || *e != '\0' || v < 0)
                 return js_diag_set(d, JS_EXIT_DATAERR,
-                                   "%s:%ld: expected a time in seconds (>= 0), got '%.60s'",
-                                   s->rd.where, ln, line);
+                                   "%s:%ld: expected a time in seconds (>= 0), got '%s'",
+                                   s->rd.where, ln, token_of(line, tok, sizeof tok));
         }
+        if (v > JS_LIMIT_DURATION_S)
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "%s:%ld: time %g s is past the limit of %g s (README, "
+                               "plausibility limits)",
+                               s->rd.where, ln, v, JS_LIMIT_DURATION_S);
         if (s->last_line > 0 && v < s->last)
             return js_diag_set(d, JS_EXIT_DATAERR,
                                "%s:%ld: timestamps must not decrease (%.7f after %.7f)",
@@ -475,6 +527,17 @@ static int open_trace(js_arrivals *a, js_diag *d)
         sp->smooth_s < 0 || !isfinite(sp->smooth_s))
         return js_diag_set(d, JS_EXIT_USAGE,
                            "trace window, smoothing and rescaling targets must be >= 0");
+    if (sp->start_s > JS_LIMIT_DURATION_S || sp->duration_s > JS_LIMIT_DURATION_S ||
+        sp->smooth_s > JS_LIMIT_DURATION_S || sp->time_compression > JS_LIMIT_DURATION_S)
+        return js_diag_set(d, JS_EXIT_USAGE,
+                           "trace window, smoothing and time compression must be <= %g "
+                           "(README, plausibility limits)",
+                           JS_LIMIT_DURATION_S);
+    if (sp->target_mean > JS_LIMIT_RATE || sp->target_peak > JS_LIMIT_RATE)
+        return js_diag_set(d, JS_EXIT_USAGE,
+                           "trace rescaling target must be <= %g requests/s (README, "
+                           "plausibility limits)",
+                           JS_LIMIT_RATE);
     if (sp->target_mean > 0 && sp->target_peak > 0)
         return js_diag_set(d, JS_EXIT_USAGE,
                            "rescale a trace to a target mean or to a target peak, not both");
@@ -537,6 +600,11 @@ static int next_modulated(js_arrivals *a, double *t, js_diag *d)
         a->seg_end = (st + len - a->win_start) / a->c;
         a->seg_rate = rate * a->c * a->k;
         a->seg_valid = true;
+        if (!(a->seg_rate <= JS_LIMIT_RATE))
+            return js_diag_set(d, JS_EXIT_DATAERR,
+                               "%s: trace second %g: %g requests/s after time compression and "
+                               "rescaling is past the limit of %g (README, plausibility limits)",
+                               a->s.rd.where, st, a->seg_rate, JS_LIMIT_RATE);
     }
 }
 
@@ -609,6 +677,11 @@ static int check_synthetic(const js_arrival_spec *sp, js_diag *d)
 {
     if (!(sp->rate > 0) || !isfinite(sp->rate))
         return js_diag_set(d, JS_EXIT_USAGE, "arrival rate must be > 0, got %g", sp->rate);
+    if (sp->rate > JS_LIMIT_RATE)
+        return js_diag_set(d, JS_EXIT_USAGE,
+                           "arrival rate %g requests/s is past the limit of %g (README, "
+                           "plausibility limits)",
+                           sp->rate, JS_LIMIT_RATE);
     if (sp->kind == JS_ARR_GAMMA && (!(sp->cv > 0) || !isfinite(sp->cv)))
         return js_diag_set(d, JS_EXIT_USAGE, "gamma arrivals need a CV > 0, got %g", sp->cv);
     if (sp->kind == JS_ARR_MMPP &&

@@ -65,6 +65,31 @@ static int rd_raw(js_rd *r, unsigned char *dst, size_t n, size_t *got)
     return 0;
 }
 
+/* After the member come its padding to a 512-byte block and then a header block, which
+ * must be all zero (the end-of-archive marker): a second member would otherwise be
+ * silently ignored. `after` holds the n bytes that followed the member in the buffer. An
+ * archive that simply ends after the member is accepted. */
+static int rd_tar_check_end(js_rd *r, const unsigned char *after, size_t n)
+{
+    size_t pad = (size_t)((512 - r->limit % 512) % 512), need = pad + 512;
+    unsigned char blk[1024];
+    size_t have = n < need ? n : need;
+    memcpy(blk, after, have);
+    if (have < need) {
+        size_t got = 0;
+        int rc = rd_raw(r, blk + have, need - have, &got);
+        if (rc != 0)
+            return rc;
+        have += got;
+    }
+    for (size_t i = pad; i < have; i++)
+        if (blk[i] != 0)
+            return rd_fail(r, JS_EXIT_DATAERR,
+                           "the tar archive holds more than one member; only an archive of "
+                           "exactly one member is read");
+    return 0;
+}
+
 int js_rd_fill(js_rd *r)
 {
     if (r->code != 0)
@@ -79,6 +104,9 @@ int js_rd_fill(js_rd *r)
     if (r->limit != UINT64_MAX) {
         uint64_t left = r->limit - r->consumed;
         if ((uint64_t)got >= left) {
+            int rc2 = rd_tar_check_end(r, r->buf + left, got - (size_t)left);
+            if (rc2 != 0)
+                return rc2;
             got = (size_t)left;
             r->eof = true;
         } else if (got < sizeof r->buf) {
@@ -161,6 +189,11 @@ int js_rd_open(js_rd *r, const char *path, js_diag *d)
         if (in_buf >= r->limit) {
             r->len = 512 + (size_t)r->limit;
             r->eof = true;
+            rc = rd_tar_check_end(r, r->buf + r->len, got - r->len);
+            if (rc != 0) {
+                js_rd_close(r);
+                return rc;
+            }
         } else if (r->eof) {
             js_rd_close(r);
             return js_diag_set(d, JS_EXIT_DATAERR,
@@ -197,6 +230,11 @@ int js_rd_line(js_rd *r, char *buf, size_t bufsz, long *lineno)
     if (c < 0)
         return r->code;
     while (c >= 0 && c != '\n') {
+        if (c == '\0') { /* would end the line early for every string function */
+            r->code = JS_EXIT_DATAERR;
+            return js_diag_set(r->d, r->code, "%s:%ld: NUL byte in the line", r->where,
+                               *lineno);
+        }
         if (n + 1 >= bufsz) {
             r->code = JS_EXIT_DATAERR;
             return js_diag_set(r->d, r->code, "%s:%ld: line longer than %zu characters",

@@ -282,8 +282,10 @@ static int load_any(const char *path, js_diag *d)
     } else if (kind != NULL && strcmp(kind, "profile") == 0) {
         js_profile p;
         rc = js_profile_from_json(&c, root, &p);
-        if (rc == 0)
+        if (rc == 0) {
+            rc = js_profile_check_file_name(path, &p, d);
             js_profile_free(&p);
+        }
     } else if (kind != NULL && strcmp(kind, "scenario") == 0) {
         js_scenario *s = malloc(sizeof *s);
         rc = js_scenario_load(path, s, d);

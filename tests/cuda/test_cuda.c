@@ -779,6 +779,19 @@ static void write_simple_plan(const char *scenario, const char *path)
                                                 .lat_p95_ms = e->lat_p95_ms};
         plan.slices_used += 7;
     }
+    /* Each segment placed on a GPU of its own: a plan's segments are its placed instances
+     * (the plan loader checks that they agree). */
+    cr_assert_leq(a->ntasks, sc.cluster.gpus);
+    plan.ngpus = a->ntasks;
+    plan.gpus = calloc((size_t)a->ntasks, sizeof *plan.gpus);
+    cr_assert_not_null(plan.gpus);
+    for (int t = 0; t < a->ntasks; t++) {
+        plan.gpus[t].ninstances = 1;
+        plan.gpus[t].inst[0] = (js_instance){.profile = js_gpu_profile_by_slices(&sc.cluster.gpu, 7),
+                                             .start = 0, .app = 0, .task = t, .variant = 0,
+                                             .batch = 1, .workers = 1};
+    }
+    plan.gpus_used = a->ntasks;
     plan.objective = plan.slices_used;
     cJSON *j = js_plan_to_json(&plan, &sc);
     cr_assert_not_null(j);
@@ -786,6 +799,8 @@ static void write_simple_plan(const char *scenario, const char *path)
     cJSON_Delete(j);
     free(plan.apps);
     plan.apps = NULL;
+    free(plan.gpus);
+    plan.gpus = NULL;
     js_scenario_free(&sc);
 }
 
