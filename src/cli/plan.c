@@ -538,8 +538,10 @@ static int verify_sim(const js_scenario *s, const js_plan *p, double seconds, js
 
 static void print_stats(const js_plan *p)
 {
-    js_cli_error("plan", "system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP %d rows x %d "
-                    "cols (%d integer), %d of %d configurations after pruning; slices %d on %d GPUs",
+    /* Statistics, not an error: the plain command prefix. */
+    fprintf(stderr, "jigsaw plan: system %s: %s, %.3f s (%.3f s CPU), %ld nodes, %d solves, MILP "
+                    "%d rows x %d cols (%d integer), %d of %d configurations after pruning; "
+                    "slices %d on %d GPUs\n",
             p->system, p->status, p->stats.seconds, p->stats.cpu_seconds, p->stats.nodes, p->stats.solves,
             p->stats.rows, p->stats.cols, p->stats.int_cols, p->stats.configs,
             p->stats.configs_raw, p->slices_used, p->gpus_used);
