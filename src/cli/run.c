@@ -70,6 +70,7 @@ static void usage(FILE *out)
             "  --rule R               safe (default; queueing-aware) or paper (2 x p95)\n"
             "  --target pQ            safe rule's latency quantile (default p99)\n"
             "  --seed N               random seed (default 1)\n"
+            "  --time-limit S         per planning call, seconds (default %g; 0 = none)\n"
             "  --max-requests N       the simulation's work budget (default 5e7 requests)\n"
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
@@ -77,7 +78,7 @@ static void usage(FILE *out)
             "  -h, --help             this help\n",
             JS_PRED_QWINDOW, JS_DEFAULT_PRED_QUANTILE, JS_DEFAULT_RELAYOUT_TOLERANCE,
             JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
-            JS_DEFAULT_RELAYOUT_DOWNTIME_S);
+            JS_DEFAULT_RELAYOUT_DOWNTIME_S, JS_PLAN_DEFAULT_TIME_LIMIT_S);
 }
 
 static void progress(void *ctx, const char *what, int done, int total)
@@ -165,6 +166,7 @@ int js_cmd_run(int argc, char **argv)
         {"rule", required_argument, NULL, 'R'},
         {"target", required_argument, NULL, 'Q'},
         {"seed", required_argument, NULL, 'e'},
+        {"time-limit", required_argument, NULL, 'W'},
         {"max-requests", required_argument, NULL, 'X'},
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
@@ -275,6 +277,10 @@ int js_cmd_run(int argc, char **argv)
             break;
         case 'X':
             if (js_cli_parse_max_requests("run", optarg, &o.sim.max_requests) != 0)
+                return JS_EXIT_USAGE;
+            break;
+        case 'W':
+            if (js_cli_parse_time_limit("run", optarg, &o.time_limit_s) != 0)
                 return JS_EXIT_USAGE;
             break;
         case 'e':
