@@ -103,6 +103,7 @@ static int scale_to_capacity(const js_scenario *s, js_controller_opts *o, double
     req.rule = o->rule;
     req.target_quantile = o->target_quantile;
     req.max_batch = o->max_batch;
+    req.time_limit_s = o->time_limit_s;
     js_plan p;
     js_plan_init(&p);
     int rc = js_plan_max_demand(s, &req, &p, d);
