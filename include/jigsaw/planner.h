@@ -74,6 +74,10 @@ typedef struct js_plan_request {
      * the demand found all stop at the same moment and the limit holds for the call as a
      * whole. Callers leave it 0. */
     double deadline_s;
+    /* Addition: skip the fewest-GPUs tie-break (minimum slices; the plan keeps its proven
+     * slices and PAS with the first packing found). The safe rule's search passes set it
+     * and its chosen plan gets the tie-break once. Callers leave it false. */
+    bool skip_gpu_tiebreak;
 } js_plan_request;
 
 /* Default time limit of one planning call (plan, each system of capacity, each point

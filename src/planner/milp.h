@@ -23,11 +23,14 @@
  * within this relative gap (the scale, not the slices, is what max-demand optimises;
  * proving the last slice near a full cluster can take long). */
 #define PL_FINAL_GAP 0.01
-/* ... and past this much CPU time per solve, the first plan found. */
-#define PL_FINAL_SOFT_S 1.0
-/* CPU seconds the fewest-GPUs tie-break may spend proving before its best packing stands
- * (the slices and PAS before it are always proven). */
-#define PL_TIEBREAK_SOFT_S 1.0
+/* Effort caps are counted in branch-and-bound nodes, not seconds, so that a plan does
+ * not depend on the machine's speed or load (same input, same bytes).
+ * The final maximum-demand plan: past this many nodes, the best plan found. */
+#define PL_FINAL_SOFT_NODES 500
+/* The fewest-GPUs tie-break (cheap nodes: no cuts, most-fractional branching): past
+ * this many nodes its best packing stands (the slices and PAS before it are always
+ * proven). */
+#define PL_TIEBREAK_SOFT_NODES 200
 
 typedef struct lp_build {
     glp_prob *lp;
@@ -40,7 +43,8 @@ typedef struct lp_build {
     int nrows, ncols;   /* rows and columns the builder has added (debug checks) */
     bool stop_at_first; /* feasibility test: stop at the first integer solution */
     double cpu_limit;   /* > 0: stop once this process's CPU time passes it */
-    double soft_cpu_s;  /* > 0: after this much CPU time, stop at the first plan found */
+    int soft_nodes;     /* > 0: once a plan exists, stop after this many nodes */
+    bool no_cuts;       /* no cut rounds: a solve that improves a plan, not its bound */
     bool per_combo;     /* rows are rewritten per combination: skip the joint bounds */
     double mip_gap;     /* per-combination solves: relative gap (0 = prove optimality) */
 } lp_build;

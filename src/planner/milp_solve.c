@@ -67,7 +67,7 @@ typedef struct cb_data {
     bool offered;
     bool stop_at_first;
     double cpu_limit;
-    double soft_limit;
+    int soft_nodes;     /* > 0: nodes after which the best plan found stands */
     double deadline;    /* absolute wall time (js_now_s), 0 = none: GLPK checks tm_lim
                            only between nodes, the root's cut rounds can run long past it */
 } cb_data;
@@ -84,8 +84,10 @@ static void ios_callback(glp_tree *tree, void *info)
         glp_ios_terminate(tree);
     if (pl_past_deadline(cb->deadline))
         glp_ios_terminate(tree);
-    if (cb->soft_limit > 0.0 && js_cpu_s() > cb->soft_limit && glp_ios_mip_gap(tree) < DBL_MAX)
-        glp_ios_terminate(tree); /* good enough: a plan exists and time is up */
+    if (cb->soft_nodes > 0) {
+        if (t_cnt > cb->soft_nodes && glp_ios_mip_gap(tree) < DBL_MAX)
+            glp_ios_terminate(tree); /* good enough: a plan exists and the effort is spent */
+    }
     if (glp_ios_reason(tree) == GLP_IHEUR && cb->x0 && !cb->offered) {
         cb->offered = true;
         glp_ios_heur_sol(tree, cb->x0);
@@ -124,18 +126,23 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
      * add or delete any (GLPK's cuts live in its search tree and go with it). */
     assert(glp_get_num_rows(b->lp) == b->nrows && glp_get_num_cols(b->lp) == b->ncols);
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit,
-                  b->soft_cpu_s > 0.0 ? js_cpu_s() + b->soft_cpu_s : 0.0, deadline};
+    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit, b->soft_nodes,
+                  deadline};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;
     parm.msg_lev = r->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
-    parm.gmi_cuts = GLP_ON;
-    parm.mir_cuts = GLP_ON;
-    parm.cov_cuts = GLP_ON;
+    /* Cuts tighten bounds; a solve that only improves a plan (no_cuts) skips their root
+     * rounds, which can cost seconds on their own. */
+    parm.gmi_cuts = b->no_cuts ? GLP_OFF : GLP_ON;
+    parm.mir_cuts = b->no_cuts ? GLP_OFF : GLP_ON;
+    parm.cov_cuts = b->no_cuts ? GLP_OFF : GLP_ON;
     /* Measured on the paper's applications (per-combination MILPs): Driebeck-Tomlin
      * branching and no clique cuts solve them fastest. */
     parm.clq_cuts = GLP_OFF;
     parm.br_tech = GLP_BR_DTH;
+    if (b->no_cuts) /* Driebeck-Tomlin evaluates tableau rows at every node: a search for
+                       a better plan wants many cheap nodes */
+        parm.br_tech = GLP_BR_MFV;
     parm.bt_tech = GLP_BT_BLB;
     parm.mip_gap = mip_gap;
     parm.cb_func = ios_callback;

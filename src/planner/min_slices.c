@@ -150,7 +150,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
             return;
     }
     int lb = (int)ceil(slices / m->g->compute_slices - 1e-9);
-    if (gpus_after_placement(m, y) > lb) {
+    if (!r->skip_gpu_tiebreak && gpus_after_placement(m, y) > lb) {
         pl_lp_objective_from_row(b, b->row_gpus, GLP_MIN);
         pl_lp_solve_from(b, r, deadline, 0.0, x0, &si);
         pl_note_stage(out, &si, 3);
@@ -172,17 +172,54 @@ typedef struct combo_best {
     bool complete;     /* every combination resolved */
 } combo_best;
 
+/* Fewest GPUs for the instances of plan x (1-based column values): every column before
+ * the layouts fixed at its value in x, which leaves a small covering problem over the
+ * layout counts, solved to optimality. x gets the packing found. */
+static void repack_instances(lp_build *b, const js_plan_request *r, double deadline,
+                             double *x, js_plan *out)
+{
+    int n = b->col_y0 - 1;
+    if (n <= 0)
+        return;
+    int *type = malloc((size_t)n * sizeof *type);
+    double *lb = malloc((size_t)n * sizeof *lb), *ub = malloc((size_t)n * sizeof *ub);
+    if (type && lb && ub) {
+        for (int j = 1; j <= n; j++) {
+            type[j - 1] = glp_get_col_type(b->lp, j);
+            lb[j - 1] = glp_get_col_lb(b->lp, j);
+            ub[j - 1] = glp_get_col_ub(b->lp, j);
+            glp_set_col_bnds(b->lp, j, GLP_FX, x[j], x[j]);
+        }
+        solve_info si;
+        pl_lp_solve_from(b, r, deadline, 0.0, x, &si);
+        pl_note_stage(out, &si, 3);
+        double *nx = pl_has_solution(&si) ? pl_lp_incumbent(b->lp) : NULL;
+        if (nx) {
+            for (int j = b->col_y0; j <= b->ncols; j++)
+                x[j] = nx[j];
+            free(nx);
+        }
+        for (int j = 1; j <= n; j++)
+            glp_set_col_bnds(b->lp, j, type[j - 1], lb[j - 1], ub[j - 1]);
+    }
+    free(type);
+    free(lb);
+    free(ub);
+}
+
 /* The GPU tie-break of the winning combination: fewest GPUs with its slices, PAS and
- * variants fixed, warm-started from its plan. Proving the fewest GPUs is a bin-packing
- * proof that can take minutes on 100+ GPUs while the slices were proven in well under a
- * second (measured: AR assistant, 120 A100s: 469 s against 0.6 s), so past
- * PL_TIEBREAK_SOFT_S of CPU time the best packing found stands. */
+ * variants fixed, warm-started from its plan. First the plan's own instances repacked
+ * (exact and fast); then other configurations of the same slices may pack tighter, but
+ * proving the fewest GPUs over them is a bin-packing proof that can take minutes on 100+
+ * GPUs while the slices were proven in well under a second (measured: AR assistant,
+ * 120 A100s: 469 s against 0.6 s), so past PL_TIEBREAK_SOFT_NODES nodes the best
+ * packing found stands. */
 static void combo_gpu_tie_break(pl_model *m, lp_build *b, const pl_combos *cb,
                                 const js_plan_request *r, double deadline, combo_best *best,
                                 int *y, js_plan *out)
 {
     int lb = (int)ceil(best->slices / m->g->compute_slices - 1e-9);
-    if (best->gpus <= lb || pl_past_deadline(deadline))
+    if (r->skip_gpu_tiebreak || best->gpus <= lb || pl_past_deadline(deadline))
         return;
     const int *var = cb->var + (size_t)best->idx * (size_t)cb->width;
     pl_apply_combo(m, b, var);
@@ -190,11 +227,18 @@ static void combo_gpu_tie_break(pl_model *m, lp_build *b, const pl_combos *cb,
         return;
     glp_set_row_bnds(b->lp, b->row_slices, GLP_UP, 0.0, best->slices + 0.5);
     pl_lp_objective_from_row(b, b->row_gpus, GLP_MIN);
-    double soft = b->soft_cpu_s;
-    b->soft_cpu_s = PL_TIEBREAK_SOFT_S;
+    repack_instances(b, r, deadline, best->x, out);
+    pl_lp_read_solution(m, b, best->x, y);
+    best->gpus = gpus_after_placement(m, y);
+    if (best->gpus <= lb)
+        return;
+    int soft = b->soft_nodes;
+    b->soft_nodes = PL_TIEBREAK_SOFT_NODES;
+    b->no_cuts = true;
     solve_info si;
     pl_lp_solve_from(b, r, deadline, 0.0, best->x, &si);
-    b->soft_cpu_s = soft;
+    b->soft_nodes = soft;
+    b->no_cuts = false;
     pl_note_stage(out, &si, 3);
     if (!pl_has_solution(&si))
         return;
@@ -372,7 +416,7 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
             restrict_combos(&cmb, only);
         b.per_combo = crc == 0;
         b.mip_gap = mip_gap;
-        b.soft_cpu_s = mip_gap > 0.0 ? PL_FINAL_SOFT_S : 0.0;
+        b.soft_nodes = mip_gap > 0.0 ? PL_FINAL_SOFT_NODES : 0;
     }
     if (rc == 0 && pl_lp_build(&m, &b, false) != 0)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
@@ -454,3 +498,32 @@ int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *
     return pl_glpk_guarded(min_slices_pass, s, r, out, d);
 }
 
+
+int pl_min_slices_fewest_gpus(const js_scenario *s, const js_plan_request *r,
+                              const js_plan *chosen, js_plan *out, js_diag *d)
+{
+    int per_gpu = s->cluster.gpu.compute_slices;
+    if (!chosen->feasible || per_gpu <= 0 ||
+        chosen->gpus_used <= (chosen->slices_used + per_gpu - 1) / per_gpu)
+        return 1;
+    js_plan_request rr = *r;
+    rr.skip_gpu_tiebreak = false;
+    rr.demand_scale = chosen->demand_scale;
+    pl_model m;
+    int rc = pl_model_build(&m, s, &rr, chosen->demand_scale, d);
+    if (rc != 0)
+        return rc;
+    int width = 0;
+    for (int i = 0; i < m.napps; i++)
+        width += m.apps[i].a->ntasks;
+    int *var = calloc((size_t)width + 1, sizeof *var);
+    bool known = var && pl_combo_of_plan(&m, chosen, width, var);
+    pl_model_free(&m);
+    if (!var)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    /* A combination the enumeration does not hold (the joint MILP's plans): the whole
+     * pass again, with the tie-break. */
+    rc = pl_min_slices_impl(s, &rr, out, d, known ? var : NULL, 0.0);
+    free(var);
+    return rc;
+}

@@ -114,6 +114,12 @@ double pl_task_demand_max(const pl_model *m, const pl_app *pa, int t);
  * 1 when nothing better than min_plan was found (out untouched), or an error code. */
 int pl_min_slices_keep_layout(const js_scenario *s, const js_plan_request *r,
                               const js_plan *min_plan, js_plan *out, js_diag *d);
+/* min_slices.c: the fewest-GPUs tie-break for `chosen`, a plan made under r with
+ * r->skip_gpu_tiebreak set: r's minimum-slices pass over chosen's variant combination
+ * with the tie-break. 0 with *out filled, 1 when chosen already uses the fewest GPUs its
+ * slices allow (out untouched), or an error code. */
+int pl_min_slices_fewest_gpus(const js_scenario *s, const js_plan_request *r,
+                              const js_plan *chosen, js_plan *out, js_diag *d);
 /* A copy of r whose deadline_s is set (from time_limit_s, when not set already): what the
  * public entry points plan with, so that every solve below shares one deadline. */
 void pl_request_start(const js_plan_request *r, js_plan_request *started);

@@ -16,8 +16,9 @@
 
 #include "milp.h"
 
-/* CPU seconds the stage may spend proving before its best plan stands. */
-#define PL_KEEP_SOFT_S 1.0
+/* Nodes the stage may spend (no cuts: it improves a plan, milp.h) before its best plan
+ * stands. */
+#define PL_KEEP_SOFT_NODES 200
 
 static bool layout_holds(const js_gpu_layout *lay, const js_gpu_plan *g)
 {
@@ -94,8 +95,9 @@ int pl_min_slices_keep_layout(const js_scenario *s, const js_plan_request *r,
     double max_slices = floor(min_plan->slices_used * (1.0 + r->relayout_tolerance) + 1e-9);
     glp_set_row_bnds(b.lp, b.row_slices, GLP_UP, 0.0, max_slices + 0.5);
     set_keep_objective(&b, &m, kcol, max_slices);
-    b.soft_cpu_s = PL_KEEP_SOFT_S;
-    double deadline = r->time_limit_s > 0.0 ? js_now_s() + r->time_limit_s : 0.0;
+    b.soft_nodes = PL_KEEP_SOFT_NODES;
+    b.no_cuts = true;
+    double deadline = pl_request_deadline(r);
     solve_info si;
     pl_lp_solve(&b, r, deadline, 0.0, &si);
     if (!pl_has_solution(&si))

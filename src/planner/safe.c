@@ -4,6 +4,7 @@
  * predicted end to end (qpredict.c), and the per-task tail is searched for the cheapest
  * plan whose predicted violation rate meets the target's budget (plan_safe).
  * Every plan leaves with its rule, its per-task utilisation and its prediction. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -222,9 +223,10 @@ static const double cap_grid[] = {0.98, 0.95, 0.92, 0.9, 0.87, 0.85, 0.82, 0.8, 
 #define CAP_GRID_N ((int)(sizeof cap_grid / sizeof cap_grid[0]))
 
 /* The paper rule's pass at cap U, predicted; 1 when it meets `limit`, 0 when not, else an
- * error code (infeasible at that cap counts as not meeting it). */
+ * error code (infeasible at that cap counts as not meeting it). *slices: the plan's
+ * slices (INT_MAX when there is none). */
 static int capped_pass(const js_scenario *s, const js_plan_request *r, double u, double limit,
-                       js_plan *out, js_plan_stats *effort, plan_pass pass)
+                       js_plan *out, int *slices, js_plan_stats *effort, plan_pass pass)
 {
     js_plan_request rr = *r;
     rr.rule = JS_RULE_PAPER;
@@ -238,6 +240,7 @@ static int capped_pass(const js_scenario *s, const js_plan_request *r, double u,
     add_stats(effort, &out->stats);
     if (rc == 0)
         rc = finish(s, r, out, &local);
+    *slices = rc == 0 ? out->slices_used : INT_MAX;
     if (rc == JS_EXIT_INFEASIBLE || (rc == 0 && !(worst_violation(out) <= limit * (1.0 + 1e-9)))) {
         js_plan_free(out);
         return 0;
@@ -250,13 +253,15 @@ static int capped_pass(const js_scenario *s, const js_plan_request *r, double u,
 }
 
 /* Minimum slices: the highest cap on the grid whose plan meets the budget (the predicted
- * violations fall as the cap falls: a binary search), if it needs fewer slices. */
+ * violations fall as the cap falls: a binary search), if it needs fewer slices. A lower
+ * cap never needs fewer slices (its feasible set is a subset), so once a plan that misses
+ * the budget needs as many slices as the other family's, no lower cap can win. */
 static int capped_min_slices(const js_scenario *s, const js_plan_request *r, double limit,
                              js_plan *out, bool have_out, safe_choice *choice,
                              js_plan_stats *effort, plan_pass pass)
 {
     int lo = 0, hi = CAP_GRID_N - 1;
-    while (hi >= 0 && cap_grid[hi] > r->max_utilisation + 1e-12)
+    if (cap_grid[hi] > r->max_utilisation + 1e-12)
         hi = -1; /* a user cap below the grid: the family adds nothing */
     while (lo <= hi && cap_grid[lo] > r->max_utilisation + 1e-12)
         lo++;
@@ -265,12 +270,14 @@ static int capped_min_slices(const js_scenario *s, const js_plan_request *r, dou
     bool have = false;
     double best_u = NAN;
     while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        int ok = capped_pass(s, r, cap_grid[mid], limit, &cand, effort, pass);
+        int mid = lo + (hi - lo) / 2, slices;
+        int ok = capped_pass(s, r, cap_grid[mid], limit, &cand, &slices, effort, pass);
         if (ok < 0 || ok > 1) {
             js_plan_free(&best);
             return ok;
         }
+        if (ok == 0 && have_out && slices >= out->slices_used)
+            break;
         if (ok == 1) {
             js_plan_free(&best);
             best = cand;
@@ -316,7 +323,8 @@ static int capped_max_demand(const js_scenario *s, const js_plan_request *r, dou
                              plan_pass pass)
 {
     js_plan full;
-    int ok = capped_pass(s, r, r->max_utilisation, INFINITY, &full, effort, pass);
+    int slices;
+    int ok = capped_pass(s, r, r->max_utilisation, INFINITY, &full, &slices, effort, pass);
     if (ok != 1)
         return ok == 0 ? 0 : ok;
     double lo = 0.0, hi = 1.0;
@@ -392,7 +400,9 @@ static int keep_layout(const js_scenario *s, const js_plan_request *r,
         return 0;
     }
     js_plan_free(&cand);
-    return rc == JS_EXIT_INTERNAL ? js_diag_forward(d, &local), rc : 0;
+    if (rc == JS_EXIT_INTERNAL)
+        return js_diag_forward(d, &local);
+    return 0;
 }
 
 /* The safe rule's second family (above) after its MILP's: rc is the MILP family's
@@ -427,25 +437,76 @@ static int with_capped_family(const js_scenario *s, const js_plan_request *r, in
     return 0;
 }
 
-int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                       js_diag *d)
+/* The fewest-GPUs tie-break, skipped by the search's passes, on the plan chosen: it
+ * replaces the plan when it needs fewer GPUs and meets the same acceptance limit. */
+static int fewest_gpus(const js_scenario *s, const js_plan_request *r,
+                       const safe_choice *choice, js_plan *out, js_diag *d)
+{
+    js_plan cand;
+    js_diag local;
+    js_diag_init(&local);
+    js_plan_init(&cand);
+    int rc = pl_min_slices_fewest_gpus(s, &choice->request, out, &cand, &local);
+    if (rc == 1)
+        return 0;
+    js_plan_stats effort = out->stats;
+    add_stats(&effort, &cand.stats);
+    keep_effort(out, &effort);
+    if (rc == 0)
+        rc = finish(s, r, &cand, &local);
+    bool better = rc == 0 && cand.slices_used <= out->slices_used &&
+                  cand.gpus_used < out->gpus_used &&
+                  worst_violation(&cand) <= choice->limit * (1.0 + 1e-9);
+    if (better) {
+        keep_effort(&cand, &effort);
+        js_plan_free(out);
+        *out = cand;
+        return 0;
+    }
+    js_plan_free(&cand);
+    if (rc == JS_EXIT_INTERNAL)
+        return js_diag_forward(d, &local);
+    return 0; /* out of time or no better packing: the plan chosen stands */
+}
+
+static int min_slices_entry(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                            js_diag *d)
 {
     js_plan_request started; /* one deadline for every pass (planner_internal.h) */
     pl_request_start(r, &started);
+    /* The safe rule's search compares its passes by slices and predictions: the
+     * fewest-GPUs tie-break runs once, on the plan it returns. */
+    started.skip_gpu_tiebreak = started.rule == JS_RULE_SAFE && !started.layout_in_force;
     safe_choice choice = {0};
     int rc = plan_with_rule(s, &started, out, d, pl_min_slices_once, &choice);
     rc = with_capped_family(s, &started, rc, out, d, pl_min_slices_once, &choice, false);
     if (rc == 0 && choice.made && started.layout_in_force)
         rc = keep_layout(s, &started, &choice, out, d);
+    else if (rc == 0 && choice.made && started.skip_gpu_tiebreak)
+        rc = fewest_gpus(s, &started, &choice, out, d);
     return rc;
 }
 
-int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                       js_diag *d)
+static int max_demand_entry(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                            js_diag *d)
 {
     js_plan_request started;
     pl_request_start(r, &started);
     safe_choice choice = {0};
     int rc = plan_with_rule(s, &started, out, d, pl_max_demand_once, &choice);
     return with_capped_family(s, &started, rc, out, d, pl_max_demand_once, &choice, true);
+}
+
+/* Each entry point runs under one GLPK guard (milp_solve.c): its passes and the stages
+ * after them (re-layout, fewest GPUs) alike. */
+int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    return pl_glpk_guarded(min_slices_entry, s, r, out, d);
+}
+
+int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                       js_diag *d)
+{
+    return pl_glpk_guarded(max_demand_entry, s, r, out, d);
 }
