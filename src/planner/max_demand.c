@@ -13,10 +13,11 @@
 #include "milp.h"
 
 #define PL_DEMAND_GAP 0.0049 /* relative; the report promises 0.5 % */
-/* CPU cap on one feasibility test of the demand search once any scale of a window settles
+/* Node cap on one feasibility test of the demand search once any scale of a window settles
  * it: a scale that hard to decide is left open and another one tried
- * (see max_demand_by_combos). */
-#define PL_FEAS_CAP_S 1.0
+ * (see max_demand_by_combos). Counted in nodes, not seconds, so that the answer does not
+ * depend on the machine's load (about a CPU second on the paper's applications). */
+#define PL_FEAS_CAP_NODES 300
 
 /* The search for the largest scale over the variant combinations: what it works on and
  * what it finds (max_demand_by_combos, combo_feasible). */
@@ -156,12 +157,12 @@ static double knapsack_scale_bound(const pl_model *m, const int *var, double hi)
 /* Is scale lam plannable with combination var? A min-slices MILP (with the exact
  * per-task knapsack rows) stopped at its first plan. 1 yes, 0 no, 2 unknown (time
  * limit), -1 out of memory. */
-static int combo_feasible(demand_search *ds, const int *var, double lam, double cpu_cap)
+static int combo_feasible(demand_search *ds, const int *var, double lam, int node_cap)
 {
     pl_model *m = ds->m2;
     lp_build b2;
     memset(&b2, 0, sizeof b2);
-    b2.cpu_limit = cpu_cap > 0.0 ? js_cpu_s() + cpu_cap : 0.0;
+    b2.node_limit = node_cap;
     pl_model_set_scale(m, lam);
     int rc = -1;
     b2.per_combo = true;
@@ -266,7 +267,7 @@ static int max_demand_by_combos(demand_search *ds)
             }
             /* Inside the window a test may be left open (another point can settle it). */
             bool window = lo > 0.0 && hi <= lo * g1 * g1;
-            int f = combo_feasible(ds, var, t, window ? PL_FEAS_CAP_S : 0.0);
+            int f = combo_feasible(ds, var, t, window ? PL_FEAS_CAP_NODES : 0);
             if (f < 0) {
                 rc = -1;
             } else if (f == 1) {

@@ -42,7 +42,7 @@ typedef struct lp_build {
     int cap;
     int nrows, ncols;   /* rows and columns the builder has added (debug checks) */
     bool stop_at_first; /* feasibility test: stop at the first integer solution */
-    double cpu_limit;   /* > 0: stop once this process's CPU time passes it */
+    int node_limit;     /* > 0: stop after this many nodes, plan or not */
     int soft_nodes;     /* > 0: once a plan exists, stop after this many nodes */
     bool no_cuts;       /* no cut rounds: a solve that improves a plan, not its bound */
     bool per_combo;     /* rows are rewritten per combination: skip the joint bounds */

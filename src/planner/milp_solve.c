@@ -66,7 +66,7 @@ typedef struct cb_data {
     const double *x0;   /* known feasible solution (1-based), offered once */
     bool offered;
     bool stop_at_first;
-    double cpu_limit;
+    int node_limit;
     int soft_nodes;     /* > 0: nodes after which the best plan found stands */
     double deadline;    /* absolute wall time (js_now_s), 0 = none: GLPK checks tm_lim
                            only between nodes, the root's cut rounds can run long past it */
@@ -80,7 +80,7 @@ static void ios_callback(glp_tree *tree, void *info)
     cb->nodes = t_cnt;
     if (glp_ios_reason(tree) == GLP_IBINGO && cb->stop_at_first)
         glp_ios_terminate(tree);
-    if (cb->cpu_limit > 0.0 && js_cpu_s() > cb->cpu_limit)
+    if (cb->node_limit > 0 && t_cnt > cb->node_limit)
         glp_ios_terminate(tree);
     if (pl_past_deadline(cb->deadline))
         glp_ios_terminate(tree);
@@ -126,7 +126,7 @@ void pl_lp_solve_from(lp_build *b, const js_plan_request *r, double deadline, do
      * add or delete any (GLPK's cuts live in its search tree and go with it). */
     assert(glp_get_num_rows(b->lp) == b->nrows && glp_get_num_cols(b->lp) == b->ncols);
     glp_iocp parm;
-    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->cpu_limit, b->soft_nodes,
+    cb_data cb = {0, 0.0, false, x0, false, b->stop_at_first, b->node_limit, b->soft_nodes,
                   deadline};
     glp_init_iocp(&parm);
     parm.presolve = GLP_ON;

@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
 #include "planner_internal.h"
 #include "jigsaw/qmodel.h"
+#include "jigsaw/util.h"
 
 /* The per-task tail the MILP plans for is budget x 2^j, j from SAFE_START up to
  * SAFE_LOOSEST (never above SAFE_MAX_TAIL) while the prediction stays within
@@ -109,6 +113,107 @@ static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_p
     return rc;
 }
 
+/* Demand of every application and task of a plan times f. */
+static void scale_demand(js_plan *p, double f)
+{
+    p->demand_scale *= f;
+    p->objective = p->demand_scale;
+    for (int i = 0; i < p->napps; i++) {
+        p->apps[i].rate *= f;
+        for (int t = 0; t < p->apps[i].ntasks; t++)
+            p->apps[i].tasks[t].demand *= f;
+    }
+}
+
+/* log(worst predicted violation rate / limit) of a plan at fraction f of its demand:
+ * increasing in f (violations rise with the load). */
+typedef struct fraction_fn {
+    const js_scenario *s;
+    const js_plan *p;
+    double limit;
+    bool failed;            /* a prediction failed: no fraction is trusted */
+    double best;            /* the largest fraction evaluated that meets the limit */
+} fraction_fn;
+
+static double log_excess(double f, void *arg)
+{
+    fraction_fn *fn = arg;
+    js_plan q;
+    js_diag local;
+    js_diag_init(&local);
+    if (js_plan_copy(fn->p, &q) != 0) {
+        fn->failed = true;
+        return 0.0;
+    }
+    scale_demand(&q, f);
+    double w = js_qm_annotate_plan(fn->s, &q, &local) == 0 ? worst_violation(&q) : NAN;
+    js_plan_free(&q);
+    if (isnan(w))
+        fn->failed = true;
+    double g = log(fmax(w, 1e-300) / (fn->limit * (1.0 + 1e-9))); /* <= 0: meets the limit */
+    if (g <= 0.0 && f > fn->best)
+        fn->best = f;
+    return g;
+}
+
+/* The largest fraction f in [lowest, 1] of a plan's demand at which its prediction meets
+ * `limit`, to within SAFE_FRACTION_TOL (inside the demand search's 0.5 % gap): Brent's
+ * method on log_excess until its bracket or its steps are that small, and the largest
+ * fraction it evaluated that meets the limit (Brent may close in on the root from one
+ * side only); 0 when not even `lowest` does. */
+#define SAFE_FRACTION_TOL 2e-3
+static double largest_fraction_meeting(const js_scenario *s, const js_plan *p, double limit,
+                                       double lowest)
+{
+    fraction_fn fn = {s, p, limit, false, 0.0};
+    gsl_function F = {log_excess, &fn};
+    gsl_error_handler_t *old = gsl_set_error_handler_off(); /* codes, not abort() */
+    gsl_root_fsolver *solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    int set = solver ? gsl_root_fsolver_set(solver, &F, lowest, 1.0) : GSL_ENOMEM;
+    if (set == GSL_SUCCESS) {
+        double prev = NAN;
+        for (int it = 0; it < 50 && !fn.failed; it++) {
+            if (gsl_root_fsolver_iterate(solver) != GSL_SUCCESS)
+                break;
+            double root = gsl_root_fsolver_root(solver);
+            if (gsl_root_test_interval(gsl_root_fsolver_x_lower(solver),
+                                       gsl_root_fsolver_x_upper(solver), SAFE_FRACTION_TOL,
+                                       0.0) == GSL_SUCCESS ||
+                fabs(root - prev) < SAFE_FRACTION_TOL)
+                break;
+            prev = root;
+        }
+    }
+    if (solver)
+        gsl_root_fsolver_free(solver);
+    gsl_set_error_handler(old);
+    if (set == GSL_EINVAL && !fn.failed) /* no bracket: both ends meet, or neither */
+        return log_excess(1.0, &fn) <= 0.0 && !fn.failed ? 1.0 : 0.0;
+    if (set != GSL_SUCCESS || !(fn.best > 0.0))
+        return 0.0;
+    return fn.failed ? 0.0 : fn.best;
+}
+
+/* A maximum-demand plan whose prediction misses `limit`, served at the largest fraction
+ * of its demand that meets it: proven only for its own rule, so no bound is claimed. 0
+ * when it was rescued, 1 when not even at SAFE_RESCUE_LOWEST. */
+#define SAFE_RESCUE_LOWEST 0.3
+static int rescue_by_scaling(const js_scenario *s, const js_plan_request *r, js_plan *p,
+                             double limit)
+{
+    double f = largest_fraction_meeting(s, p, limit, SAFE_RESCUE_LOWEST);
+    if (!(f > 0.0))
+        return 1;
+    scale_demand(p, f);
+    js_diag local;
+    js_diag_init(&local);
+    if (finish(s, r, p, &local) != 0)
+        return 1;
+    snprintf(p->status, sizeof p->status, "feasible");
+    p->bound = p->demand_scale_bound = p->gap = NAN;
+    return 0;
+}
+
 /* The safe rule: the MILP bounds each path's sum of per-task quantiles, a conservative
  * stand-in for the end-to-end quantile, so the per-task tail it plans for is searched:
  * from SAFE_START x the budget, looser while the plan's prediction stays within the
@@ -128,7 +233,7 @@ static void choose(safe_choice *c, const js_plan_request *r, int j, double limit
 }
 
 static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, js_diag *d,
-                     plan_pass pass, safe_choice *choice)
+                     plan_pass pass, bool max_demand, safe_choice *choice)
 {
     choice->made = false;
     if (!(r->target_quantile > 0.5 && r->target_quantile < 1.0))
@@ -154,14 +259,21 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
             break;
         }
         bool ok = rc == 0 && worst <= accept * (1.0 + 1e-9);
-        if (!ok) {
+        /* Maximum demand: a plan that misses the budget serves a fraction of its demand
+         * that meets it, found from predictions alone; the tighter passes' own demand
+         * searches would cost a MILP search each. */
+        bool rescued = !ok && max_demand && rc == 0 && !have &&
+                       rescue_by_scaling(s, r, &cand, budget) == 0;
+        if (!ok && !rescued) {
             js_plan_free(&cand);
             break;
         }
         js_plan_free(out);
         *out = cand;
         have = true;
-        choose(choice, &looser, j, accept);
+        choose(choice, &looser, j, rescued ? budget : accept);
+        if (rescued)
+            break;
     }
     if (have) {
         d->code = 0;
@@ -217,7 +329,6 @@ static int plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *ou
  * end-to-end prediction meets the target's budget. The cheaper of the two families wins
  * (ties: the queueing-aware MILP's plan). */
 
-#define SAFE_CAP_LOWEST 0.3
 static const double cap_grid[] = {0.98, 0.95, 0.92, 0.9, 0.87, 0.85, 0.82, 0.8, 0.77, 0.75,
                                   0.72, 0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 0.4, 0.35, 0.3};
 #define CAP_GRID_N ((int)(sizeof cap_grid / sizeof cap_grid[0]))
@@ -303,18 +414,6 @@ static int capped_min_slices(const js_scenario *s, const js_plan_request *r, dou
     return 0;
 }
 
-/* Demand of every application and task of a plan times f. */
-static void scale_demand(js_plan *p, double f)
-{
-    p->demand_scale *= f;
-    p->objective = p->demand_scale;
-    for (int i = 0; i < p->napps; i++) {
-        p->apps[i].rate *= f;
-        for (int t = 0; t < p->apps[i].ntasks; t++)
-            p->apps[i].tasks[t].demand *= f;
-    }
-}
-
 /* Maximum demand: at cap U the paper rule's plan is its uncapped maximum-demand plan
  * serving U x that demand (the segments must cover rate / U), so one MILP pass and a
  * bisection of predictions find the largest U whose plan meets the budget. */
@@ -327,47 +426,22 @@ static int capped_max_demand(const js_scenario *s, const js_plan_request *r, dou
     int ok = capped_pass(s, r, r->max_utilisation, INFINITY, &full, &slices, effort, pass);
     if (ok != 1)
         return ok == 0 ? 0 : ok;
-    double lo = 0.0, hi = 1.0;
-    js_diag local;
-    for (int it = 0; it < 11; it++) { /* U to 0.7 / 2^10: 0.07 %, inside the 0.5 % gap */
-        double u = it == 0 ? SAFE_CAP_LOWEST : 0.5 * (lo + hi);
-        js_plan p;
-        js_diag_init(&local);
-        if (js_plan_copy(&full, &p) != 0)
-            break;
-        scale_demand(&p, u);
-        int rc = js_qm_annotate_plan(s, &p, &local);
-        bool meets = rc == 0 && worst_violation(&p) <= limit * (1.0 + 1e-9);
-        js_plan_free(&p);
-        if (it == 0 && !meets)
-            break; /* not even at the lowest cap */
-        if (meets)
-            lo = u;
-        else
-            hi = u;
-    }
-    if (lo > 0.0 && (!have_out || full.demand_scale * lo > out->demand_scale)) {
-        scale_demand(&full, lo);
-        js_diag_init(&local);
-        if (finish(s, r, &full, &local) == 0) {
-            /* Proven only for the MILP's family: no bound is claimed. */
-            snprintf(full.status, sizeof full.status, "feasible");
-            full.bound = full.demand_scale_bound = full.gap = NAN;
-            if (have_out)
-                js_plan_free(out);
-            *out = full;
-            return 0;
-        }
+    if (rescue_by_scaling(s, r, &full, limit) == 0 &&
+        (!have_out || full.demand_scale > out->demand_scale)) {
+        if (have_out)
+            js_plan_free(out);
+        *out = full;
+        return 0;
     }
     js_plan_free(&full);
     return 0;
 }
 
 static int plan_with_rule(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                          js_diag *d, plan_pass pass, safe_choice *choice)
+                          js_diag *d, plan_pass pass, bool max_demand, safe_choice *choice)
 {
     if (r->rule == JS_RULE_SAFE)
-        return plan_safe(s, r, out, d, pass, choice);
+        return plan_safe(s, r, out, d, pass, max_demand, choice);
     int rc = pass(s, r, out, d);
     if (rc == 0) {
         choice->made = true;
@@ -478,7 +552,7 @@ static int min_slices_entry(const js_scenario *s, const js_plan_request *r, js_p
      * fewest-GPUs tie-break runs once, on the plan it returns. */
     started.skip_gpu_tiebreak = started.rule == JS_RULE_SAFE && !started.layout_in_force;
     safe_choice choice = {0};
-    int rc = plan_with_rule(s, &started, out, d, pl_min_slices_once, &choice);
+    int rc = plan_with_rule(s, &started, out, d, pl_min_slices_once, false, &choice);
     rc = with_capped_family(s, &started, rc, out, d, pl_min_slices_once, &choice, false);
     if (rc == 0 && choice.made && started.layout_in_force)
         rc = keep_layout(s, &started, &choice, out, d);
@@ -492,21 +566,38 @@ static int max_demand_entry(const js_scenario *s, const js_plan_request *r, js_p
 {
     js_plan_request started;
     pl_request_start(r, &started);
+    /* At the maximum demand the cluster is (nearly) full: the safe rule's passes skip the
+     * fewest-GPUs tie-break of the plan they show. */
+    started.skip_gpu_tiebreak = started.rule == JS_RULE_SAFE;
     safe_choice choice = {0};
-    int rc = plan_with_rule(s, &started, out, d, pl_max_demand_once, &choice);
+    int rc = plan_with_rule(s, &started, out, d, pl_max_demand_once, true, &choice);
     return with_capped_family(s, &started, rc, out, d, pl_max_demand_once, &choice, true);
 }
 
 /* Each entry point runs under one GLPK guard (milp_solve.c): its passes and the stages
- * after them (re-layout, fewest GPUs) alike. */
+ * after them (re-layout, fewest GPUs) alike. The plan reports the time of the whole call
+ * (predictions and the rescue by scaling included), its solves and nodes those of every
+ * pass. */
+static int timed_entry(pl_pass_fn entry, const js_scenario *s, const js_plan_request *r,
+                       js_plan *out, js_diag *d)
+{
+    double t0 = js_now_s(), c0 = js_cpu_s();
+    int rc = pl_glpk_guarded(entry, s, r, out, d);
+    if (rc == 0) {
+        out->stats.seconds = js_now_s() - t0;
+        out->stats.cpu_seconds = js_cpu_s() - c0;
+    }
+    return rc;
+}
+
 int js_plan_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return pl_glpk_guarded(min_slices_entry, s, r, out, d);
+    return timed_entry(min_slices_entry, s, r, out, d);
 }
 
 int js_plan_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
                        js_diag *d)
 {
-    return pl_glpk_guarded(max_demand_entry, s, r, out, d);
+    return timed_entry(max_demand_entry, s, r, out, d);
 }
