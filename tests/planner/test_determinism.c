@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "jigsaw/planner.h"
+#include "shipped.h"
 
 static atomic_bool spinning;
 
@@ -23,15 +24,6 @@ static void *spin(void *arg)
     while (atomic_load(&spinning))
         x++;
     return NULL;
-}
-
-static void load(const char *name, js_scenario *s)
-{
-    char path[1024];
-    js_diag d;
-    js_diag_init(&d);
-    snprintf(path, sizeof path, "%s/scenarios/%s.json", JS_SOURCE_ROOT, name);
-    cr_assert_eq(js_scenario_load(path, s, &d), 0, "%s: %s", path, d.msg);
 }
 
 /* The plan as JSON without its solver statistics (times differ from run to run). */
@@ -68,7 +60,7 @@ static char *plan_text(const js_scenario *s, bool max_demand, bool loaded)
 static void same_plan_under_load(const char *scenario, bool max_demand)
 {
     js_scenario s;
-    load(scenario, &s);
+    tc_load_shipped(scenario, &s);
     char *alone = plan_text(&s, max_demand, false);
     char *loaded = plan_text(&s, max_demand, true);
     cr_assert_str_eq(alone, loaded, "%s: the plan changed with the CPU clock's rate",
@@ -97,7 +89,7 @@ Test(determinism, safe_plans_use_the_fewest_gpus, .timeout = 240)
     static const char *const names[] = {"traffic-analysis-h100-4", "ar-assistant-a100-4"};
     for (int k = 0; k < 2; k++) {
         js_scenario s;
-        load(names[k], &s);
+        tc_load_shipped(names[k], &s);
         js_plan_request r;
         js_plan_request_init(&r);
         r.rule = JS_RULE_SAFE;

@@ -7,16 +7,8 @@
 #include <stdio.h>
 
 #include "jigsaw/planner.h"
+#include "shipped.h"
 #include "jigsaw/study.h"
-
-static void load(const char *name, js_scenario *s)
-{
-    char path[1024];
-    js_diag d;
-    js_diag_init(&d);
-    snprintf(path, sizeof path, "%s/scenarios/%s.json", JS_SOURCE_ROOT, name);
-    cr_assert_eq(js_scenario_load(path, s, &d), 0, "%s: %s", path, d.msg);
-}
 
 static void plan_at(const js_scenario *s, int rule, double scale, const js_plan *in_force,
                     double tolerance, js_plan *p)
@@ -53,7 +45,7 @@ static int relayouts_from(const js_plan *prev, js_plan *next, int gpus)
 Test(relayout_stage, zero_tolerance_keeps_the_minimum, .timeout = 120)
 {
     js_scenario s;
-    load("traffic-analysis-a100-4", &s);
+    tc_load_shipped("traffic-analysis-a100-4", &s);
     js_plan lo, same;
     plan_at(&s, JS_RULE_PAPER, 1.0, NULL, 0.0, &lo);
     plan_at(&s, JS_RULE_PAPER, 1.0, &lo, 0.0, &same);
@@ -71,7 +63,7 @@ Test(relayout_stage, falling_demand_relays_out_less, .timeout = 240)
 {
     static const int rules[] = {JS_RULE_PAPER, JS_RULE_SAFE};
     js_scenario s;
-    load("social-media-a100-4", &s);
+    tc_load_shipped("social-media-a100-4", &s);
     int gpus = s.cluster.gpus, fewer = 0;
     for (int k = 0; k < 2; k++) {
         js_plan hi, plain, aware;

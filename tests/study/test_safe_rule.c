@@ -9,17 +9,9 @@
 #include <sys/wait.h>
 
 #include "jigsaw/planner.h"
+#include "shipped.h"
 #include "jigsaw/qmodel.h"
 #include "jigsaw/study.h"
-
-static void load(const char *name, js_scenario *s)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/scenarios/%s.json", JS_SOURCE_ROOT, name);
-    js_diag d;
-    js_diag_init(&d);
-    cr_assert_eq(js_scenario_load(path, s, &d), 0, "%s", d.msg);
-}
 
 static void plan_safe(const js_scenario *s, unsigned features, bool max_demand, js_plan *p)
 {
@@ -48,7 +40,7 @@ Test(safe_rule, paper_apps_hold_their_slo, .timeout = 300)
     int checked = 0;
     for (size_t i = 0; i < sizeof apps / sizeof apps[0]; i++) {
         js_scenario s;
-        load(apps[i], &s);
+        tc_load_shipped(apps[i], &s);
         for (int md = 0; md < 2; md++) {
             js_plan p;
             plan_safe(&s, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, md == 1, &p);
@@ -81,7 +73,7 @@ Test(safe_rule, paper_apps_hold_their_slo, .timeout = 300)
 Test(safe_rule, paper_rule_is_predicted_to_fail, .timeout = 120)
 {
     js_scenario s;
-    load("ar-assistant-a100-4", &s);
+    tc_load_shipped("ar-assistant-a100-4", &s);
     js_plan_request r;
     js_plan_request_init(&r);
     js_plan p;
@@ -106,7 +98,7 @@ Test(safe_rule, paper_rule_is_predicted_to_fail, .timeout = 120)
 Test(safe_rule, prediction_of_one_task_is_the_task_law)
 {
     js_scenario s;
-    load("parvagpu-slo1", &s);
+    tc_load_shipped("parvagpu-slo1", &s);
     js_plan p;
     plan_safe(&s, JS_FEAT_S, false, &p);
     int checked = 0;
@@ -143,7 +135,7 @@ Test(safe_rule, prediction_of_one_task_is_the_task_law)
 Test(safe_rule, plan_json_round_trip)
 {
     js_scenario s;
-    load("social-media-a100-4", &s);
+    tc_load_shipped("social-media-a100-4", &s);
     js_plan p, q;
     plan_safe(&s, JS_FEAT_A | JS_FEAT_S | JS_FEAT_T, false, &p);
     cJSON *j = js_plan_to_json(&p, &s);
