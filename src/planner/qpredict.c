@@ -19,6 +19,8 @@
 #include "jigsaw/qmodel.h"
 
 #define NGRID 4096
+/* A tail below this is 0 in 1 - tail (double precision). */
+#define QP_TAIL_NEGLIGIBLE 1e-17
 
 typedef struct task_model {
     int nkinds;
@@ -133,9 +135,20 @@ static int predict_grid(const js_app *a, const int *order, task_model *tm, const
     if (!F)
         return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     double *G = F + (size_t)NGRID * a->ntasks, *H = G + (size_t)NGRID * a->ntasks;
-    for (int t = 0; t < a->ntasks; t++)
-        for (int i = 0; i < NGRID; i++)
-            F[(size_t)t * NGRID + i] = tm[t].nkinds ? 1.0 - mix_tail(&tm[t], i * dt) : 1.0;
+    /* A task's item latency tail falls with t: past QP_TAIL_NEGLIGIBLE its CDF is 1 to
+     * double precision, and neither it nor the convolutions below need the rest of the
+     * grid (last[t]: the last point where it is not). */
+    int last[JS_MAX_TASKS];
+    for (int t = 0; t < a->ntasks; t++) {
+        double *ft = F + (size_t)t * NGRID;
+        last[t] = -1;
+        for (int i = 0; i < NGRID; i++) {
+            double tail = tm[t].nkinds && last[t] == i - 1 ? mix_tail(&tm[t], i * dt) : 0.0;
+            ft[i] = 1.0 - tail;
+            if (tail >= QP_TAIL_NEGLIGIBLE)
+                last[t] = i;
+        }
+    }
     for (int k = a->ntasks - 1; k >= 0; k--) {
         int t = order[k];
         for (int i = 0; i < NGRID; i++)
@@ -151,7 +164,8 @@ static int predict_grid(const js_app *a, const int *order, task_model *tm, const
         double *gt = G + (size_t)t * NGRID;
         for (int i = 0; i < NGRID; i++) {
             double acc = 0.0, prev = 0.0;
-            for (int j = 0; j <= i; j++) {
+            int top = i < last[t] + 1 ? i : last[t] + 1; /* ft's increments end there */
+            for (int j = 0; j <= top; j++) {
                 acc += (ft[j] - prev) * H[i - j];
                 prev = ft[j];
             }
