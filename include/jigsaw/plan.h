@@ -102,6 +102,14 @@ void js_plan_init(js_plan *p);
 void js_plan_free(js_plan *p);
 /* Deep copy into dst (which is overwritten, not freed): 0, or -1 out of memory. */
 int js_plan_copy(const js_plan *src, js_plan *dst);
+/* The plan serving f x its demand with the same instances: demand scale, every
+ * application's rate and every task's demand times f (the objective of a maximum-demand
+ * plan, its scale, with them). */
+void js_plan_scale_demand(js_plan *p, double f);
+/* The largest factor f by which the plan's segments, each loaded to at most
+ * max_utilisation of its throughput, can multiply every task's demand (INFINITY when no
+ * task has demand). */
+double js_plan_capacity_factor(const js_plan *p, double max_utilisation);
 
 /* Serialise (with names resolved through the scenario) and parse back. Parsing checks
  * names against the scenario and every layout against the placement rules. */

@@ -58,6 +58,34 @@ int js_plan_copy(const js_plan *src, js_plan *dst)
     return 0;
 }
 
+void js_plan_scale_demand(js_plan *p, double f)
+{
+    p->demand_scale *= f;
+    if (strcmp(p->objective_kind, "demand_scale") == 0)
+        p->objective = p->demand_scale;
+    for (int i = 0; i < p->napps; i++) {
+        p->apps[i].rate *= f;
+        for (int t = 0; t < p->apps[i].ntasks; t++)
+            p->apps[i].tasks[t].demand *= f;
+    }
+}
+
+double js_plan_capacity_factor(const js_plan *p, double max_utilisation)
+{
+    double f = INFINITY;
+    for (int i = 0; i < p->napps; i++)
+        for (int t = 0; t < p->apps[i].ntasks; t++) {
+            const js_task_plan *tp = &p->apps[i].tasks[t];
+            if (!(tp->demand > 0.0))
+                continue;
+            double cap = 0.0;
+            for (int k = 0; k < tp->nsegments; k++)
+                cap += tp->segments[k].count * tp->segments[k].throughput;
+            f = fmin(f, max_utilisation * cap / tp->demand);
+        }
+    return f;
+}
+
 /* cJSON_Add* return NULL on failure; one flag collects every failure. */
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
 {

@@ -301,6 +301,23 @@ static int max_demand_by_combos(demand_search *ds)
     return 0;
 }
 
+/* The scale the plan serves, not the search's lower end: under the paper's rule the
+ * latency statistics do not depend on the load, so the plan's instances serve its demand
+ * times their spare capacity (slightly inside it, as the plan was made slightly inside
+ * the scale found), never past the bound. (The safe rule's levels do depend on the load:
+ * its plans are held to their predictions instead, safe.c.) */
+static void served_scale(const js_plan_request *r, double bound, js_plan *out)
+{
+    if (r->rule != JS_RULE_PAPER)
+        return;
+    double u = r->max_utilisation > 0.0 && r->max_utilisation <= 1.0 ? r->max_utilisation : 1.0;
+    double f = js_plan_capacity_factor(out, u) * (1.0 - 1e-9);
+    if (isfinite(bound))
+        f = fmin(f, bound / out->demand_scale);
+    if (isfinite(f) && f > 1.0)
+        js_plan_scale_demand(out, f);
+}
+
 static int time_limit_error(js_diag *d, const js_plan_request *r, int gpus)
 {
     return js_diag_set(d, JS_EXIT_TIMELIMIT,
@@ -448,6 +465,7 @@ static int max_demand_pass(const js_scenario *s, const js_plan_request *r, js_pl
         return rc;
     snprintf(out->objective_kind, sizeof out->objective_kind, "demand_scale");
     out->objective = out->demand_scale;
+    served_scale(r, bound, out);
     out->demand_scale_bound = bound;
     out->bound = bound;
     out->gap = (bound - out->demand_scale) / out->demand_scale;

@@ -112,18 +112,6 @@ static int safe_pass(const js_scenario *s, const js_plan_request *r, int j, js_p
     return rc;
 }
 
-/* Demand of every application and task of a plan times f. */
-static void scale_demand(js_plan *p, double f)
-{
-    p->demand_scale *= f;
-    p->objective = p->demand_scale;
-    for (int i = 0; i < p->napps; i++) {
-        p->apps[i].rate *= f;
-        for (int t = 0; t < p->apps[i].ntasks; t++)
-            p->apps[i].tasks[t].demand *= f;
-    }
-}
-
 /* log(worst predicted violation rate / limit) of a plan at fraction f of its demand:
  * increasing in f (violations rise with the load). */
 typedef struct fraction_fn {
@@ -144,7 +132,7 @@ static double log_excess(double f, void *arg)
         fn->failed = true;
         return 0.0;
     }
-    scale_demand(&q, f);
+    js_plan_scale_demand(&q, f);
     double w = js_qm_annotate_plan(fn->s, &q, &local) == 0 ? pl_safe_worst_violation(&q) : NAN;
     js_plan_free(&q);
     if (isnan(w))
@@ -203,7 +191,7 @@ int pl_safe_rescue_by_scaling(const js_scenario *s, const js_plan_request *r, js
     double f = largest_fraction_meeting(s, p, limit, SAFE_RESCUE_LOWEST);
     if (!(f > 0.0))
         return 1;
-    scale_demand(p, f);
+    js_plan_scale_demand(p, f);
     js_diag local;
     js_diag_init(&local);
     if (pl_safe_finish(s, r, p, &local) != 0)

@@ -242,6 +242,13 @@ Test(max_demand, within_half_percent, .timeout = 120)
             js_diag dv;
             js_diag_init(&dv);
             cr_assert_eq(js_plan_verify(&f->s, &rv, &p, &dv), 0, "%s", dv.msg);
+            /* The scale reported is the one the plan serves: its busiest task is at its
+             * capacity, unless the scale reached the proven bound. */
+            double room = js_plan_capacity_factor(&p, r.max_utilisation);
+            cr_assert(room <= 1.0 + 1e-6 || lam >= p.demand_scale_bound * (1.0 - 1e-9),
+                      "scenario %d %s: the plan serves %g x its scale %g (bound %g)", k,
+                      js_system_name(r.features), room, lam, p.demand_scale_bound);
+            cr_assert(lam <= p.demand_scale_bound * (1.0 + 1e-12));
             /* 0.5 % more demand does not fit (the min-slices planner, itself checked
              * against exhaustive enumeration above, proves it). */
             js_plan q;
