@@ -69,7 +69,8 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                         js_scenario *s)
 {
     static const char *const required[] = {"gpu", "gpus", NULL};
-    static const char *const allowed[] = {"max_workers", "gpus_per_node", NULL};
+    static const char *const allowed[] = {"max_workers", "gpus_per_node", "cpu_cores_per_node",
+                                          "cpu_cores_per_gpu", NULL};
     const cJSON *o = NULL;
     int rc = js_json_get_object(c, root, "cluster", true, &o);
     if (rc != 0)
@@ -123,6 +124,8 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
         rc = js_json_get_int(c, o, "gpus_per_node", false, &cl->gpus_per_node);
     if (rc == 0 && (cl->gpus_per_node < 1 || cl->gpus_per_node > 64))
         rc = js_json_err(c, "gpus_per_node", "must be in [1, 64], got %d", cl->gpus_per_node);
+    if (rc == 0)
+        rc = scn_load_cpu_cores(c, o, cl);
     if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
         rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
                          "got %d",
@@ -182,7 +185,10 @@ static int load_variant(js_jctx *c, const cJSON *o, js_scenario *s, js_variant *
                                s->profiles.dir, v->profile_name, s->cluster.gpu_name);
         return js_json_err(c, "profile", "profile is invalid: %s", pd.msg);
     }
-    return check_profile_against_gpu(c, v->profile, s);
+    rc = check_profile_against_gpu(c, v->profile, s);
+    if (rc == 0)
+        rc = scn_apply_host(c, s, v->profile_name);
+    return rc;
 }
 
 /* Normalise accuracies to the task's best variant (best = 1.0). */
@@ -611,11 +617,12 @@ static int load_apps(js_jctx *c, const cJSON *root, js_scenario *s, const char *
 /* ------------------------------------------------------------------ entry points */
 
 static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
-                              const char *gpu_override, js_scenario *s)
+                              const js_scenario_opts *opts, js_scenario *s)
 {
     static const char *const required[] = {"kind", "format_version", "name", "cluster", "apps",
                                            NULL};
-    static const char *const allowed[] = {"description", "profiles", NULL};
+    static const char *const allowed[] = {"description", "profiles", "host", NULL};
+    const char *gpu_override = opts->gpu;
     int rc = js_json_check_kind(c, root, "scenario");
     if (rc == 0)
         rc = js_json_check_keys(c, root, allowed, required);
@@ -638,6 +645,12 @@ static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
     }
     if (rc == 0)
         rc = load_cluster(c, root, gpu_override, s);
+    if (rc == 0 && opts->cpu_cores_per_node >= 0)
+        s->cluster.cpu_cores_per_node = opts->cpu_cores_per_node;
+    /* Before the applications: their variants' profiles take the host cost as they load. */
+    if (rc == 0)
+        rc = js_host_spec_from_json(c, root, "host", &s->host);
+    s->host = js_host_spec_merge(s->host, opts->host);
     if (rc == 0) {
         char pdir[JS_PATH_MAX];
         if (!join_path(pdir, sizeof pdir, s->profiles_dir, s->cluster.gpu_name))
@@ -650,8 +663,22 @@ static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
     return rc;
 }
 
+js_scenario_opts js_scenario_opts_default(void)
+{
+    return (js_scenario_opts){.gpu = NULL, .host = js_host_spec_unset(),
+                              .cpu_cores_per_node = -1};
+}
+
 int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario *out,
                          js_diag *d)
+{
+    js_scenario_opts o = js_scenario_opts_default();
+    o.gpu = gpu_override;
+    return js_scenario_load_opts(path, &o, out, d);
+}
+
+int js_scenario_load_opts(const char *path, const js_scenario_opts *opts, js_scenario *out,
+                          js_diag *d)
 {
     memset(out, 0, sizeof *out);
     /* A path that is not there may name a shipped scenario ("scenarios/example.json"). */
@@ -665,7 +692,7 @@ int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario
         return rc;
     js_jctx c;
     js_jctx_init(&c, path, d);
-    rc = scenario_from_json(&c, root, path, gpu_override, out);
+    rc = scenario_from_json(&c, root, path, opts, out);
     cJSON_Delete(root);
     if (rc != 0)
         js_scenario_free(out);
@@ -688,6 +715,8 @@ void js_scenario_free(js_scenario *s)
     s->apps = NULL;
     s->napps = 0;
     js_profile_set_free(&s->profiles);
+    free(s->host_defaults);
+    s->host_defaults = NULL;
 }
 
 /* ------------------------------------------------------------------ writing */
@@ -803,6 +832,16 @@ cJSON *js_scenario_to_json(const js_scenario *s)
          js_json_add_num_or_null(cl, "gpus", s->cluster.gpus) &&
          js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers) &&
          js_json_add_num_or_null(cl, "gpus_per_node", s->cluster.gpus_per_node);
+    /* Only when set: files without host costs read back as they were written. */
+    if (ok && s->cluster.cpu_cores_per_node > 0)
+        ok = js_json_add_num_or_null(cl, "cpu_cores_per_node", s->cluster.cpu_cores_per_node);
+    if (ok && (s->host.regime > JS_HOST_REGIME_NONE || !isnan(s->host.ms_per_item) ||
+               !isnan(s->host.ms_per_batch) || !isnan(s->host.ms_per_token))) {
+        cJSON *h = js_host_spec_to_json(&s->host);
+        ok = h != NULL && cJSON_AddItemToObject(root, "host", h);
+        if (!ok)
+            cJSON_Delete(h);
+    }
     cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
     ok = ok && apps != NULL;
     for (int i = 0; i < s->napps && ok; i++) {
