@@ -181,6 +181,15 @@ static int check_perfmodel_fit(const char *path, js_diag *d, check_result *r)
     return rc;
 }
 
+static int check_host_defaults(const char *path, js_diag *d, check_result *r)
+{
+    js_host_defaults t;
+    int rc = js_host_defaults_load(path, &t, d);
+    if (rc == 0)
+        snprintf(r->summary, sizeof r->summary, "host defaults of %d model families", t.n);
+    return rc;
+}
+
 static int check_one(const char *path, const js_scenario *scen, js_diag *d, check_result *r)
 {
     cJSON *root = NULL;
@@ -216,10 +225,13 @@ static int check_one(const char *path, const js_scenario *scen, js_diag *d, chec
     } else if (strcmp(kind, "perfmodel-fit") == 0) {
         r->kind = "perfmodel-fit";
         rc = check_perfmodel_fit(path, d, r);
+    } else if (strcmp(kind, "host-defaults") == 0) {
+        r->kind = "host-defaults";
+        rc = check_host_defaults(path, d, r);
     } else {
         rc = js_json_err(&c, "kind",
                          "\"%s\" is not a kind this command checks (gpu, profile, scenario, "
-                         "plan, model-facts, perfmodel-fit)",
+                         "plan, model-facts, perfmodel-fit, host-defaults)",
                          kind);
     }
     cJSON_Delete(root);

@@ -37,6 +37,8 @@ void js_compare_opts_init(js_compare_opts *o)
     o->keep_fraction = -1.0;
     o->rate_levels = -1;
     o->predictor = JS_PRED_LAST5;
+    o->host = js_host_spec_unset();
+    o->cpu_cores_per_node = -1;
 }
 
 /* ---- progress ---------------------------------------------------------------------- */
@@ -124,7 +126,10 @@ static int load_scenario(const cmp_data *c, const char *app, const char *gpu, in
     char path[JS_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s-%s-%d.json", c->o.scenarios_dir, app, gpu, gpus);
     memset(s, 0, sizeof *s);
-    return js_scenario_load(path, s, d);
+    js_scenario_opts so = js_scenario_opts_default();
+    so.host = c->o.host;
+    so.cpu_cores_per_node = c->o.cpu_cores_per_node;
+    return js_scenario_load_opts(path, &so, s, d);
 }
 
 /* ---- the analytical study ---------------------------------------------------------- */
