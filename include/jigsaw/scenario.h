@@ -37,6 +37,8 @@ typedef struct js_variant {
     char metric[JS_NAME_MAX];       /* e.g. "ImageNet top-1 (%)" */
     char accuracy_source[256];
     const js_profile *profile;      /* resolved; owned by the scenario's profile set */
+    js_host_cost host;              /* host cost included in the profile's entries (all 0:
+                                     * GPU-bound); the simulator splits it off again */
 } js_variant;
 
 typedef struct js_task {

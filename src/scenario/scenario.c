@@ -187,7 +187,7 @@ static int load_variant(js_jctx *c, const cJSON *o, js_scenario *s, js_variant *
     }
     rc = check_profile_against_gpu(c, v->profile, s);
     if (rc == 0)
-        rc = scn_apply_host(c, s, v->profile_name);
+        rc = scn_apply_host(c, s, v->profile_name, &v->host);
     return rc;
 }
 

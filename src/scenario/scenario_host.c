@@ -95,17 +95,16 @@ int js_scenario_host_cost(js_scenario *s, const char *profile_name, js_host_cost
     return 0;
 }
 
-int scn_apply_host(js_jctx *c, js_scenario *s, const char *profile_name)
+int scn_apply_host(js_jctx *c, js_scenario *s, const char *profile_name, js_host_cost *out)
 {
     js_profile *p = js_profile_set_find(&s->profiles, profile_name);
-    if (p == NULL || p->host_applied)
-        return 0;
-    js_host_cost h;
     js_diag hd;
     js_diag_init(&hd);
-    int rc = js_scenario_host_cost(s, profile_name, &h, &hd);
+    /* The cost depends on the profile name only, so variants sharing a profile agree. */
+    int rc = js_scenario_host_cost(s, profile_name, out, &hd);
     if (rc != 0)
         return js_diag_set(c->d, rc, "%s: host costs: %s", c->file, hd.msg);
-    js_host_apply_profile(p, &h);
+    if (p != NULL && !p->host_applied)
+        js_host_apply_profile(p, out);
     return 0;
 }
