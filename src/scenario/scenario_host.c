@@ -41,7 +41,8 @@ long js_cluster_cpu_cores(const js_cluster *cl, int gpus)
 {
     if (cl->cpu_cores_per_node <= 0)
         return 0;
-    long nodes = (gpus + cl->gpus_per_node - 1) / cl->gpus_per_node;
+    long per = cl->gpus_per_node > 0 ? cl->gpus_per_node : 1; /* 0: built in memory */
+    long nodes = (gpus + per - 1) / per;
     return nodes * cl->cpu_cores_per_node;
 }
 
