@@ -215,3 +215,64 @@ Test(cores, host_zero_and_absent_cores_change_nothing)
     free(b);
     free(c);
 }
+
+/* Worker processes per node of a plan (plan GPU i on node i / gpn). */
+static int node_max_workers(const js_plan *p, int gpn)
+{
+    int worst = 0;
+    for (int i = 0; i < p->ngpus; i += gpn) {
+        int w = 0;
+        for (int k = i; k < i + gpn && k < p->ngpus; k++)
+            for (int j = 0; j < p->gpus[k].ninstances; j++)
+                w += p->gpus[k].inst[j].workers;
+        worst = w > worst ? w : worst;
+    }
+    return worst;
+}
+
+/* The MILP bounds the cluster's processes; placement spreads GPUs over nodes so that
+ * none runs more than its cores when the GPUs allow it (two nodes of two GPUs here). */
+Test(cores, placement_spreads_workers_over_nodes)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    fx_scenario *f = malloc(sizeof *f);
+    int spread = 0;
+    for (int trial = 0; trial < 6; trial++) {
+        gsl_rng_set(rng, 100 + trial);
+        oracle o;
+        random_task(f, &o, rng, 4);
+        f->s.cluster.gpus_per_node = 2;
+        f->s.cluster.cpu_cores_per_node = 9;
+        js_plan_request r;
+        js_plan_request_init(&r);
+        r.features = JS_FEAT_S | JS_FEAT_A | JS_FEAT_T;
+        r.rule = JS_RULE_PAPER;
+        js_plan p;
+        js_plan_init(&p);
+        js_diag d;
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_max_demand(&f->s, &r, &p, &d), 0, "%s", d.msg);
+        int worst = node_max_workers(&p, 2);
+        bool warned = d.nwarnings > 0 && strstr(d.warnings[d.nwarnings - 1], "a node runs");
+        cr_expect(worst <= 9 || warned, "trial %d: a node runs %d workers, no warning", trial,
+                  worst);
+        /* Half that demand: about two GPUs, which compact placement puts on one node. */
+        r.demand_scale = 0.45 * p.demand_scale;
+        js_plan_free(&p);
+        js_plan_init(&p);
+        js_diag_init(&d);
+        cr_assert_eq(js_plan_min_slices(&f->s, &r, &p, &d), 0, "%s", d.msg);
+        worst = node_max_workers(&p, 2);
+        warned = d.nwarnings > 0 && strstr(d.warnings[d.nwarnings - 1], "a node runs");
+        cr_expect(worst <= 9 || warned, "trial %d: a node runs %d workers, no warning", trial,
+                  worst);
+        spread += p.ngpus > 2 && p.gpus_used <= 2;
+        js_diag vd;
+        js_diag_init(&vd);
+        cr_expect_eq(js_plan_verify(&f->s, &r, &p, &vd), 0, "%s", vd.msg);
+        js_plan_free(&p);
+    }
+    cr_expect_geq(spread, 1, "no plan needed spreading: the test checks nothing");
+    free(f);
+    gsl_rng_free(rng);
+}
