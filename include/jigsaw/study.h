@@ -344,6 +344,7 @@ typedef struct js_compare_opts {
     int nbatch_caps;
     int batch_caps[8];
     bool tail;                  /* run the tail check */
+    bool trace;                 /* run the trace-driven study (default; off: --no-trace) */
     bool safe_rule;             /* also the analytical study under the safe rule (default) */
     bool binding;               /* run the binding analysis on the 120-GPU study */
     bool plots;                 /* run gnuplot when found */

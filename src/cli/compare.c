@@ -58,6 +58,7 @@ static void usage(FILE *out)
             "                         at each value, on the first GPU type (default\n"
             "                         1,2,4,8,16; --quick: 2; none = skip)\n"
             "  --no-tail              skip the tail check\n"
+            "  --no-trace             skip the trace-driven study (the analytical study alone)\n"
             "  --no-safe-rule         skip the analytical study under the safe rule (the\n"
             "                         queueing-aware rule of `jigsaw plan`; default: run it\n"
             "                         beside the paper's rule)\n"
@@ -176,6 +177,7 @@ int js_cmd_compare(int argc, char **argv)
         {"batch-caps", required_argument, NULL, 'b'},
         {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
+        {"no-trace", no_argument, NULL, 'R'},
         {"no-safe-rule", no_argument, NULL, 'N'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
@@ -246,6 +248,7 @@ int js_cmd_compare(int argc, char **argv)
                 return JS_EXIT_USAGE;
             break;
         case 'T': o.tail = false; break;
+        case 'R': o.trace = false; break;
         case 'N': o.safe_rule = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;

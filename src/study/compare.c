@@ -27,6 +27,7 @@ void js_compare_opts_init(js_compare_opts *o)
     o->max_utilisation = 1.0;
     o->nbatch_caps = -1;
     o->tail = true;
+    o->trace = true;
     o->safe_rule = true;
     o->binding = true;
     o->plots = true;
@@ -742,7 +743,8 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     pr.o = o;
     pr.total = c->ngpus * (JS_PAPER_NAPPS * JS_NSYSTEMS * (o->binding ? 4 : 1) +
                            (o->quick ? 1 : JS_PAPER_NAPPS) *
-                               (CMP_NTRACE_SYSTEMS + (o->tail ? JS_NSYSTEMS : 0))) +
+                               ((o->trace ? CMP_NTRACE_SYSTEMS : 0) +
+                                (o->tail ? JS_NSYSTEMS : 0))) +
                c->bc.ncaps * JS_PAPER_NAPPS * JS_NSYSTEMS;
     for (int g = 0; g < c->ngpus; g++) {
         for (int a = 0; a < JS_PAPER_NAPPS; a++)
@@ -750,7 +752,7 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
         if (g == 0)
             run_batch_caps(c, &pr);
         int napps_sim = o->quick ? 1 : JS_PAPER_NAPPS;
-        for (int a = 0; a < napps_sim; a++)
+        for (int a = 0; a < napps_sim && o->trace; a++)
             run_trace_app(c, &c->gpus[g], a, &pr);
         if (o->tail)
             for (int a = 0; a < napps_sim; a++)
