@@ -3,7 +3,8 @@
 # of docs/host-model.md, into results/host-regime/<regime>/, and the side-by-side
 # summary results/host-regime/REPORT.md (scripts/host-regime-summary.py).
 #
-#   scripts/host-regime-study.sh            # every regime, A100 and H100
+#   scripts/host-regime-study.sh                 # every regime, A100 and H100
+#   scripts/host-regime-study.sh calibrated ...  # only these regimes (then the summary)
 #
 # Regimes: gpu-bound (host 0: today's model), host-1ms / host-2ms / host-5ms (that host
 # time per item for every variant), calibrated (per-family defaults,
@@ -18,9 +19,13 @@ build=${BUILD_DIR:-build}
 out=results/host-regime
 common="--no-trace --no-tail --no-safe-rule --no-binding --batch-caps none --no-plots"
 
+only=" $* "
 run() {
     name=$1
     shift
+    if [ "$only" != "  " ] && [ "${only#* "$name" }" = "$only" ]; then
+        return 0
+    fi
     rm -rf "$out/$name"
     mkdir -p "$out/$name"
     echo "host-regime-study: $name: jigsaw compare $common $*" >&2

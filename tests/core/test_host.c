@@ -134,7 +134,7 @@ Test(host, override_replaces_given_fields)
     cr_assert_eq(h.ms_per_batch, 0.0);
     cr_assert_eq(js_scenario_host_cost(s, "bert", &h, d), 0);
     cr_assert_eq(h.ms_per_item, 2.0);
-    cr_assert_float_eq(h.ms_per_batch, 0.25, 1e-12);
+    cr_assert_float_eq(h.ms_per_batch, 0.05, 1e-12);
     cr_assert_eq(js_scenario_host_cost(s, "git-base", &h, d), 0);
     cr_assert_eq(h.tokens_per_item, 15.0);
     free(d);
