@@ -198,3 +198,71 @@ Test(sim_host, cores_bound_throughput)
     unlink(path);
     rmdir(dir);
 }
+
+/* Plan swaps while workers wait for a core or run their host phase: the aborted ones give
+ * their place and core up (sim_host.c), every request is accounted for, and the run
+ * drains. Debug builds also walk the simulator's invariants at every swap. */
+Test(sim_host, plan_swaps_during_host_phases)
+{
+    char dir[] = "/tmp/jigsaw-sim-host-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    /* Plans for unlimited cores, simulated with 3: their workers queue for cores. */
+    write_scenario(path, 4, 0);
+    js_scenario *free_cores = load(path, 4.0);
+    write_scenario(path, 4, 3);
+    js_scenario *s = load(path, 4.0);
+    js_plan_request r;
+    js_plan_request_init(&r);
+    r.features = JS_FEAT_S | JS_FEAT_A | JS_FEAT_T;
+    r.rule = JS_RULE_PAPER;
+    r.max_batch = 2;
+    js_plan big, small;
+    js_plan_init(&big);
+    js_plan_init(&small);
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_plan_max_demand(free_cores, &r, &big, &d), 0, "%s", d.msg);
+    r.demand_scale = 0.3 * big.demand_scale;
+    cr_assert_eq(js_plan_min_slices(free_cores, &r, &small, &d), 0, "%s", d.msg);
+    int workers = 0;
+    for (int g = 0; g < big.ngpus; g++)
+        for (int i = 0; i < big.gpus[g].ninstances; i++)
+            workers += big.gpus[g].inst[i].workers;
+    cr_assert_gt(workers, 3, "the plan must have more workers than cores");
+    js_arrival_spec sp;
+    js_arrival_spec_init(&sp);
+    sp.kind = JS_ARR_POISSON;
+    sp.rate = 1.5 * plan_capacity(&big);
+    sp.seed = 3;
+    js_arrivals *arr[1];
+    cr_assert_eq(js_arrivals_open(&sp, &arr[0], &d), 0, "%s", d.msg);
+    js_sim_config cfg;
+    js_sim_config_init(&cfg);
+    cfg.seed = 3;
+    cfg.duration_s = 12.0;
+    js_sim *sim = NULL;
+    cr_assert_eq(js_sim_create(s, &big, &cfg, arr, &sim, &d), 0, "%s", d.msg);
+    for (int k = 1; k <= 5; k++) {
+        cr_assert_eq(js_sim_run_until(sim, 2.0 * k, &d), 0, "%s", d.msg);
+        cr_assert_eq(js_sim_apply_plan(sim, k % 2 ? &small : &big, 0.5, &d), 0, "%s", d.msg);
+    }
+    cr_assert_eq(js_sim_run(sim, &d), 0, "%s", d.msg);
+    js_sim_result res;
+    cr_assert_eq(js_sim_result_get(sim, &res), 0, "requests not conserved");
+    cr_assert_eq(res.total.in_flight, 0);
+    cr_assert_gt(res.total.completed, 100);
+    cr_assert_eq(res.total.requests, res.total.completed + res.total.dropped);
+    js_sim_result_free(&res);
+    js_sim_destroy(sim);
+    js_arrivals_close(arr[0]);
+    js_plan_free(&big);
+    js_plan_free(&small);
+    js_scenario_free(s);
+    free(s);
+    js_scenario_free(free_cores);
+    free(free_cores);
+    unlink(path);
+    rmdir(dir);
+}
