@@ -100,5 +100,14 @@ int js_host_spec_from_json(js_jctx *c, const cJSON *o, const char *key, js_host_
  * <= JS_HOST_MAX_MS. */
 bool js_host_ms_valid(double v);
 cJSON *js_host_spec_to_json(const js_host_spec *s);
+/* The spec with its defaults made explicit: an unset regime is none, and under regime
+ * none an unset time is 0 (the same costs, the same spec). */
+js_host_spec js_host_spec_normal(js_host_spec s);
+/* Both specs give every variant the same costs (after js_host_spec_normal). */
+bool js_host_spec_same(js_host_spec a, js_host_spec b);
+/* Any cost at all (regime calibrated or a nonzero time). */
+bool js_host_spec_any(js_host_spec s);
+/* "no host time", "calibrated", "2 ms/item", "calibrated, 1 ms/batch", ... into buf. */
+void js_host_spec_describe(js_host_spec s, char *buf, size_t n);
 
 #endif

@@ -28,6 +28,7 @@ static void check_usage(FILE *out)
             "\n"
             "  --json                print a JSON array with one object per file instead\n"
             "  --scenario SCENARIO   the scenario plans are checked against (needed for plans)\n"
+            JS_CLI_HOST_HELP
             "  -h, --help            this help\n"
             "\n"
             "exit status: 0 when every file is valid, else the highest code met\n"
@@ -273,14 +274,21 @@ int js_cmd_check(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"scenario", required_argument, NULL, 's'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, ch;
     const char *scen_path = NULL;
+    js_scenario_opts sopts = js_scenario_opts_default();
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        int host_rc = js_cli_host_option("check", ch, optarg, &sopts);
+        if (host_rc < 0)
+            return JS_EXIT_USAGE;
+        if (host_rc > 0)
+            continue;
         switch (ch) {
         case 'j': json = 1; break;
         case 's': scen_path = optarg; break;
@@ -299,7 +307,8 @@ int js_cmd_check(int argc, char **argv)
     if (scen_path != NULL) {
         scen = malloc(sizeof *scen);
         js_diag_init(d);
-        int rc = scen ? js_scenario_load(scen_path, scen, d) : JS_EXIT_INTERNAL;
+        /* The host options say what the plans were made under (docs/host-model.md). */
+        int rc = scen ? js_scenario_load_opts(scen_path, &sopts, scen, d) : JS_EXIT_INTERNAL;
         if (rc != 0) {
             js_cli_print_diag("check", d);
             free(scen);

@@ -90,6 +90,53 @@ bool js_host_ms_valid(double v)
     return isfinite(v) && v >= 0 && v <= JS_HOST_MAX_MS;
 }
 
+js_host_spec js_host_spec_normal(js_host_spec s)
+{
+    if (s.regime == JS_HOST_REGIME_UNSET)
+        s.regime = JS_HOST_REGIME_NONE;
+    if (s.regime == JS_HOST_REGIME_NONE) {
+        s.ms_per_item = isnan(s.ms_per_item) ? 0.0 : s.ms_per_item;
+        s.ms_per_batch = isnan(s.ms_per_batch) ? 0.0 : s.ms_per_batch;
+        s.ms_per_token = isnan(s.ms_per_token) ? 0.0 : s.ms_per_token;
+    }
+    return s;
+}
+
+static bool same_ms(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || a == b;
+}
+
+bool js_host_spec_same(js_host_spec a, js_host_spec b)
+{
+    a = js_host_spec_normal(a);
+    b = js_host_spec_normal(b);
+    return a.regime == b.regime && same_ms(a.ms_per_item, b.ms_per_item) &&
+           same_ms(a.ms_per_batch, b.ms_per_batch) && same_ms(a.ms_per_token, b.ms_per_token);
+}
+
+bool js_host_spec_any(js_host_spec s)
+{
+    return !js_host_spec_same(s, js_host_spec_unset());
+}
+
+void js_host_spec_describe(js_host_spec s, char *buf, size_t n)
+{
+    s = js_host_spec_normal(s);
+    size_t len = 0;
+    buf[0] = '\0';
+    if (s.regime == JS_HOST_REGIME_CALIBRATED)
+        len += (size_t)snprintf(buf, n, "calibrated");
+    static const char *const unit[3] = {"ms/item", "ms/batch", "ms/token"};
+    const double v[3] = {s.ms_per_item, s.ms_per_batch, s.ms_per_token};
+    for (int i = 0; i < 3 && len < n; i++)
+        if (!isnan(v[i]) && (v[i] != 0 || s.regime == JS_HOST_REGIME_CALIBRATED))
+            len += (size_t)snprintf(buf + len, n - len, "%s%g %s", len ? ", " : "", v[i],
+                                    unit[i]);
+    if (len == 0)
+        snprintf(buf, n, "no host time");
+}
+
 /* ------------------------------------------------------------------ JSON */
 
 static int get_ms(js_jctx *c, const cJSON *o, const char *key, bool required, double *out)

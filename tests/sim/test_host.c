@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jigsaw/host.h"
+#include "jigsaw/jsonio.h"
 #include "jigsaw/plan.h"
 #include "jigsaw/planner.h"
 #include "jigsaw/scenario.h"
@@ -263,6 +264,52 @@ Test(sim_host, plan_swaps_during_host_phases)
     free(s);
     js_scenario_free(free_cores);
     free(free_cores);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A plan file records the host costs its latencies include; loading it against a scenario
+ * under other costs is exit 65 naming $.host, under the same ones it round-trips. */
+Test(sim_host, plan_file_records_host_costs)
+{
+    char dir[] = "/tmp/jigsaw-sim-host-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256], ppath[256];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(ppath, sizeof ppath, "%s/p.json", dir);
+    write_scenario(path, 4, 0);
+    js_scenario *with = load(path, 2.0), *without = load(path, 0.0);
+    js_plan_request r;
+    js_plan_request_init(&r);
+    r.rule = JS_RULE_PAPER;
+    js_plan p, back;
+    js_plan_init(&p);
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_plan_min_slices(with, &r, &p, &d), 0, "%s", d.msg);
+    cJSON *j = js_plan_to_json(&p, with);
+    cr_assert_not_null(cJSON_GetObjectItem(j, "host"));
+    cr_assert_eq(js_json_write_file(ppath, j, &d), 0, "%s", d.msg);
+    cJSON_Delete(j);
+    cr_assert_eq(js_plan_load(ppath, with, &back, &d), 0, "%s", d.msg);
+    js_plan_free(&back);
+    js_diag_init(&d);
+    cr_assert_eq(js_plan_load(ppath, without, &back, &d), JS_EXIT_DATAERR);
+    cr_assert(strstr(d.msg, "$.host") != NULL && strstr(d.msg, "2 ms/item") != NULL, "%s",
+              d.msg);
+    /* Without host costs the plan has no "host" member: files as before. */
+    js_plan_free(&p);
+    js_plan_init(&p);
+    cr_assert_eq(js_plan_min_slices(without, &r, &p, &d), 0, "%s", d.msg);
+    j = js_plan_to_json(&p, without);
+    cr_assert_null(cJSON_GetObjectItem(j, "host"));
+    cJSON_Delete(j);
+    js_plan_free(&p);
+    js_scenario_free(with);
+    js_scenario_free(without);
+    free(with);
+    free(without);
+    unlink(ppath);
     unlink(path);
     rmdir(dir);
 }
