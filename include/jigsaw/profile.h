@@ -42,6 +42,8 @@ typedef struct js_profile_entry {
     double lat_p95_ms;  /* NAN when unknown and not derived */
     bool p95_derived;   /* p95 computed from the mean by the dispersion assumption */
     bool p50_derived;   /* added (issue 2): same for p50 */
+    double host_ms;     /* host time per batch included in the latencies and throughput
+                         * above by the host model (jigsaw/host.h); 0: GPU-bound, as profiled */
 } js_profile_entry;
 
 typedef struct js_profile {
@@ -51,6 +53,8 @@ typedef struct js_profile {
     js_provenance prov;
     int nentries;
     js_profile_entry *entries; /* sorted by (mig, batch, workers) */
+    bool host_applied;         /* the host model (jigsaw/host.h) adjusted the entries */
+    char host_note[160];       /* which host cost, for reports; "" when none */
 } js_profile;
 
 /* Default dispersion assumption for deriving p95 from a mean: latency ~ lognormal with
@@ -101,6 +105,9 @@ void js_profile_set_init(js_profile_set *s, const char *dir);
 /* Load <dir>/<model>.json once (cached); NULL + diag (66 if missing, 65 if invalid). */
 const js_profile *js_profile_set_get(js_profile_set *s, const char *model, js_diag *d);
 void js_profile_set_free(js_profile_set *s);
+/* An already loaded profile of the set, for adjusting it in place (the host model); NULL
+ * when not loaded. */
+js_profile *js_profile_set_find(js_profile_set *s, const char *model);
 
 /* --- additions (issue 2) --- */
 

@@ -7,7 +7,14 @@
  * cluster.gpu. Switching cluster.gpu switches every profile with it. A GPU type missing
  * there, or a missing profiles directory, is looked up on the data search path (util.h;
  * docs/design.md section 1). cluster.gpus_per_node (default 8) sizes the nodes of the
- * deployment exports.
+ * deployment exports and the nodes whose CPU cores worker processes share.
+ *
+ * Host-side costs (jigsaw/host.h, docs/host-model.md): an optional top-level "host"
+ * object {"regime": "none" | "calibrated", "ms_per_item", "ms_per_batch", "ms_per_token"}
+ * (default: regime none, no host time, the GPU-bound results) and cluster
+ * "cpu_cores_per_node" or "cpu_cores_per_gpu" (default: unlimited). The cost resolved
+ * for each variant is applied to its profile's entries when the scenario loads, so every
+ * consumer of the scenario sees configurations with host time included.
  */
 #ifndef JIGSAW_SCENARIO_H
 #define JIGSAW_SCENARIO_H
@@ -17,6 +24,7 @@
 #include "jigsaw/dag.h"
 #include "jigsaw/diag.h"
 #include "jigsaw/gpu.h"
+#include "jigsaw/host.h"
 #include "jigsaw/jsonio.h"
 #include "jigsaw/profile.h"
 
@@ -29,6 +37,8 @@ typedef struct js_variant {
     char metric[JS_NAME_MAX];       /* e.g. "ImageNet top-1 (%)" */
     char accuracy_source[256];
     const js_profile *profile;      /* resolved; owned by the scenario's profile set */
+    js_host_cost host;              /* host cost included in the profile's entries (all 0:
+                                     * GPU-bound); the simulator splits it off again */
 } js_variant;
 
 typedef struct js_task {
@@ -77,6 +87,8 @@ typedef struct js_cluster {
     int gpus;                /* >= 1 */
     int max_workers;         /* allowed MPS workers per instance (<= gpu.max_mps_workers) */
     int gpus_per_node;       /* GPUs of one node (deployment exports), default 8 */
+    int cpu_cores_per_node;  /* CPU cores one node's worker processes share; 0 = unlimited
+                              * (given per GPU in the file: times gpus_per_node) */
 } js_cluster;
 
 typedef struct js_scenario {
@@ -88,7 +100,18 @@ typedef struct js_scenario {
     js_app *apps;
     js_cluster cluster;
     js_profile_set profiles;        /* profiles of cluster.gpu */
+    js_host_spec host;              /* the file's "host" merged with the loader's override */
+    js_host_defaults *host_defaults; /* loaded when a variant needs a family default */
 } js_scenario;
+
+/* Options of js_scenario_load_opts; js_scenario_opts_default() changes nothing. */
+typedef struct js_scenario_opts {
+    const char *gpu;                /* GPU type override, NULL: the file's */
+    js_host_spec host;              /* merged over the file's "host" (command line) */
+    int cpu_cores_per_node;         /* >= 0 replaces the file's; -1 keeps it */
+} js_scenario_opts;
+
+js_scenario_opts js_scenario_opts_default(void);
 
 /* Load, validate and resolve a scenario. Errors: 66 missing file, 65 invalid (message
  * names file and JSON path). Warnings (e.g. an SLO no profiled configuration can ever
@@ -97,7 +120,15 @@ int js_scenario_load(const char *path, js_scenario *out, js_diag *d);
 /* Same, but with the GPU type overridden (profiles re-resolved for that GPU). */
 int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario *out,
                          js_diag *d);
+int js_scenario_load_opts(const char *path, const js_scenario_opts *o, js_scenario *out,
+                          js_diag *d);
 void js_scenario_free(js_scenario *s);
+/* The host cost of profile `profile_name` under the scenario's host spec (regime default
+ * of its family, then the spec's given fields); 65/66 when the defaults file is bad. */
+int js_scenario_host_cost(js_scenario *s, const char *profile_name, js_host_cost *out,
+                          js_diag *d);
+/* CPU cores of a cluster of `gpus` GPUs of cl's nodes (0 = unlimited). */
+long js_cluster_cpu_cores(const js_cluster *cl, int gpus);
 cJSON *js_scenario_to_json(const js_scenario *s);
 
 int js_app_task_by_name(const js_app *a, const char *name);

@@ -344,6 +344,7 @@ typedef struct js_compare_opts {
     int nbatch_caps;
     int batch_caps[8];
     bool tail;                  /* run the tail check */
+    bool trace;                 /* run the trace-driven study (default; off: --no-trace) */
     bool safe_rule;             /* also the analytical study under the safe rule (default) */
     bool binding;               /* run the binding analysis on the 120-GPU study */
     bool plots;                 /* run gnuplot when found */
@@ -361,6 +362,9 @@ typedef struct js_compare_opts {
     double downtime_s;          /* < 0: JS_DEFAULT_RELAYOUT_DOWNTIME_S */
     js_progress_fn progress;
     void *progress_ctx;
+    /* Host-side costs of every scenario loaded (docs/host-model.md); default: none. */
+    js_host_spec host;
+    int cpu_cores_per_node;     /* >= 0 replaces the scenarios'; -1 keeps theirs */
 } js_compare_opts;
 
 void js_compare_opts_init(js_compare_opts *o);

@@ -45,6 +45,7 @@ static void usage(FILE *out)
             "  --time-limit S       time limit of each plan (default 120 s; 0: none)\n"
             "  --json               JSON on stdout: per system `system`, `max_demand_scale`,\n"
             "                       `max_rate`, `gain_vs_unopt`, ...; top-level `jigsaw_vs_loki`\n"
+JS_CLI_HOST_HELP
             "  -h, --help           this help\n");
 }
 
@@ -144,10 +145,12 @@ int js_cmd_capacity(int argc, char **argv)
         {"no-binding", no_argument, NULL, 'B'},
         {"time-limit", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     js_capacity_opts co;
+    js_scenario_opts sopts = js_scenario_opts_default();
     js_capacity_opts_init(&co);
     co.binding = true;
     co.rule = JS_RULE_SAFE; /* the command's default */
@@ -157,6 +160,13 @@ int js_cmd_capacity(int argc, char **argv)
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        {
+            int host_rc = js_cli_host_option("capacity", c, optarg, &sopts);
+            if (host_rc < 0)
+                return JS_EXIT_USAGE;
+            if (host_rc > 0)
+                continue;
+        }
         switch (c) {
         case 'g':
             if (js_cli_parse_gpus("capacity", optarg, &co.gpus) != 0)
@@ -206,7 +216,8 @@ int js_cmd_capacity(int argc, char **argv)
     js_diag_init(&d);
     js_scenario s;
     memset(&s, 0, sizeof s);
-    int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
+    sopts.gpu = gpu;
+    int rc = js_scenario_load_opts(argv[optind], &sopts, &s, &d);
     if (rc != 0) {
         js_cli_print_diag("capacity", &d);
         return rc;

@@ -28,6 +28,7 @@ static void check_usage(FILE *out)
             "\n"
             "  --json                print a JSON array with one object per file instead\n"
             "  --scenario SCENARIO   the scenario plans are checked against (needed for plans)\n"
+            JS_CLI_HOST_HELP
             "  -h, --help            this help\n"
             "\n"
             "exit status: 0 when every file is valid, else the highest code met\n"
@@ -181,6 +182,15 @@ static int check_perfmodel_fit(const char *path, js_diag *d, check_result *r)
     return rc;
 }
 
+static int check_host_defaults(const char *path, js_diag *d, check_result *r)
+{
+    js_host_defaults t;
+    int rc = js_host_defaults_load(path, &t, d);
+    if (rc == 0)
+        snprintf(r->summary, sizeof r->summary, "host defaults of %d model families", t.n);
+    return rc;
+}
+
 static int check_one(const char *path, const js_scenario *scen, js_diag *d, check_result *r)
 {
     cJSON *root = NULL;
@@ -216,10 +226,13 @@ static int check_one(const char *path, const js_scenario *scen, js_diag *d, chec
     } else if (strcmp(kind, "perfmodel-fit") == 0) {
         r->kind = "perfmodel-fit";
         rc = check_perfmodel_fit(path, d, r);
+    } else if (strcmp(kind, "host-defaults") == 0) {
+        r->kind = "host-defaults";
+        rc = check_host_defaults(path, d, r);
     } else {
         rc = js_json_err(&c, "kind",
                          "\"%s\" is not a kind this command checks (gpu, profile, scenario, "
-                         "plan, model-facts, perfmodel-fit)",
+                         "plan, model-facts, perfmodel-fit, host-defaults)",
                          kind);
     }
     cJSON_Delete(root);
@@ -261,14 +274,21 @@ int js_cmd_check(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"scenario", required_argument, NULL, 's'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, ch;
     const char *scen_path = NULL;
+    js_scenario_opts sopts = js_scenario_opts_default();
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        int host_rc = js_cli_host_option("check", ch, optarg, &sopts);
+        if (host_rc < 0)
+            return JS_EXIT_USAGE;
+        if (host_rc > 0)
+            continue;
         switch (ch) {
         case 'j': json = 1; break;
         case 's': scen_path = optarg; break;
@@ -287,7 +307,8 @@ int js_cmd_check(int argc, char **argv)
     if (scen_path != NULL) {
         scen = malloc(sizeof *scen);
         js_diag_init(d);
-        int rc = scen ? js_scenario_load(scen_path, scen, d) : JS_EXIT_INTERNAL;
+        /* The host options say what the plans were made under (docs/host-model.md). */
+        int rc = scen ? js_scenario_load_opts(scen_path, &sopts, scen, d) : JS_EXIT_INTERNAL;
         if (rc != 0) {
             js_cli_print_diag("check", d);
             free(scen);

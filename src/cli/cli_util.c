@@ -294,3 +294,33 @@ int js_cli_apply_trace_day(const char *cmd, int day, bool start_given, double *s
         *duration_s = 86400.0;
     return 0;
 }
+
+int js_cli_host_option(const char *cmd, int c, const char *arg, js_scenario_opts *o)
+{
+    double v;
+    long n;
+    switch (c) {
+    case JS_CLI_O_HOST_REGIME:
+        o->host.regime = js_host_regime_parse(arg);
+        if (o->host.regime < 0)
+            return opt_error(cmd, "--host-regime", "none or calibrated", arg);
+        return 1;
+    case JS_CLI_O_HOST_MS:
+    case JS_CLI_O_HOST_MS_BATCH:
+        if (js_cli_parse_double(arg, &v) != 0 || !js_host_ms_valid(v))
+            return opt_error(cmd, c == JS_CLI_O_HOST_MS ? "--host-ms" : "--host-ms-per-batch",
+                             "milliseconds in [0, 60000]", arg);
+        if (c == JS_CLI_O_HOST_MS)
+            o->host.ms_per_item = v;
+        else
+            o->host.ms_per_batch = v;
+        return 1;
+    case JS_CLI_O_CPU_CORES:
+        if (js_cli_parse_int(arg, 0, 65536, &n) != 0)
+            return opt_error(cmd, "--cpu-cores", "an integer in 0..65536 (0: unlimited)", arg);
+        o->cpu_cores_per_node = (int)n;
+        return 1;
+    default:
+        return 0;
+    }
+}

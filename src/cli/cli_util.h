@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "jigsaw/diag.h"
+#include "jigsaw/scenario.h"
 
 /* Messages of the command line, one style for every subcommand:
  *   jigsaw CMD: error: MESSAGE
@@ -71,5 +72,26 @@ int js_cli_parse_trace_day(const char *cmd, const char *s, int *day);
  * given too (start_given). */
 int js_cli_apply_trace_day(const char *cmd, int day, bool start_given, double *start_s,
                            double *duration_s);
+
+/* Host-side costs (docs/host-model.md), the same four options on plan, capacity,
+ * simulate, run and compare: add JS_CLI_HOST_LONGOPTS to the option table, offer each
+ * option's code to js_cli_host_option first, print JS_CLI_HOST_HELP in the help, and load
+ * the scenario with js_scenario_load_opts. */
+enum { JS_CLI_O_HOST_REGIME = 900, JS_CLI_O_HOST_MS, JS_CLI_O_HOST_MS_BATCH, JS_CLI_O_CPU_CORES };
+#define JS_CLI_HOST_LONGOPTS                                                              \
+    {"host-regime", required_argument, NULL, JS_CLI_O_HOST_REGIME},                       \
+    {"host-ms", required_argument, NULL, JS_CLI_O_HOST_MS},                               \
+    {"host-ms-per-batch", required_argument, NULL, JS_CLI_O_HOST_MS_BATCH},               \
+    {"cpu-cores", required_argument, NULL, JS_CLI_O_CPU_CORES}
+#define JS_CLI_HOST_HELP                                                                  \
+    "      --host-regime R   host-side costs: none (default, GPU-bound: as profiled) or\n" \
+    "                        calibrated (per-family defaults, profiles/host-defaults.json)\n" \
+    "      --host-ms MS      host time per item (ms) of every variant, serial in a worker\n" \
+    "      --host-ms-per-batch MS  host time per batch (ms) of every variant\n"            \
+    "      --cpu-cores N     CPU cores per node shared by worker processes (default: the\n" \
+    "                        scenario's cluster.cpu_cores_per_node, else unlimited)\n"
+/* 1: c was a host option, applied to *o; 0: not one; -1: bad value (message printed;
+ * the caller exits with JS_EXIT_USAGE). */
+int js_cli_host_option(const char *cmd, int c, const char *arg, js_scenario_opts *o);
 
 #endif

@@ -58,6 +58,7 @@ static void usage(FILE *out)
             "                         at each value, on the first GPU type (default\n"
             "                         1,2,4,8,16; --quick: 2; none = skip)\n"
             "  --no-tail              skip the tail check\n"
+            "  --no-trace             skip the trace-driven study (the analytical study alone)\n"
             "  --no-safe-rule         skip the analytical study under the safe rule (the\n"
             "                         queueing-aware rule of `jigsaw plan`; default: run it\n"
             "                         beside the paper's rule)\n"
@@ -67,6 +68,7 @@ static void usage(FILE *out)
             "  --time-limit S         time limit of each plan (default 120 s; 0: none)\n"
             "  --seed N               random seed (default 1)\n"
             "  --json                 print the tables as one JSON document on stdout\n"
+            JS_CLI_HOST_HELP
             "  -h, --help             this help\n",
             js_data_dir(), JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
             JS_DEFAULT_RELAYOUT_DOWNTIME_S);
@@ -175,6 +177,7 @@ int js_cmd_compare(int argc, char **argv)
         {"batch-caps", required_argument, NULL, 'b'},
         {"max-batch", required_argument, NULL, 'm'},
         {"no-tail", no_argument, NULL, 'T'},
+        {"no-trace", no_argument, NULL, 'R'},
         {"no-safe-rule", no_argument, NULL, 'N'},
         {"no-binding", no_argument, NULL, 'B'},
         {"no-plots", no_argument, NULL, 'P'},
@@ -182,6 +185,7 @@ int js_cmd_compare(int argc, char **argv)
         {"time-limit", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 'e'},
         {"json", no_argument, NULL, 'j'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -193,6 +197,15 @@ int js_cmd_compare(int argc, char **argv)
     opterr = 0; /* js_cli_bad_option words the errors */
     int li = -1;
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        js_scenario_opts so = {.host = o.host, .cpu_cores_per_node = o.cpu_cores_per_node};
+        int host_rc = js_cli_host_option("compare", c, optarg, &so);
+        if (host_rc < 0)
+            return JS_EXIT_USAGE;
+        if (host_rc > 0) {
+            o.host = so.host;
+            o.cpu_cores_per_node = so.cpu_cores_per_node;
+            continue;
+        }
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -235,6 +248,7 @@ int js_cmd_compare(int argc, char **argv)
                 return JS_EXIT_USAGE;
             break;
         case 'T': o.tail = false; break;
+        case 'R': o.trace = false; break;
         case 'N': o.safe_rule = false; break;
         case 'B': o.binding = false; break;
         case 'P': o.plots = false; break;

@@ -71,6 +71,7 @@ static void plan_usage(FILE *out)
         "  -o, --output FILE     write the result to FILE (atomically) instead of stdout\n"
         "      --stats           print solver statistics (time, nodes, size) to stderr\n"
         "  -v, --verbose         show GLPK's progress\n"
+        JS_CLI_HOST_HELP
         "  -h, --help            this help\n"
         "\n"
         "exit: 0 planned, 2 usage, 3 infeasible (the reason says which app and SLO and by\n"
@@ -91,6 +92,7 @@ typedef struct plan_opts {
     double rate;
     out_format fmt;
     js_plan_request req;
+    js_scenario_opts sopts; /* host-side costs (--host-*, --cpu-cores) */
 } plan_opts;
 
 static int parse_args(int argc, char **argv, plan_opts *o)
@@ -118,17 +120,26 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"target", required_argument, NULL, O_TARGET},
         {"verify-sim", optional_argument, NULL, O_VSIM},
         {"verbose", no_argument, NULL, 'v'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     js_plan_request_init(&o->req);
+    o->sopts = js_scenario_opts_default();
     o->req.rule = JS_RULE_SAFE; /* the command's default: plans that hold their SLO */
     optind = 1;
     opterr = 0;
     int c;
     double x;
     while ((c = getopt_long(argc, argv, "s:o:vh", longopts, NULL)) != -1) {
+        {
+            int host_rc = js_cli_host_option("plan", c, optarg, &o->sopts);
+            if (host_rc < 0)
+                return JS_EXIT_USAGE;
+            if (host_rc > 0)
+                continue;
+        }
         switch (c) {
         case 's':
             if (js_system_parse(optarg, &o->req.features) != 0) {
@@ -575,7 +586,8 @@ int js_cmd_plan(int argc, char **argv)
     js_diag d;
     js_diag_init(&d);
     js_scenario s;
-    rc = js_scenario_load_gpu(o.scenario, o.gpu, &s, &d); /* NULL gpu: the scenario's own */
+    o.sopts.gpu = o.gpu; /* NULL: the scenario's own */
+    rc = js_scenario_load_opts(o.scenario, &o.sopts, &s, &d);
     if (rc != 0) {
         js_cli_print_diag("plan", &d);
         return rc;

@@ -75,6 +75,7 @@ static void usage(FILE *out)
             "  --timeline FILE.csv    per-interval CSV\n"
             "  --intervals            print the per-interval table too\n"
             "  --json                 JSON on stdout (with per-interval detail)\n"
+JS_CLI_HOST_HELP
             "  -h, --help             this help\n",
             JS_PRED_QWINDOW, JS_DEFAULT_PRED_QUANTILE, JS_DEFAULT_RELAYOUT_TOLERANCE,
             JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
@@ -172,10 +173,12 @@ int js_cmd_run(int argc, char **argv)
         {"timeline", required_argument, NULL, 't'},
         {"intervals", no_argument, NULL, 'I'},
         {"json", no_argument, NULL, 'j'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     js_controller_opts o;
+    js_scenario_opts sopts = js_scenario_opts_default();
     js_controller_opts_init(&o);
     js_arrival_spec_init(&o.arrivals);
     o.arrivals.kind = JS_ARR_TRACE;
@@ -192,6 +195,13 @@ int js_cmd_run(int argc, char **argv)
     opterr = 0; /* js_cli_bad_option words the errors */
     int li = -1;
     while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        {
+            int host_rc = js_cli_host_option("run", c, optarg, &sopts);
+            if (host_rc < 0)
+                return JS_EXIT_USAGE;
+            if (host_rc > 0)
+                continue;
+        }
         double v = 0.0;
         bool bad = false;
         switch (c) {
@@ -320,7 +330,8 @@ int js_cmd_run(int argc, char **argv)
     js_diag_init(&d);
     js_scenario s;
     memset(&s, 0, sizeof s);
-    int rc = js_scenario_load_gpu(argv[optind], gpu, &s, &d);
+    sopts.gpu = gpu;
+    int rc = js_scenario_load_opts(argv[optind], &sopts, &s, &d);
     if (rc != 0) {
         js_cli_print_diag("run", &d);
         return rc;

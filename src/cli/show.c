@@ -25,6 +25,7 @@ static void show_usage(FILE *out)
             "\n"
             "  --json       print the same as JSON\n"
             "  --gpu NAME   use GPU type NAME (profiles re-resolved for it) instead of cluster.gpu\n"
+            JS_CLI_HOST_HELP
             "  -h, --help   this help\n");
 }
 
@@ -132,6 +133,12 @@ static void print_text(const js_scenario *s)
     for (int i = 0; i < cl->gpu.nprofiles; i++)
         printf(" %s (%d SMs)", cl->gpu.profiles[i].name, cl->gpu.profiles[i].sms);
     printf("\n  profiles: %s\n", s->profiles.dir);
+    if (cl->cpu_cores_per_node > 0)
+        printf("  CPU cores: %d per node of %d GPUs\n", cl->cpu_cores_per_node, cl->gpus_per_node);
+    /* Host costs included in the configurations (docs/host-model.md), per profile. */
+    for (int i = 0; i < s->profiles.n; i++)
+        if (s->profiles.items[i]->host_applied)
+            printf("  %s: %s\n", s->profiles.items[i]->model, s->profiles.items[i]->host_note);
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -164,6 +171,12 @@ static cJSON *task_json(const js_app *a, int t, const double *items, const int *
                                          : "measured") &&
              js_json_add_num_or_null(vo, "configurations_available",
                                      available_entries(var->profile));
+        /* Only with host costs: output without them is as it was. */
+        if (ok && !js_host_is_zero(&var->host))
+            ok = js_json_add_num_or_null(vo, "host_ms_per_item", var->host.ms_per_item) &&
+                 js_json_add_num_or_null(vo, "host_ms_per_batch", var->host.ms_per_batch) &&
+                 js_json_add_num_or_null(vo, "host_ms_per_token", var->host.ms_per_token) &&
+                 js_json_add_num_or_null(vo, "host_tokens_per_item", var->host.tokens_per_item);
     }
     if (!ok) {
         cJSON_Delete(o);
@@ -268,14 +281,21 @@ int js_cmd_show(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"gpu", required_argument, NULL, 'g'},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, ch;
     const char *gpu = NULL;
+    js_scenario_opts sopts = js_scenario_opts_default();
     optind = 1;
     opterr = 0; /* js_cli_bad_option words the errors */
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int host_rc = js_cli_host_option("show", ch, optarg, &sopts);
+        if (host_rc < 0)
+            return JS_EXIT_USAGE;
+        if (host_rc > 0)
+            continue;
         switch (ch) {
         case 'j': json = 1; break;
         case 'g': gpu = optarg; break;
@@ -294,7 +314,8 @@ int js_cmd_show(int argc, char **argv)
         return JS_EXIT_INTERNAL;
     }
     js_diag_init(d);
-    int rc = js_scenario_load_gpu(argv[optind], gpu, s, d);
+    sopts.gpu = gpu;
+    int rc = js_scenario_load_opts(argv[optind], &sopts, s, d);
     js_cli_print_diag("show", d);
     if (rc == 0) {
         if (json) {

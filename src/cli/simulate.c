@@ -83,6 +83,7 @@ static void sim_usage(FILE *out)
         "      --json              JSON on stdout (requests, completed, late, dropped,\n"
         "                          violation_rate, latency_ms{p50,p95,p99,max,mean},\n"
         "                          accuracy, slices_avg, events, apps[], tasks[])\n"
+        JS_CLI_HOST_HELP
         "  -h, --help              this help\n"
         "\n"
         "Latency percentiles come from a log-bucketed histogram (relative error <= 0.4%%).\n"
@@ -128,6 +129,7 @@ typedef struct sim_opts {
     js_sim_fanout fanout;
     js_drop_rule drop_rule;
     bool json, no_drop, kind_given;
+    js_scenario_opts sopts; /* host-side costs (--host-*, --cpu-cores) */
 } sim_opts;
 
 static int parse_num(const char *opt, const char *arg, double lo, double *out)
@@ -177,11 +179,13 @@ static int parse_args(int argc, char **argv, sim_opts *o)
         {"early-drop", required_argument, NULL, OPT_EARLY_DROP},
         {"fanout", required_argument, NULL, OPT_FANOUT},
         {"max-requests", required_argument, NULL, OPT_MAXREQ},
+        JS_CLI_HOST_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->kind = JS_ARR_POISSON;
+    o->sopts = js_scenario_opts_default();
     o->cv = 1.0;
     o->mmpp_ratio = 4.0;
     o->mmpp_sojourn = 60.0;
@@ -194,6 +198,13 @@ static int parse_args(int argc, char **argv, sim_opts *o)
     int c, rc = 0, trace_day = -1;
     bool start_given = false;
     while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        {
+            int host_rc = js_cli_host_option("simulate", c, optarg, &o->sopts);
+            if (host_rc < 0)
+                return JS_EXIT_USAGE;
+            if (host_rc > 0)
+                continue;
+        }
         switch (c) {
         case 'h':
             sim_usage(stdout);
@@ -492,7 +503,7 @@ int js_cmd_simulate(int argc, char **argv)
     js_sim_result r;
     memset(&r, 0, sizeof r);
     bool have_s = false, have_r = false;
-    rc = js_scenario_load(o.scenario, &s, &d);
+    rc = js_scenario_load_opts(o.scenario, &o.sopts, &s, &d);
     have_s = rc == 0;
     if (rc == 0)
         rc = js_plan_load(o.plan, &s, &p, &d);

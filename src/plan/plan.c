@@ -237,6 +237,11 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
     if (p->rule[0])
         add_str(root, "rule", p->rule, &ok);
     ok &= js_json_add_num_if_finite(root, "target_quantile", p->target_quantile);
+    /* The host costs the plan's latencies include (docs/host-model.md); none: no member. */
+    if (js_host_spec_any(s->host)) {
+        cJSON *h = js_host_spec_to_json(&s->host);
+        ok &= h != NULL && cJSON_AddItemToObject(root, "host", h);
+    }
     cJSON *solver = cJSON_AddObjectToObject(root, "solver");
     if (!solver)
         ok = false;
@@ -622,7 +627,7 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
         "kind", "format_version", "scenario", "gpu_type", "system", "feasible", "status",
         "objective_kind", "objective", "bound", "gap", "demand_scale", "demand_scale_bound",
         "slices_used", "gpus_used", "gpus_total", "rule", "target_quantile", "solver", "apps",
-        "gpus", NULL};
+        "gpus", "host", NULL};
     static const char *const required[] = {"kind", "format_version", "system", "feasible",
                                            "apps", "gpus", NULL};
     int rc = js_json_check_keys(c, root, allowed, required);
@@ -726,6 +731,17 @@ int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_pl
     if (!rc) rc = js_json_get_array(c, root, "apps", true, &apps);
     if (!rc) rc = js_json_get_array(c, root, "gpus", true, &gpus);
     if (!rc) rc = names_against_scenario(c, root, s);
+    js_host_spec host = js_host_spec_unset();
+    if (!rc) rc = js_host_spec_from_json(c, root, "host", &host);
+    /* Its segments' latencies hold the host time it was planned with. */
+    if (!rc && !js_host_spec_same(host, s->host)) {
+        char made[128], now[128];
+        js_host_spec_describe(host, made, sizeof made);
+        js_host_spec_describe(s->host, now, sizeof now);
+        rc = js_json_err(c, "host", "the plan was made under host costs \"%s\", the scenario "
+                         "has \"%s\": give the same --host-* options (docs/host-model.md)",
+                         made, now);
+    }
     if (rc)
         return rc;
     if (cJSON_GetArraySize(gpus) > s->cluster.gpus)

@@ -190,8 +190,29 @@ static int check_joint(const pl_model *m, const pl_app *pa, js_diag *d)
     return 0;
 }
 
+/* Every task with demand runs at least one worker process: more such tasks than the
+ * cluster's stated CPU cores can never fit (docs/host-model.md). */
+static int check_cores(const pl_model *m, js_diag *d)
+{
+    long cores = js_cluster_cpu_cores(&m->s->cluster, m->gpus), need = 0;
+    if (cores <= 0)
+        return 0;
+    for (int i = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++)
+            need += task_has_demand(&m->apps[i], t);
+    if (need > cores)
+        return js_diag_set(d, JS_EXIT_INFEASIBLE,
+                           "%ld tasks need at least one worker process each, the cluster of %d "
+                           "GPUs has %ld CPU cores (cluster.cpu_cores_per_node, --cpu-cores)",
+                           need, m->gpus, cores);
+    return 0;
+}
+
 int pl_diagnose_slos(const pl_model *m, js_diag *d)
 {
+    int crc = check_cores(m, d);
+    if (crc != 0)
+        return crc;
     for (int i = 0; i < m->napps; i++) {
         const pl_app *pa = &m->apps[i];
         int rc = check_configs(m, pa, d);

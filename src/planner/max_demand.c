@@ -457,6 +457,8 @@ static int max_demand_pass(const js_scenario *s, const js_plan_request *r, js_pl
         if (rc == 0 || rc == JS_EXIT_INTERNAL || rc == JS_EXIT_TIMELIMIT || attempt == 3) {
             if (rc != 0)
                 js_diag_forward(d, &d2);
+            else /* the final plan's own (placement: a node over its CPU cores) */
+                js_diag_forward_warnings(d, &d2);
             break;
         }
     }

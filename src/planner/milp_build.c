@@ -14,6 +14,9 @@
  *           rule's bound: every source->sink path sum is within the rule
  * PAS floor: sum z log(acc) >= log(accuracy SLO). Packing: y[L] integer GPUs with
  * full-GPU layout L, sum y <= GPUs, per MIG profile sum_L y count(L,p) >= sum n of p.
+ * CPU cores (only when the cluster states them; docs/host-model.md): sum over
+ * configurations of workers_c n_c <= the cluster's cores, every worker process of the plan
+ * holding a core for its host phases.
  *
  * Debug builds assert the builder's bookkeeping: every column and row it adds is
  * counted (lp_build.ncols/nrows) and must match GLPK's; a row's terms name existing
@@ -439,6 +442,17 @@ static int build_global_rows(const pl_model *m, lp_build *b)
                     }
         if (terms)
             row_end(b, n, GLP_LO, 0.0, 0.0);
+    }
+    long cores = js_cluster_cpu_cores(&m->s->cluster, m->gpus);
+    if (cores > 0) {
+        /* Every worker process may be in its host phase at once: with no more processes
+         * than cores none waits for one, so the configurations' throughputs hold. */
+        n = row_begin(b);
+        for (int i = 0; i < m->napps; i++)
+            for (int t = 0; t < m->apps[i].a->ntasks; t++)
+                for (int c = 0; c < m->apps[i].t[t].ncfg; c++)
+                    TERM(m->apps[i].t[t].cfg[c].col_n, (double)m->apps[i].t[t].cfg[c].workers);
+        row_end(b, n, GLP_UP, 0.0, (double)cores);
     }
     n = row_begin(b);
     for (int i = 0; i < m->napps; i++)

@@ -46,16 +46,18 @@ static bool substitutable(const js_gpu_type *g, int small, int big)
     return true;
 }
 
-/* c' dominates c: never worse in slices, throughput or latency, placeable wherever c
- * is; exact duplicates keep the lower index. */
+/* c' dominates c: never worse in slices, throughput or latency (nor, when the cluster
+ * states its CPU cores, in worker processes), placeable wherever c is; exact duplicates
+ * keep the lower index. */
 static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cfg *c, int ic,
-                      bool use_stat)
+                      bool use_stat, bool use_workers)
 {
     if (b->variant != c->variant || b->slices > c->slices || b->thr < c->thr ||
-        (use_stat && b->stat > c->stat) || !substitutable(g, b->prof, c->prof))
+        (use_stat && b->stat > c->stat) || (use_workers && b->workers > c->workers) ||
+        !substitutable(g, b->prof, c->prof))
         return false;
     bool equal = b->slices == c->slices && b->thr == c->thr &&
-                 (!use_stat || b->stat == c->stat);
+                 (!use_stat || b->stat == c->stat) && (!use_workers || b->workers == c->workers);
     if (equal && !use_stat && b->stat != c->stat)
         return b->stat < c->stat; /* same cost and throughput: keep the faster */
     return !equal || ib < ic;
@@ -63,14 +65,18 @@ static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cf
 
 /* Drop dominated configurations. With use_stat false (the latency rule cannot bind for
  * this task: every configuration left fits any combination) latency is no criterion. */
-static int prune_dominated(const js_gpu_type *g, pl_task *pt, bool use_stat)
+static int prune_dominated(const pl_model *m, pl_task *pt, bool use_stat)
 {
+    const js_gpu_type *g = m->g;
+    /* Fewer worker processes is worth something only against a core limit. */
+    bool use_workers = js_cluster_cpu_cores(&m->s->cluster, m->gpus) > 0;
     bool *dead = calloc((size_t)pt->ncfg + 1, sizeof *dead);
     if (!dead)
         return -1;
     for (int i = 0; i < pt->ncfg; i++)
         for (int j = 0; j < pt->ncfg && !dead[i]; j++)
-            if (j != i && !dead[j] && dominates(g, &pt->cfg[j], j, &pt->cfg[i], i, use_stat))
+            if (j != i && !dead[j] &&
+                dominates(g, &pt->cfg[j], j, &pt->cfg[i], i, use_stat, use_workers))
                 dead[i] = true;
     int k = 0;
     for (int i = 0; i < pt->ncfg; i++)
@@ -220,7 +226,7 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
         }
     }
     pt->ncfg_raw = pt->ncfg;
-    return prune_dominated(g, pt, true);
+    return prune_dominated(m, pt, true);
 }
 
 static double task_min_stat(const pl_task *pt)
@@ -448,7 +454,7 @@ static int build_app(pl_model *m, pl_app *pa, const js_app *a, double rate, js_d
     if (m->feat & JS_FEAT_T)
         tighten_joint(pa);
     for (int t = 0; t < a->ntasks; t++)
-        if (!pa->t[t].need_u && prune_dominated(m->g, &pa->t[t], false) != 0)
+        if (!pa->t[t].need_u && prune_dominated(m, &pa->t[t], false) != 0)
             return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     demand_structure(pa);
     return 0;

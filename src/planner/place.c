@@ -1,6 +1,8 @@
 /* Placement: turn per-layout GPU counts and per-configuration instance counts into an
  * explicit GPU-by-GPU MIG layout. The MILP's packing rows guarantee that every instance
- * finds a slot of its profile. */
+ * finds a slot of its profile. With stated CPU cores the GPUs are then spread over the
+ * cluster's nodes so that no node runs more worker processes than it has cores, where
+ * the cluster-wide core row of the MILP leaves that possible (docs/host-model.md). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,88 @@ static int take_slot(const pl_model *m, slot_gpu *gp, int ng, int prof, const js
             }
         }
     return -1;
+}
+
+static int gpu_workers(const js_gpu_plan *g)
+{
+    int w = 0;
+    for (int j = 0; j < g->ninstances; j++)
+        w += g->inst[j].workers;
+    return w;
+}
+
+/* Worker processes of the busiest node when plan GPU i is on node i / gpn. */
+static int busiest_node(const js_plan *p, int gpn)
+{
+    int best = 0;
+    for (int i = 0; i < p->ngpus; i += gpn) {
+        int w = 0;
+        for (int k = i; k < i + gpn && k < p->ngpus; k++)
+            w += gpu_workers(&p->gpus[k]);
+        best = w > best ? w : best;
+    }
+    return best;
+}
+
+/* The GPUs of a plan whose compact order overloads a node, spread over all the
+ * cluster's nodes: the GPU with the most workers first, into the node with the fewest
+ * workers that has a free position (empty GPUs fill the gaps). Warns when the busiest
+ * node still has more worker processes than cores. 0, or -1 out of memory. */
+static int spread_over_nodes(const pl_model *m, js_plan *p, js_diag *d)
+{
+    const js_cluster *cl = &m->s->cluster;
+    int cores = cl->cpu_cores_per_node;
+    int gpn = cl->gpus_per_node > 0 ? cl->gpus_per_node : 1;
+    if (cores <= 0 || busiest_node(p, gpn) <= cores)
+        return 0;
+    int total = m->gpus, nodes = (total + gpn - 1) / gpn;
+    js_gpu_plan *out = calloc((size_t)total + 1, sizeof *out);
+    int *order = calloc((size_t)p->ngpus + 1, sizeof *order);
+    int *load = calloc((size_t)nodes + 1, sizeof *load), *fill = calloc((size_t)nodes + 1,
+                                                                          sizeof *fill);
+    if (!out || !order || !load || !fill) {
+        free(out);
+        free(order);
+        free(load);
+        free(fill);
+        return -1;
+    }
+    for (int i = 0; i < p->ngpus; i++)
+        order[i] = i;
+    for (int i = 1; i < p->ngpus; i++) /* insertion sort, stable: most workers first */
+        for (int k = i; k > 0 && gpu_workers(&p->gpus[order[k]]) >
+                                     gpu_workers(&p->gpus[order[k - 1]]); k--) {
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    int last = -1;
+    for (int i = 0; i < p->ngpus; i++) {
+        int best = -1;
+        for (int n = 0; n < nodes; n++) {
+            int cap = total - n * gpn < gpn ? total - n * gpn : gpn;
+            if (fill[n] < cap && (best < 0 || load[n] < load[best]))
+                best = n;
+        }
+        int pos = best * gpn + fill[best]++;
+        out[pos] = p->gpus[order[i]];
+        load[best] += gpu_workers(&out[pos]);
+        last = pos > last ? pos : last;
+    }
+    free(p->gpus);
+    p->gpus = out;
+    p->ngpus = last + 1;
+    int worst = 0;
+    for (int n = 0; n < nodes; n++)
+        worst = load[n] > worst ? load[n] : worst;
+    if (worst > cores)
+        js_diag_warn(d, "a node runs %d worker processes on %d CPU cores: their host phases "
+                     "wait for cores (the planner bounds the processes of the whole cluster)",
+                     worst, cores);
+    free(order);
+    free(load);
+    free(fill);
+    return 0;
 }
 
 int pl_place(const pl_model *m, const int *y_layout, js_plan *p, js_diag *d)
@@ -95,5 +179,7 @@ int pl_place(const pl_model *m, const int *y_layout, js_plan *p, js_diag *d)
     }
     p->gpus_used = p->ngpus;
     free(gp);
+    if (spread_over_nodes(m, p, d) != 0)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     return 0;
 }

@@ -331,6 +331,24 @@ static int check_instances(const vctx *c)
     return 0;
 }
 
+/* The plan's worker processes within the cluster's CPU cores, when it states them. */
+static int check_cores(const js_scenario *s, const js_plan *p, int G, js_diag *d)
+{
+    long cores = js_cluster_cpu_cores(&s->cluster, G), workers = 0;
+    if (cores <= 0)
+        return 0;
+    for (int a = 0; a < p->napps; a++)
+        for (int t = 0; t < p->apps[a].ntasks; t++)
+            for (int k = 0; k < p->apps[a].tasks[t].nsegments; k++) {
+                const js_segment *sg = &p->apps[a].tasks[t].segments[k];
+                workers += (long)sg->count * sg->workers;
+            }
+    if (workers > cores)
+        return js_diag_set(d, JS_EXIT_DATAERR, "plan runs %ld worker processes, the cluster "
+                           "has %ld CPU cores", workers, cores);
+    return 0;
+}
+
 int js_plan_verify(const js_scenario *s, const js_plan_request *r, const js_plan *p,
                    js_diag *d)
 {
@@ -350,5 +368,6 @@ int js_plan_verify(const js_scenario *s, const js_plan_request *r, const js_plan
         if (rc)
             return rc;
     }
-    return check_instances(&c);
+    int rc = check_cores(s, p, G, d);
+    return rc != 0 ? rc : check_instances(&c);
 }

@@ -418,6 +418,14 @@ void js_profile_set_init(js_profile_set *s, const char *dir)
     snprintf(s->dir, sizeof s->dir, "%s", dir);
 }
 
+js_profile *js_profile_set_find(js_profile_set *s, const char *model)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->items[i]->model, model) == 0)
+            return s->items[i];
+    return NULL;
+}
+
 const js_profile *js_profile_set_get(js_profile_set *s, const char *model, js_diag *d)
 {
     for (int i = 0; i < s->n; i++)

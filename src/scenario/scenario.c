@@ -69,7 +69,8 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                         js_scenario *s)
 {
     static const char *const required[] = {"gpu", "gpus", NULL};
-    static const char *const allowed[] = {"max_workers", "gpus_per_node", NULL};
+    static const char *const allowed[] = {"max_workers", "gpus_per_node", "cpu_cores_per_node",
+                                          "cpu_cores_per_gpu", NULL};
     const cJSON *o = NULL;
     int rc = js_json_get_object(c, root, "cluster", true, &o);
     if (rc != 0)
@@ -123,6 +124,8 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
         rc = js_json_get_int(c, o, "gpus_per_node", false, &cl->gpus_per_node);
     if (rc == 0 && (cl->gpus_per_node < 1 || cl->gpus_per_node > 64))
         rc = js_json_err(c, "gpus_per_node", "must be in [1, 64], got %d", cl->gpus_per_node);
+    if (rc == 0)
+        rc = scn_load_cpu_cores(c, o, cl);
     if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
         rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
                          "got %d",
@@ -182,7 +185,10 @@ static int load_variant(js_jctx *c, const cJSON *o, js_scenario *s, js_variant *
                                s->profiles.dir, v->profile_name, s->cluster.gpu_name);
         return js_json_err(c, "profile", "profile is invalid: %s", pd.msg);
     }
-    return check_profile_against_gpu(c, v->profile, s);
+    rc = check_profile_against_gpu(c, v->profile, s);
+    if (rc == 0)
+        rc = scn_apply_host(c, s, v->profile_name, &v->host);
+    return rc;
 }
 
 /* Normalise accuracies to the task's best variant (best = 1.0). */
@@ -611,11 +617,12 @@ static int load_apps(js_jctx *c, const cJSON *root, js_scenario *s, const char *
 /* ------------------------------------------------------------------ entry points */
 
 static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
-                              const char *gpu_override, js_scenario *s)
+                              const js_scenario_opts *opts, js_scenario *s)
 {
     static const char *const required[] = {"kind", "format_version", "name", "cluster", "apps",
                                            NULL};
-    static const char *const allowed[] = {"description", "profiles", NULL};
+    static const char *const allowed[] = {"description", "profiles", "host", NULL};
+    const char *gpu_override = opts->gpu;
     int rc = js_json_check_kind(c, root, "scenario");
     if (rc == 0)
         rc = js_json_check_keys(c, root, allowed, required);
@@ -638,6 +645,12 @@ static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
     }
     if (rc == 0)
         rc = load_cluster(c, root, gpu_override, s);
+    if (rc == 0 && opts->cpu_cores_per_node >= 0)
+        s->cluster.cpu_cores_per_node = opts->cpu_cores_per_node;
+    /* Before the applications: their variants' profiles take the host cost as they load. */
+    if (rc == 0)
+        rc = js_host_spec_from_json(c, root, "host", &s->host);
+    s->host = js_host_spec_merge(s->host, opts->host);
     if (rc == 0) {
         char pdir[JS_PATH_MAX];
         if (!join_path(pdir, sizeof pdir, s->profiles_dir, s->cluster.gpu_name))
@@ -650,8 +663,22 @@ static int scenario_from_json(js_jctx *c, const cJSON *root, const char *path,
     return rc;
 }
 
+js_scenario_opts js_scenario_opts_default(void)
+{
+    return (js_scenario_opts){.gpu = NULL, .host = js_host_spec_unset(),
+                              .cpu_cores_per_node = -1};
+}
+
 int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario *out,
                          js_diag *d)
+{
+    js_scenario_opts o = js_scenario_opts_default();
+    o.gpu = gpu_override;
+    return js_scenario_load_opts(path, &o, out, d);
+}
+
+int js_scenario_load_opts(const char *path, const js_scenario_opts *opts, js_scenario *out,
+                          js_diag *d)
 {
     memset(out, 0, sizeof *out);
     /* A path that is not there may name a shipped scenario ("scenarios/example.json"). */
@@ -665,7 +692,7 @@ int js_scenario_load_gpu(const char *path, const char *gpu_override, js_scenario
         return rc;
     js_jctx c;
     js_jctx_init(&c, path, d);
-    rc = scenario_from_json(&c, root, path, gpu_override, out);
+    rc = scenario_from_json(&c, root, path, opts, out);
     cJSON_Delete(root);
     if (rc != 0)
         js_scenario_free(out);
@@ -688,132 +715,6 @@ void js_scenario_free(js_scenario *s)
     s->apps = NULL;
     s->napps = 0;
     js_profile_set_free(&s->profiles);
-}
-
-/* ------------------------------------------------------------------ writing */
-
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-    return cJSON_AddStringToObject(o, k, v) != NULL;
-}
-
-static cJSON *task_to_json(const js_task *t)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *vs = o ? cJSON_AddArrayToObject(o, "variants") : NULL;
-    bool ok = vs != NULL && add_str(o, "name", t->name);
-    for (int v = 0; v < t->nvariants && ok; v++) {
-        const js_variant *var = &t->variants[v];
-        cJSON *vo = cJSON_CreateObject();
-        ok = vo != NULL && cJSON_AddItemToArray(vs, vo);
-        if (!ok) {
-            cJSON_Delete(vo);
-            break;
-        }
-        ok = add_str(vo, "name", var->name) && add_str(vo, "profile", var->profile_name);
-        if (ok && !isnan(var->accuracy))
-            ok = js_json_add_num_or_null(vo, "accuracy", var->accuracy) != NULL;
-        if (ok && var->metric[0])
-            ok = add_str(vo, "metric", var->metric);
-        if (ok && var->accuracy_source[0])
-            ok = add_str(vo, "accuracy_source", var->accuracy_source);
-    }
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-cJSON *js_app_task_names_json(const js_app *a, const int *tasks, int n)
-{
-    cJSON *arr = cJSON_CreateArray();
-    bool ok = arr != NULL;
-    for (int i = 0; i < n && ok; i++) {
-        cJSON *nm = cJSON_CreateString(a->tasks[tasks[i]].name);
-        ok = nm != NULL && cJSON_AddItemToArray(arr, nm);
-        if (!ok)
-            cJSON_Delete(nm);
-    }
-    if (!ok) {
-        cJSON_Delete(arr);
-        return NULL;
-    }
-    return arr;
-}
-
-static cJSON *app_to_json(const js_app *a)
-{
-    cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL && add_str(o, "name", a->name);
-    if (ok && a->description[0])
-        ok = add_str(o, "description", a->description);
-    cJSON *tasks = ok ? cJSON_AddArrayToObject(o, "tasks") : NULL;
-    ok = ok && tasks != NULL;
-    for (int t = 0; t < a->ntasks && ok; t++) {
-        cJSON *to = task_to_json(&a->tasks[t]);
-        ok = to != NULL && cJSON_AddItemToArray(tasks, to);
-        if (!ok)
-            cJSON_Delete(to);
-    }
-    cJSON *edges = ok ? cJSON_AddArrayToObject(o, "edges") : NULL;
-    ok = ok && edges != NULL;
-    for (int e = 0; e < a->nedges && ok; e++) {
-        cJSON *eo = scn_edge_to_json(a, &a->edges[e]);
-        ok = eo != NULL && cJSON_AddItemToArray(edges, eo);
-        if (!ok)
-            cJSON_Delete(eo);
-    }
-    if (ok && a->nsources > 1) {
-        cJSON *src = js_app_task_names_json(a, a->sources, a->nsources);
-        ok = src != NULL && cJSON_AddItemToObject(o, "sources", src);
-        if (!ok)
-            cJSON_Delete(src);
-    }
-    cJSON *slo = ok ? cJSON_AddObjectToObject(o, "slo") : NULL;
-    cJSON *rule = slo ? cJSON_AddObjectToObject(slo, "rule") : NULL;
-    ok = ok && rule != NULL && js_json_add_num_or_null(slo, "latency_ms", a->latency_slo_ms) &&
-         js_json_add_num_or_null(slo, "accuracy", a->accuracy_slo) &&
-         add_str(rule, "stat", a->rule.stat == JS_LAT_MEAN ? "mean" : "p95") &&
-         js_json_add_num_or_null(rule, "slo_fraction", a->rule.slo_fraction) != NULL;
-    cJSON *dem = ok ? cJSON_AddObjectToObject(o, "demand") : NULL;
-    ok = ok && dem != NULL && js_json_add_num_or_null(dem, "rate", a->rate) != NULL;
-    if (ok && a->trace[0])
-        ok = add_str(dem, "trace", a->trace);
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-cJSON *js_scenario_to_json(const js_scenario *s)
-{
-    cJSON *root = cJSON_CreateObject();
-    bool ok = root != NULL && add_str(root, "kind", "scenario") &&
-              js_json_add_num_or_null(root, "format_version", JS_FORMAT_VERSION) &&
-              add_str(root, "name", s->name);
-    if (ok && s->description[0])
-        ok = add_str(root, "description", s->description);
-    /* The resolved directory (relative to the working directory at load time). */
-    if (ok)
-        ok = add_str(root, "profiles", s->profiles_dir);
-    cJSON *cl = ok ? cJSON_AddObjectToObject(root, "cluster") : NULL;
-    ok = ok && cl != NULL && add_str(cl, "gpu", s->cluster.gpu_name) &&
-         js_json_add_num_or_null(cl, "gpus", s->cluster.gpus) &&
-         js_json_add_num_or_null(cl, "max_workers", s->cluster.max_workers) &&
-         js_json_add_num_or_null(cl, "gpus_per_node", s->cluster.gpus_per_node);
-    cJSON *apps = ok ? cJSON_AddArrayToObject(root, "apps") : NULL;
-    ok = ok && apps != NULL;
-    for (int i = 0; i < s->napps && ok; i++) {
-        cJSON *ao = app_to_json(&s->apps[i]);
-        ok = ao != NULL && cJSON_AddItemToArray(apps, ao);
-        if (!ok)
-            cJSON_Delete(ao);
-    }
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    free(s->host_defaults);
+    s->host_defaults = NULL;
 }

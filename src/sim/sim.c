@@ -185,6 +185,8 @@ static int handle(js_sim *sim, const js_ev *e)
         return on_arrival(sim, (int)id);
     case EV_DONE:
         return sim_on_done(sim, id);
+    case EV_HOST:
+        return sim_on_host_done(sim, id);
     case EV_TIMER: {
         worker *w = &sim->w[id];
         if (w->timer_pending && w->timer_t <= sim->now)
@@ -354,6 +356,10 @@ int js_sim_create(const js_scenario *s, const js_plan *p, const js_sim_config *c
         }
         rc = init_tasks(sim, d);
     }
+    /* Host phases share the CPU cores of their node (docs/host-model.md). */
+    sim->cores_per_node = s->cluster.cpu_cores_per_node;
+    sim->gpus_per_node = s->cluster.gpus_per_node > 0 ? s->cluster.gpus_per_node : 1;
+    sim->cores_unplaced = js_cluster_cpu_cores(&s->cluster, s->cluster.gpus);
     if (rc == 0 && c->timeline_interval_s > 0)
         rc = sim_timeline_init(sim, c->timeline_interval_s);
     if (rc == 0)
@@ -393,7 +399,9 @@ void js_sim_destroy(js_sim *sim)
         free(sim->cls[i].mean_s);
         free(sim->cls[i].zeta);
         free(sim->cls[i].sigma);
+        free(sim->cls[i].host_s);
     }
+    free(sim->pools);
     free(sim->cls);
     free(sim->t);
     free(sim->app_off);

@@ -38,7 +38,7 @@
 #define NIL UINT32_MAX
 #define MAX_BATCH 4096
 
-enum { EV_ARRIVAL = 0, EV_DONE = 1, EV_TIMER = 2, EV_GPU_UP = 3, EV_TICK = 4 };
+enum { EV_ARRIVAL = 0, EV_DONE = 1, EV_TIMER = 2, EV_GPU_UP = 3, EV_TICK = 4, EV_HOST = 5 };
 #define EV_TYPE_SHIFT 21u
 #define EV_ID_MASK ((1u << EV_TYPE_SHIFT) - 1u)
 
@@ -73,6 +73,9 @@ typedef struct wclass {
     double inv_thr;      /* seconds per item at the planned batch */
     double *mean_s;      /* [batch + 1] mean service time for each formed batch size */
     double *zeta, *sigma;/* lognormal parameters of the service time in seconds */
+    /* Host phase (sim_host.c): [batch + 1] seconds of host time included in mean_s, or
+     * NULL when the variant has none; then zeta/sigma describe the GPU phase alone. */
+    double *host_s;
 } wclass;
 
 typedef struct worker {
@@ -86,7 +89,19 @@ typedef struct worker {
     double bstart;
     double timer_t;
     bool used, busy, up, retiring, zombie, timer_pending;
+    uint8_t host_phase;  /* HOST_NONE, HOST_WAITING (for a core), HOST_RUNNING */
+    uint32_t core_next;  /* link in its core pool's waiting list */
 } worker;
+
+enum { HOST_NONE = 0, HOST_WAITING = 1, HOST_RUNNING = 2 };
+
+/* The CPU cores of one node (or, pool 0, of the whole cluster for workers without a
+ * placement), and the workers waiting for one in arrival order. */
+typedef struct core_pool {
+    bool init;
+    int free;
+    uint32_t head, tail;
+} core_pool;
 
 typedef struct child_edge {
     uint32_t task;       /* global index of the child task */
@@ -178,6 +193,11 @@ struct js_sim {
     double z95;
     int plan_gen;
     double wall_s;
+    /* host phases (sim_host.c): 0 cores = unlimited, a host phase is a fixed delay */
+    int cores_per_node, gpus_per_node;
+    long cores_unplaced;
+    int npools;
+    core_pool *pools;    /* [0]: unplaced workers; [1 + node] */
 };
 
 /* ---- events and errors ------------------------------------------------------------ */
@@ -330,6 +350,11 @@ int sim_dispatch(js_sim *sim, uint32_t it);
 int sim_try_start(js_sim *sim, uint32_t wi);
 int sim_drain_task_queue(js_sim *sim, taskrt *t);
 int sim_on_done(js_sim *sim, uint32_t wi);
+/* sim_host.c: worker wi formed a batch whose class has a host phase: run it on a free
+ * core of its node (or wait for one), then the GPU phase (EV_DONE). */
+int sim_host_begin(js_sim *sim, uint32_t wi);
+int sim_on_host_done(js_sim *sim, uint32_t wi);
+double sim_draw_service(js_sim *sim, const wclass *c, int n);
 void sim_worker_remove(js_sim *sim, uint32_t wi);
 void sim_worker_free_slot(js_sim *sim, uint32_t wi);
 /* sim_worker.c: slot k of task t changed (view or worker state, filled or emptied): bring

@@ -56,15 +56,17 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
     const js_variant *var = &ap->tasks[task].variants[variant];
     const js_segment *sg = find_segment(p, app, task, mig, batch, workers);
     const js_profile_entry *pe = js_profile_find_at_least(var->profile, mig, batch, workers);
-    double mean_ms, p95_ms, thr;
+    double mean_ms, p95_ms, thr, host_ms;
     if (sg != NULL && sg->lat_mean_ms > 0) {
         mean_ms = sg->lat_mean_ms;
         p95_ms = sg->lat_p95_ms;
         thr = sg->throughput > 0 ? sg->throughput / workers : 0;
+        host_ms = js_host_ms(&var->host, batch);
     } else if (pe != NULL && pe->batch == batch) {
         mean_ms = pe->lat_mean_ms;
         p95_ms = pe->lat_p95_ms;
         thr = pe->throughput;
+        host_ms = pe->host_ms;
     } else {
         return js_diag_set(d, JS_EXIT_DATAERR,
                            "plan: %s/%s variant %s: no latency for MIG %dg, batch %d, %d "
@@ -75,6 +77,11 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
         return js_diag_set(d, JS_EXIT_DATAERR,
                            "plan: %s/%s: batch latency must be > 0 ms, got %g", ap->name,
                            ap->tasks[task].name, mean_ms);
+    if (!(mean_ms > host_ms))
+        return js_diag_set(d, JS_EXIT_DATAERR,
+                           "plan: %s/%s: batch latency %g ms does not exceed the host time "
+                           "%g ms of the scenario's host costs (a plan made under another "
+                           "host regime?)", ap->name, ap->tasks[task].name, mean_ms, host_ms);
     if (batch < 1 || batch > MAX_BATCH)
         return js_diag_set(d, JS_EXIT_DATAERR, "plan: %s/%s: batch %d out of range [1, %d]",
                            ap->name, ap->tasks[task].name, batch, MAX_BATCH);
@@ -99,15 +106,19 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
     c->mean_s = calloc((size_t)batch + 1, sizeof *c->mean_s);
     c->zeta = calloc((size_t)batch + 1, sizeof *c->zeta);
     c->sigma = calloc((size_t)batch + 1, sizeof *c->sigma);
-    if (c->mean_s == NULL || c->zeta == NULL || c->sigma == NULL) {
+    /* Host time splits off as its own phase (sim_host.c); none: one service phase. */
+    c->host_s = js_host_is_zero(&var->host) ? NULL : calloc((size_t)batch + 1, sizeof *c->host_s);
+    if (c->mean_s == NULL || c->zeta == NULL || c->sigma == NULL ||
+        (c->host_s == NULL && !js_host_is_zero(&var->host))) {
         free(c->mean_s);
         free(c->zeta);
         free(c->sigma);
+        free(c->host_s);
         return oom(sim);
     }
     sim->ncls++;
     for (int b = 1; b <= batch; b++) {
-        double m = mean_ms, q = p95_ms;
+        double m = mean_ms, q = p95_ms, h = host_ms;
         if (b < batch) {
             /* The profile entry for the batch actually formed, else the nearest larger
              * one; without a profile, the planned batch's latency (conservative). */
@@ -115,9 +126,16 @@ static int class_get(js_sim *sim, const js_plan *p, int app, int task, int varia
             if (e != NULL && e->batch <= batch && e->lat_mean_ms > 0) {
                 m = e->lat_mean_ms;
                 q = e->lat_p95_ms;
+                h = e->host_ms;
             }
         }
         c->mean_s[b] = m * 1e-3;
+        if (c->host_s != NULL) {
+            /* The host phase is deterministic: the distribution is the GPU phase's. */
+            c->host_s[b] = h * 1e-3;
+            m -= h;
+            q -= h;
+        }
         lognormal_fit(sim->z95, m * 1e-3, q * 1e-3, &c->zeta[b], &c->sigma[b]);
     }
     return sim->ncls - 1;

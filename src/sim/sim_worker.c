@@ -110,17 +110,19 @@ static fifo *worker_queue(js_sim *sim, worker *w)
     return sim->cfg.dispatch == JS_DISPATCH_SHARED ? &sim->t[w->task].shared : &w->q;
 }
 
-static double draw_service(js_sim *sim, const wclass *c, int n)
+/* The GPU phase of a batch of n (its whole service when the class has no host phase). */
+double sim_draw_service(js_sim *sim, const wclass *c, int n)
 {
+    double mean = c->host_s != NULL ? c->mean_s[n] - c->host_s[n] : c->mean_s[n];
     switch (sim->cfg.service) {
     case JS_SERVICE_DETERMINISTIC:
-        return c->mean_s[n];
+        return mean;
     case JS_SERVICE_EXPONENTIAL:
-        return gsl_ran_exponential(sim->rng_service, c->mean_s[n]);
+        return gsl_ran_exponential(sim->rng_service, mean);
     case JS_SERVICE_LOGNORMAL:
     default:
         if (c->sigma[n] <= 0)
-            return c->mean_s[n];
+            return mean;
         return gsl_ran_lognormal(sim->rng_service, c->zeta[n], c->sigma[n]);
     }
 }
@@ -192,7 +194,9 @@ int sim_try_start(js_sim *sim, uint32_t wi)
             t->view[w->tslot].busy_until = sim->now + c->mean_s[n];
             sim_slot_changed(sim, t, w->tslot);
         }
-        return push_ev(sim, sim->now + draw_service(sim, c, n), EV_DONE, wi);
+        if (c->host_s != NULL && c->host_s[n] > 0)
+            return sim_host_begin(sim, wi);
+        return push_ev(sim, sim->now + sim_draw_service(sim, c, n), EV_DONE, wi);
     }
 }
 

@@ -27,6 +27,7 @@ void js_compare_opts_init(js_compare_opts *o)
     o->max_utilisation = 1.0;
     o->nbatch_caps = -1;
     o->tail = true;
+    o->trace = true;
     o->safe_rule = true;
     o->binding = true;
     o->plots = true;
@@ -37,6 +38,8 @@ void js_compare_opts_init(js_compare_opts *o)
     o->keep_fraction = -1.0;
     o->rate_levels = -1;
     o->predictor = JS_PRED_LAST5;
+    o->host = js_host_spec_unset();
+    o->cpu_cores_per_node = -1;
 }
 
 /* ---- progress ---------------------------------------------------------------------- */
@@ -124,7 +127,10 @@ static int load_scenario(const cmp_data *c, const char *app, const char *gpu, in
     char path[JS_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s-%s-%d.json", c->o.scenarios_dir, app, gpu, gpus);
     memset(s, 0, sizeof *s);
-    return js_scenario_load(path, s, d);
+    js_scenario_opts so = js_scenario_opts_default();
+    so.host = c->o.host;
+    so.cpu_cores_per_node = c->o.cpu_cores_per_node;
+    return js_scenario_load_opts(path, &so, s, d);
 }
 
 /* ---- the analytical study ---------------------------------------------------------- */
@@ -737,7 +743,8 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
     pr.o = o;
     pr.total = c->ngpus * (JS_PAPER_NAPPS * JS_NSYSTEMS * (o->binding ? 4 : 1) +
                            (o->quick ? 1 : JS_PAPER_NAPPS) *
-                               (CMP_NTRACE_SYSTEMS + (o->tail ? JS_NSYSTEMS : 0))) +
+                               ((o->trace ? CMP_NTRACE_SYSTEMS : 0) +
+                                (o->tail ? JS_NSYSTEMS : 0))) +
                c->bc.ncaps * JS_PAPER_NAPPS * JS_NSYSTEMS;
     for (int g = 0; g < c->ngpus; g++) {
         for (int a = 0; a < JS_PAPER_NAPPS; a++)
@@ -745,7 +752,7 @@ int js_compare_run(const js_compare_opts *o, js_diag *d)
         if (g == 0)
             run_batch_caps(c, &pr);
         int napps_sim = o->quick ? 1 : JS_PAPER_NAPPS;
-        for (int a = 0; a < napps_sim; a++)
+        for (int a = 0; a < napps_sim && o->trace; a++)
             run_trace_app(c, &c->gpus[g], a, &pr);
         if (o->tail)
             for (int a = 0; a < napps_sim; a++)

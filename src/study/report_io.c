@@ -76,7 +76,7 @@ int cmp_write_results(const cmp_data *c, js_diag *d)
 {
     int rc = cmp_write_capacity(c, d);
     if (rc == 0)
-        rc = cmp_write_trace(c, d);
+        rc = c->o.trace ? cmp_write_trace(c, d) : 0;
     if (rc == 0)
         rc = cmp_write_safe_capacity(c, d);
     if (rc == 0)

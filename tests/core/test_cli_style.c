@@ -124,6 +124,30 @@ Test(cli_style, values_and_abbreviations)
                        "bad value '-1' for --headroom (see --help for its range)");
 }
 
+/* The host-side options (docs/host-model.md): one parser, one message, on every command
+ * that loads a scenario; NaN, negative and absurd values are usage errors. */
+Test(cli_style, host_options_every_command)
+{
+    static const char *const cmds[] = {"plan x", "capacity x", "simulate x", "run x",
+                                       "compare"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char args[256], name[32];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(cmds[i], " "), cmds[i]);
+        snprintf(args, sizeof args, "%s --host-ms nan", cmds[i]);
+        expect_usage_error(args, name, "--host-ms must be milliseconds in [0, 60000], got 'nan'");
+        snprintf(args, sizeof args, "%s --host-ms -1", cmds[i]);
+        expect_usage_error(args, name, "--host-ms must be milliseconds in [0, 60000], got '-1'");
+        snprintf(args, sizeof args, "%s --host-ms-per-batch 1e9", cmds[i]);
+        expect_usage_error(args, name,
+                           "--host-ms-per-batch must be milliseconds in [0, 60000], got '1e9'");
+        snprintf(args, sizeof args, "%s --host-regime fast", cmds[i]);
+        expect_usage_error(args, name, "--host-regime must be none or calibrated, got 'fast'");
+        snprintf(args, sizeof args, "%s --cpu-cores -3", cmds[i]);
+        expect_usage_error(args, name,
+                           "--cpu-cores must be an integer in 0..65536 (0: unlimited), got '-3'");
+    }
+}
+
 /* A data error is not a usage error: same prefix, no pointer to --help. */
 Test(cli_style, data_errors_name_the_command)
 {

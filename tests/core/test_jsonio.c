@@ -292,6 +292,10 @@ static int load_any(const char *path, js_diag *d)
         if (rc == 0)
             js_scenario_free(s);
         free(s);
+    } else if (kind != NULL && strcmp(kind, "host-defaults") == 0) {
+        js_host_defaults *t = malloc(sizeof *t);
+        rc = js_host_defaults_load(path, t, d);
+        free(t);
     } else {
         rc = js_json_check_kind(&c, root, "scenario");
         if (rc == 0)
