@@ -401,7 +401,9 @@ static void run_trace_safe(cmp_data *c, cmp_gpu *g, int a, const js_scenario *s)
         co.relayout_tolerance = sc->layout_aware ? JS_DEFAULT_RELAYOUT_TOLERANCE : -1.0;
         co.headroom = 0.0;
         co.keep_fraction = c->keep_fraction;
-        co.rate_levels = c->rate_levels;
+        /* The reference plans each interval's own rate, not a level above it: the
+         * lower bound of slices. */
+        co.rate_levels = sc->predictor == JS_PRED_ORACLE ? 0 : c->rate_levels;
         co.relayout_downtime_s = c->downtime_s;
         co.max_batch = c->o.max_batch;
         co.time_limit_s = c->o.time_limit_s;

@@ -132,7 +132,12 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
                          js_diag *d)
 {
     *capped = false;
-    if (st->o->rate_levels > 0 && rate < st->cap_rate) {
+    /* Rate levels let plain re-plans be solved once per level (cached); a re-layout-aware
+     * re-plan depends on the layout in force and is never cached, so it plans for the
+     * rate itself: rounding up would only add slices (and send rates within a level of
+     * the capacity to the max-demand plan). */
+    bool levels = st->o->rate_levels > 0 && !layout_aware(st);
+    if (levels && rate < st->cap_rate) {
         double step = st->cap_rate / st->o->rate_levels;
         double up = ceil(rate / step - 1e-9) * step;
         st->last_rate = up < step ? step : up;
@@ -146,7 +151,7 @@ static int plan_for_rate(ctl_state *st, double rate, js_plan *out, bool *capped,
                    : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
     }
     int level = -1;
-    if (st->o->rate_levels > 0) {
+    if (levels) {
         double step = st->cap_rate / st->o->rate_levels;
         level = (int)ceil(rate / step - 1e-9);
         if (level < 1)
