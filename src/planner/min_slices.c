@@ -509,21 +509,27 @@ int pl_min_slices_fewest_gpus(const js_scenario *s, const js_plan_request *r,
     js_plan_request rr = *r;
     rr.skip_gpu_tiebreak = false;
     rr.demand_scale = chosen->demand_scale;
-    pl_model m;
-    int rc = pl_model_build(&m, s, &rr, chosen->demand_scale, d);
-    if (rc != 0)
-        return rc;
+    /* The chosen plan's variant combination, task by task in the model's order (every
+     * application of the scenario, pl_combo_of_plan's layout). */
     int width = 0;
-    for (int i = 0; i < m.napps; i++)
-        width += m.apps[i].a->ntasks;
+    for (int i = 0; i < s->napps; i++)
+        width += s->apps[i].ntasks;
     int *var = calloc((size_t)width + 1, sizeof *var);
-    bool known = var && pl_combo_of_plan(&m, chosen, width, var);
-    pl_model_free(&m);
     if (!var)
         return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    /* A combination the enumeration does not hold (the joint MILP's plans): the whole
-     * pass again, with the tie-break. */
-    rc = pl_min_slices_impl(s, &rr, out, d, known ? var : NULL, 0.0);
+    bool known = chosen->napps == s->napps;
+    for (int i = 0, k = 0; known && i < s->napps; i++) {
+        known = chosen->apps[i].ntasks == s->apps[i].ntasks;
+        for (int t = 0; known && t < s->apps[i].ntasks; t++) {
+            const js_task_plan *tp = &chosen->apps[i].tasks[t];
+            known = tp->task == t && tp->variant >= 0 &&
+                    tp->variant < s->apps[i].tasks[t].nvariants;
+            var[k++] = tp->variant;
+        }
+    }
+    /* Past the enumeration's limit (the joint MILP) `only` is not used and the whole pass
+     * runs again, with the tie-break. */
+    int rc = pl_min_slices_impl(s, &rr, out, d, known ? var : NULL, 0.0);
     free(var);
     return rc;
 }

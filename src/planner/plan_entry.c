@@ -39,8 +39,7 @@ static int keep_layout(const js_scenario *s, const js_plan_request *r,
         return rc;
     }
     rc = pl_safe_finish(s, r, &cand, &local);
-    if (rc == 0 && pl_safe_worst_violation(&cand) <= choice->limit * (1.0 + 1e-9)) {
-        pl_safe_keep_effort(&cand, &cand.stats);
+    if (rc == 0 && pl_safe_within(pl_safe_worst_violation(&cand), choice->limit)) {
         js_plan_free(out);
         *out = cand;
         return 0;
@@ -70,7 +69,7 @@ static int fewest_gpus(const js_scenario *s, const js_plan_request *r,
         rc = pl_safe_finish(s, r, &cand, &local);
     bool better = rc == 0 && cand.slices_used <= out->slices_used &&
                   cand.gpus_used < out->gpus_used &&
-                  pl_safe_worst_violation(&cand) <= choice->limit * (1.0 + 1e-9);
+                  pl_safe_within(pl_safe_worst_violation(&cand), choice->limit);
     if (better) {
         pl_safe_keep_effort(&cand, &effort);
         js_plan_free(out);

@@ -137,7 +137,7 @@ static double log_excess(double f, void *arg)
     js_plan_free(&q);
     if (isnan(w))
         fn->failed = true;
-    double g = log(fmax(w, 1e-300) / (fn->limit * (1.0 + 1e-9))); /* <= 0: meets the limit */
+    double g = log(fmax(w, 1e-300) / (fn->limit * (1.0 + PL_SAFE_REL_TOL))); /* <= 0: meets the limit */
     if (g <= 0.0 && f > fn->best)
         fn->best = f;
     return g;
@@ -234,7 +234,7 @@ int pl_plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, j
             js_plan_free(&cand);
             break;
         }
-        bool ok = rc == 0 && worst <= accept * (1.0 + 1e-9);
+        bool ok = rc == 0 && pl_safe_within(worst, accept);
         /* Maximum demand: a plan that misses the budget serves a fraction of its demand
          * that meets it, found from predictions alone; the tighter passes' own demand
          * searches would cost a MILP search each. */
@@ -265,7 +265,7 @@ int pl_plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, j
         if (rc != 0)
             return rc;
         pl_safe_keep_effort(out, &effort);
-        if (worst <= budget * (1.0 + 1e-9)) {
+        if (pl_safe_within(worst, budget)) {
             choose(choice, &base, j, budget);
             return 0;
         }
@@ -284,7 +284,7 @@ int pl_plan_safe(const js_scenario *s, const js_plan_request *r, js_plan *out, j
         if (rc != 0)
             return rc;
         pl_safe_keep_effort(out, &effort);
-        if (worst <= budget * (1.0 + 1e-9)) {
+        if (pl_safe_within(worst, budget)) {
             choose(choice, &capped, 0, budget);
             return 0;
         }

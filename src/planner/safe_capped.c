@@ -33,7 +33,7 @@ static int capped_pass(const js_scenario *s, const js_plan_request *r, double u,
     if (rc == 0)
         rc = pl_safe_finish(s, r, out, &local);
     *slices = rc == 0 ? out->slices_used : INT_MAX;
-    bool misses = rc == 0 && !(pl_safe_worst_violation(out) <= limit * (1.0 + 1e-9));
+    bool misses = rc == 0 && !(pl_safe_within(pl_safe_worst_violation(out), limit));
     if (rc == JS_EXIT_INFEASIBLE || misses) {
         js_plan_free(out);
         return 0;

@@ -19,6 +19,13 @@ typedef struct safe_choice {
 
 /* The worst predicted violation rate over the plan's applications. */
 double pl_safe_worst_violation(const js_plan *p);
+/* A predicted violation rate within an acceptance limit (relative tolerance 1e-9, so a
+ * plan found at the limit by a search is accepted by the same test). */
+#define PL_SAFE_REL_TOL 1e-9
+static inline bool pl_safe_within(double worst, double limit)
+{
+    return worst <= limit * (1.0 + PL_SAFE_REL_TOL);
+}
 /* A pass's plan made ready to leave: segments merged, rule named, predicted end to end. */
 int pl_safe_finish(const js_scenario *s, const js_plan_request *r, js_plan *p, js_diag *d);
 /* Solver effort: *sum += *one; and the effort a plan reports (solves, nodes, times). */

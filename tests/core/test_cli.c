@@ -4,37 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cjson/cJSON.h>
+
+#include "command.h"
 
 #define SRC JS_SOURCE_ROOT
 #define EXE JS_JIGSAW_EXE
 
-/* Run a shell command; its stdout (or stderr with `2>&1 >/dev/null`) goes to *out. */
+/* A shell command's stdout (or stderr with `2>&1 >/dev/null`) into *out. */
 static int run(const char *cmd, char **out)
 {
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p, "popen %s", cmd);
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    cr_assert_not_null(buf);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
-        n += got;
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            cr_assert_not_null(buf);
-        }
-    }
-    buf[n] = '\0';
-    int st = pclose(p);
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tc_run_command(cmd, out);
 }
 
 Test(cli, check_shipped_files_ok)

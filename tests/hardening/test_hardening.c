@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "jigsaw/util.h"
 
 #define SRC JS_SOURCE_ROOT
@@ -37,28 +37,7 @@ static int run(const char *cmd, char **out)
         snprintf(full, sizeof full, "%s", cmd);
     else
         snprintf(full, sizeof full, "{ %s; } 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    cr_assert_not_null(p, "popen %s", cmd);
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    cr_assert_not_null(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
-        n += got;
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            cr_assert_not_null(buf);
-        }
-    }
-    buf[n] = '\0';
-    int st = pclose(p);
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st); /* a shell reports a child killed by signal N as 128 + N */
-    return 128 + WTERMSIG(st);
+    return tc_run_command(full, out);
 }
 
 static void tmpdir(char *buf, size_t n)
