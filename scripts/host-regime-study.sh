@@ -5,6 +5,7 @@
 #
 #   scripts/host-regime-study.sh                 # every regime, A100 and H100
 #   scripts/host-regime-study.sh calibrated ...  # only these regimes (then the summary)
+#   scripts/host-regime-study.sh --into results/REPORT.md   # also section 4 of that report
 #
 # Regimes: gpu-bound (host 0: today's model), host-1ms / host-2ms / host-5ms (that host
 # time per item for every variant), calibrated (per-family defaults,
@@ -19,6 +20,11 @@ build=${BUILD_DIR:-build}
 out=results/host-regime
 common="--no-trace --no-tail --no-safe-rule --no-binding --batch-caps none --no-plots"
 
+into=""
+if [ "${1:-}" = "--into" ]; then
+    into=$2
+    shift 2
+fi
 only=" $* "
 run() {
     name=$1
@@ -44,5 +50,10 @@ run host-5ms --host-ms 5
 run calibrated --host-regime calibrated
 run calibrated-cores --host-regime calibrated --cpu-cores 192
 run batch-cap-2 --max-batch 2
-python3 scripts/host-regime-summary.py "$out" profiles scenarios
-echo "host-regime-study: wrote $out/REPORT.md" >&2
+if [ -n "$into" ]; then
+    python3 scripts/host-regime-summary.py "$out" profiles scenarios --into "$into"
+    echo "host-regime-study: wrote $out/REPORT.md and section 4 of $into" >&2
+else
+    python3 scripts/host-regime-summary.py "$out" profiles scenarios
+    echo "host-regime-study: wrote $out/REPORT.md" >&2
+fi

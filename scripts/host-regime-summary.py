@@ -8,7 +8,12 @@ application's per-slice efficiency (best items/s per compute slice on a 1g insta
 model's cycle rule (include/jigsaw/host.h), and checks the paper's ordering claims per
 regime from the data.
 
-Usage: scripts/host-regime-summary.py RESULTS_DIR PROFILES_DIR SCENARIOS_DIR
+Usage: scripts/host-regime-summary.py RESULTS_DIR PROFILES_DIR SCENARIOS_DIR [--into REPORT]
+
+With --into, the same study (less the planning times, which vary from run to run) also
+becomes section 4 of REPORT (the top-level results/REPORT.md that `jigsaw compare`
+writes), between the markers below: replaced if there, else inserted before "## Files".
+The file is rewritten atomically, and the same inputs give the same bytes.
 """
 import csv
 import json
@@ -18,6 +23,11 @@ import statistics
 import sys
 
 OUT, PROFILES, SCENARIOS = sys.argv[1], sys.argv[2], sys.argv[3]
+INTO = sys.argv[5] if len(sys.argv) == 6 and sys.argv[4] == "--into" else None
+if len(sys.argv) not in (4, 6) or (len(sys.argv) == 6 and INTO is None):
+    sys.exit("usage: host-regime-summary.py RESULTS_DIR PROFILES_DIR SCENARIOS_DIR "
+             "[--into REPORT]")
+BEGIN, END = "<!-- host-regime: begin -->", "<!-- host-regime: end -->"
 
 # (directory, label, per-item host ms for every variant or None, calibrated, batch cap)
 REGIMES = [
@@ -275,6 +285,7 @@ def main():
                                     if math.isfinite(x)] or [float("nan")])),
              fmt(statistics.median([x for x in ratios.get("calibrated", [float("nan")])
                                     if math.isfinite(x)] or [float("nan")]))))
+    timing_at = len(L)
     w("\n### Planning time per regime (wall seconds of the whole analytical study, both GPU "
       "types, on a shared machine)\n")
     w("| " + " | ".join(r[1] for r in regimes) + " |")
@@ -284,8 +295,46 @@ def main():
         p = os.path.join(OUT, r[0], "planning-seconds.txt")
         cells.append(open(p).read().strip() if os.path.exists(p) else "-")
     w("| " + " | ".join(cells) + " |")
-    with open(os.path.join(OUT, "REPORT.md"), "w") as f:
-        f.write("\n".join(L) + "\n")
+    write_atomic(os.path.join(OUT, "REPORT.md"), "\n".join(L) + "\n")
+    if INTO:
+        embed(INTO, L[2:timing_at])
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def embed(report, body):
+    """Section 4 of the top-level report: this study, headings one level down."""
+    sec = [BEGIN, "## 4. Host regimes: the analytical study by mechanism\n",
+           "The analytical study of section 1 (the paper's rule, 120 GPUs) rerun in each "
+           "host regime of `docs/host-model.md` by `scripts/host-regime-study.sh`; each "
+           "regime's full report is in `host-regime/<regime>/REPORT.md`, this summary also "
+           "in `host-regime/REPORT.md` (with the planning time per regime). Section 1 is the "
+           "GPU-bound regime (host time 0).\n"]
+    for line in body:
+        bare = line.lstrip("\n")
+        sec.append(line[:len(line) - len(bare)] + "#" + bare if bare.startswith("#") else line)
+    sec.append(END)
+    block = "\n".join(sec) + "\n"
+    with open(report) as f:
+        text = f.read()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        text = head + block + "\n" + tail
+    elif "\n## Files" in text:
+        head, tail = text.split("\n## Files", 1)
+        text = head.rstrip("\n") + "\n\n" + block + "\n## Files" + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    if "`host-regime/`" not in text:
+        text = text.rstrip("\n") + ("\n- `host-regime/`: the analytical study per host "
+                                    "regime (section 4), one directory per regime.\n")
+    write_atomic(report, text)
 
 
 if __name__ == "__main__":

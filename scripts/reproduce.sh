@@ -9,6 +9,9 @@
 #                                        # (the comparisons and the sweeps), no solving
 #
 # Any other arguments are passed to `jigsaw compare` (see `jigsaw compare --help`).
+# The full run (no --quick, no --out) then reruns the analytical study in every host
+# regime (scripts/host-regime-study.sh, about 10 minutes) and makes it section 4 of
+# results/REPORT.md.
 # BUILD_DIR selects the build directory (default: build).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,4 +43,10 @@ fi
 [ -d "$build" ] || meson setup "$build"
 ninja -C "$build" src/cli/jigsaw
 # compare writes results/ (the full run) or results-quick/ (--quick) unless --out says.
-exec "$build/src/cli/jigsaw" compare "$@"
+full=yes
+for a in "$@"; do
+    case $a in --quick|--out|--out=*) full=no ;; esac
+done
+"$build/src/cli/jigsaw" compare "$@"
+[ "$full" = yes ] || exit 0
+BUILD_DIR=$build exec scripts/host-regime-study.sh --into "$out/REPORT.md"
