@@ -168,6 +168,11 @@ int js_plan_count_relayouts(const js_plan *prev, const js_plan *next);
 #define JS_DEFAULT_KEEP_FRACTION 0.5
 #define JS_DEFAULT_RATE_LEVELS 20
 #define JS_DEFAULT_RELAYOUT_TOLERANCE 0.1
+/* Default reactive checks per interval: every minute of a 5-minute interval. */
+#define JS_DEFAULT_REACT_CHECKS 5
+/* A check scales up when the arrivals since the last one exceed the plan's rate by this
+ * many Poisson standard deviations (a false alarm at 0.13 % of checks). */
+#define JS_REACT_SIGMAS 3.0
 
 typedef struct js_controller_opts {
     unsigned features;
@@ -194,6 +199,13 @@ typedef struct js_controller_opts {
      * (default JS_DEFAULT_RELAYOUT_TOLERANCE); < 0: plain minimum-slices re-plans (then
      * the plan of each rate level is solved once and reused). */
     double relayout_tolerance;
+    /* Reactive scale-up: each interval is watched at this many equal steps; when the
+     * arrivals of a step exceed the rate the plan in force was made for by more than
+     * JS_REACT_SIGMAS Poisson standard deviations, the controller re-plans at once for the
+     * rate observed in that step (a demand spike the predictor missed costs one step, not
+     * the whole interval). 0 or 1: plans change only at interval starts. Never used with
+     * perfect foresight (JS_PRED_ORACLE), which has nothing to react to. */
+    int react_checks;
     int gpus;                   /* 0 = the scenario's */
     double latency_factor;
     double max_utilisation;     /* planner option, 1 = the paper's rule */
@@ -215,9 +227,10 @@ typedef struct js_interval_row {
     double rate_predicted;
     double rate_planned;        /* after headroom; capped at the capacity */
     bool capped;                /* predicted demand exceeded capacity: planned at max */
-    int slices_used, gpus_used;
-    double slice_share;         /* slices_used / cluster slices */
-    int relayouts;              /* GPUs whose MIG layout changed at the interval start */
+    int slices_used, gpus_used; /* of the plan in force at the interval's end */
+    double slice_share;         /* time-weighted mean of slices used / cluster slices */
+    int relayouts;              /* GPUs whose MIG layout changed in the interval */
+    int reactions;              /* reactive scale-ups inside the interval */
     double pas;                 /* the plan's PAS for the driven app */
     uint64_t requests, completed, late, dropped; /* finished in this interval */
     double violation_rate;      /* (late + dropped) / (completed + dropped) */
@@ -235,7 +248,8 @@ typedef struct js_controller_result {
     double violation_rate;      /* whole run, from the simulator */
     double accuracy;            /* served accuracy (simulator, traffic-weighted PAS) */
     int relayouts;              /* total GPU re-layouts */
-    int plan_changes;           /* intervals whose plan differed from the previous one */
+    int plan_changes;           /* plan swaps (interval starts and reactions) */
+    int reactions;              /* reactive scale-ups (js_controller_opts.react_checks) */
     int capped_intervals;
     double p99_ms;
     js_sim_result sim;          /* the simulator's totals */

@@ -29,9 +29,11 @@ static void usage(FILE *out)
             "                         (default A+S+T, as plan)\n"
             "  --trace FILE           trace file (formats: see scenarios/traces/README.md)\n"
             "  --interval S           re-planning interval in trace seconds (default 300)\n"
-            "  --predictor P          last5 (max of the last 5 interval rates, default),\n"
-            "                         last5-mean, ewma, quantile (a quantile of the last %d\n"
-            "                         interval rates), oracle (the true next-interval rate)\n"
+            "  --predictor P          ewma (default with the safe rule: follows the mean,\n"
+            "                         the reactive checks catch rises), last5 (max of the\n"
+            "                         last 5 interval rates: the paper's, default with\n"
+            "                         --rule paper), last5-mean, quantile (a quantile of the\n"
+            "                         last %d interval rates), oracle (the true next rate)\n"
             "  --ewma-alpha A         weight of the newest interval for ewma (default 0.5)\n"
             "  --quantile Q           quantile planned for by the quantile predictor\n"
             "                         (default %.2g)\n"
@@ -47,6 +49,10 @@ static void usage(FILE *out)
             "  --keep-fraction K      keep the plan in force while the demand to plan for is\n"
             "                         within [K, 1] x the rate it was made for (default %.2g;\n"
             "                         0 = re-plan every interval)\n"
+            "  --react-checks N       watch each interval at N equal steps and re-plan at once\n"
+            "                         when a step's arrivals exceed the plan's rate by more\n"
+            "                         than %.0f Poisson standard deviations (default %d; 0 = at\n"
+            "                         interval starts only; never with --predictor oracle)\n"
             "  --relayout-downtime S  downtime of a GPU whose MIG layout changes, in real seconds\n"
             "                         (default %.0f: destroying/recreating MIG instances ~1-2 s\n"
             "                         plus restarting the workers); scaled by the compression\n"
@@ -80,7 +86,8 @@ JS_CLI_HOST_HELP
             "  -h, --help             this help\n",
             JS_PRED_QWINDOW, JS_DEFAULT_PRED_QUANTILE, JS_DEFAULT_RELAYOUT_TOLERANCE,
             JS_DEFAULT_HEADROOM, JS_DEFAULT_RATE_LEVELS, JS_DEFAULT_KEEP_FRACTION,
-            JS_DEFAULT_RELAYOUT_DOWNTIME_S, JS_PLAN_DEFAULT_TIME_LIMIT_S);
+            JS_REACT_SIGMAS, JS_DEFAULT_REACT_CHECKS, JS_DEFAULT_RELAYOUT_DOWNTIME_S,
+            JS_PLAN_DEFAULT_TIME_LIMIT_S);
 }
 
 static void progress(void *ctx, const char *what, int done, int total)
@@ -150,6 +157,7 @@ int js_cmd_run(int argc, char **argv)
         {"relayout-tolerance", required_argument, NULL, 'T'},
         {"headroom", required_argument, NULL, 'H'},
         {"keep-fraction", required_argument, NULL, 'K'},
+        {"react-checks", required_argument, NULL, 'Z'},
         {"rate-levels", required_argument, NULL, 'L'},
         {"relayout-downtime", required_argument, NULL, 'r'},
         {"time-compression", required_argument, NULL, 'c'},
@@ -188,7 +196,7 @@ int js_cmd_run(int argc, char **argv)
     const char *system = NULL, *trace = NULL, *timeline = NULL, *gpu = NULL, *app = NULL;
     bool json = false, intervals = false;
     double scale_frac = 0.0;
-    bool headroom_given = false, start_given = false;
+    bool headroom_given = false, start_given = false, predictor_given = false;
     int trace_day = -1;
     o.rule = JS_RULE_SAFE; /* the command's default */
     int c;
@@ -209,7 +217,10 @@ int js_cmd_run(int argc, char **argv)
         case 's': system = optarg; break;
         case 'f': trace = optarg; break;
         case 'i': bad = js_cli_parse_double(optarg, &o.interval_s) || o.interval_s <= 0; break;
-        case 'p': bad = js_predictor_parse(optarg, &o.predictor) != 0; break;
+        case 'p':
+            bad = js_predictor_parse(optarg, &o.predictor) != 0;
+            predictor_given = true;
+            break;
         case 'a':
             bad = js_cli_parse_double(optarg, &o.ewma_alpha) || o.ewma_alpha <= 0 || o.ewma_alpha > 1;
             break;
@@ -243,6 +254,10 @@ int js_cmd_run(int argc, char **argv)
         case 'K':
             bad = js_cli_parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
                   o.keep_fraction > 1;
+            break;
+        case 'Z':
+            bad = js_cli_parse_double(optarg, &v) || v < 0 || v > 1000 || v != floor(v);
+            o.react_checks = (int)v;
             break;
         case 'r':
             bad = js_cli_parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
@@ -313,6 +328,8 @@ int js_cmd_run(int argc, char **argv)
     }
     if (!headroom_given && o.rule == JS_RULE_SAFE)
         o.headroom = 0.0;
+    if (!predictor_given && o.rule == JS_RULE_SAFE)
+        o.predictor = JS_PRED_EWMA; /* results/controller/summary.md */
     if (optind + 1 != argc || !trace)
         return js_cli_usage_error("run", "needs SCENARIO and --trace");
     if (!system)

@@ -18,6 +18,10 @@
  * (see max_demand_by_combos). Counted in nodes, not seconds, so that the answer does not
  * depend on the machine's load (about a CPU second on the paper's applications). */
 #define PL_FEAS_CAP_NODES 300
+/* Node cap on a test before the window: a scale that hard to decide (a plan may exist
+ * that branch and bound cannot find) is left open, and the search goes on below it,
+ * reporting the open range as the bound's gap instead of spending the time limit there. */
+#define PL_FEAS_OPEN_NODES 2000
 
 /* The search for the largest scale over the variant combinations: what it works on and
  * what it finds (max_demand_by_combos, combo_feasible). */
@@ -244,7 +248,8 @@ static int max_demand_by_combos(demand_search *ds)
             continue;
         }
         double lo = best, step = g1;
-        bool unknown = false;
+        double hi_bound = hi; /* hi less the scales left open: what is proven */
+        bool unknown = false, open = false;
         int undecided = 0; /* tests in a row the time cap left open */
         while (hi > lo * g1 && rc == 0) {
             if (lo == 0.0 && step > 1e12) {
@@ -267,7 +272,7 @@ static int max_demand_by_combos(demand_search *ds)
             }
             /* Inside the window a test may be left open (another point can settle it). */
             bool window = lo > 0.0 && hi <= lo * g1 * g1;
-            int f = combo_feasible(ds, var, t, window ? PL_FEAS_CAP_NODES : 0);
+            int f = combo_feasible(ds, var, t, window ? PL_FEAS_CAP_NODES : PL_FEAS_OPEN_NODES);
             if (f < 0) {
                 rc = -1;
             } else if (f == 1) {
@@ -275,15 +280,19 @@ static int max_demand_by_combos(demand_search *ds)
                 undecided = 0;
             } else if (f == 0) {
                 hi = t;
+                hi_bound = fmin(hi_bound, t);
                 undecided = 0;
+            } else if (!window && !pl_past_deadline(ds->deadline)) {
+                hi = t; /* open: search below it; the bound keeps hi_bound */
+                open = true;
             } else {
                 undecided++;
             }
             step *= step; /* from the top down, doubling the log step until one fits */
         }
-        if (unknown)
+        if (unknown || open)
             complete = false;
-        bnd = fmax(bnd, unknown ? hi : fmin(hi, lo * g1));
+        bnd = fmax(bnd, unknown || open ? hi_bound : fmin(hi, lo * g1));
         if (lo > best) {
             best = lo;
             memcpy(ds->win, var, (size_t)cb->width * sizeof *ds->win);

@@ -28,6 +28,7 @@ void js_controller_opts_init(js_controller_opts *o)
     o->headroom = JS_DEFAULT_HEADROOM;
     o->keep_fraction = JS_DEFAULT_KEEP_FRACTION;
     o->rate_levels = JS_DEFAULT_RATE_LEVELS;
+    o->react_checks = JS_DEFAULT_REACT_CHECKS;
     o->relayout_downtime_s = JS_DEFAULT_RELAYOUT_DOWNTIME_S;
     o->latency_factor = 1.0;
     o->max_utilisation = 1.0;
@@ -290,19 +291,90 @@ static void finish_totals(js_controller_result *r)
     r->mean_slice_share = r->nintervals > 0 ? share / r->nintervals : 0.0;
 }
 
+/* Puts `next` in force (the first plan creates the simulation); *relayouts gets the GPUs
+ * whose layout changed. Takes ownership of `next`. */
+static int put_in_force(ctl_state *st, js_plan *next, js_sim **simp, js_arrivals **arr,
+                        js_controller_result *r, int *relayouts, js_diag *d)
+{
+    const js_controller_opts *o = st->o;
+    double c = o->time_compression > 0 ? o->time_compression : 1.0;
+    *relayouts = 0;
+    if (js_plan_align_gpus(st->have_prev ? &st->prev : NULL, next, st->cluster_gpus)) {
+        js_plan_free(next);
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    int rc = 0;
+    if (!st->have_prev) {
+        rc = js_sim_create(st->s, next, &o->sim, arr, simp, d);
+        /* the initial layout is set up before the run starts: no re-layout */
+    } else if (!plans_same_contents(&st->prev, next)) {
+        *relayouts = js_plan_count_relayouts(&st->prev, next);
+        r->plan_changes++;
+        rc = js_sim_apply_plan(*simp, next, o->relayout_downtime_s / c, d);
+    }
+    if (st->have_prev)
+        js_plan_free(&st->prev);
+    st->prev = *next;
+    st->have_prev = true;
+    return rc;
+}
+
+/* Re-plans for `want` (or keeps the plan in force under the hysteresis rule) and puts
+ * the result in force. */
+static int replan(ctl_state *st, double want, bool may_keep, js_sim **simp,
+                  js_arrivals **arr, js_controller_result *r, js_interval_row *row,
+                  js_diag *d)
+{
+    const js_controller_opts *o = st->o;
+    js_plan next;
+    js_plan_init(&next);
+    if (may_keep && st->have_prev && o->keep_fraction > 0 && want <= st->cur_rate &&
+        want >= o->keep_fraction * st->cur_rate) {
+        /* The plan in force covers the demand without much waste: keep it. */
+        if (js_plan_copy(&st->prev, &next) != 0)
+            return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    } else {
+        int rc = plan_for_rate(st, want, &next, &st->cur_capped, d);
+        if (rc != 0)
+            return rc;
+        st->cur_rate = st->cur_capped ? st->cap_rate : st->last_rate;
+    }
+    row->capped = row->capped || st->cur_capped;
+    row->rate_planned = st->cur_rate;
+    int relayouts = 0;
+    int rc = put_in_force(st, &next, simp, arr, r, &relayouts, d);
+    row->relayouts += relayouts;
+    row->slices_used = st->prev.slices_used;
+    row->gpus_used = st->prev.gpus_used;
+    row->pas = o->app < st->prev.napps ? st->prev.apps[o->app].pas : NAN;
+    return rc;
+}
+
+/* A reactive check: `arrivals` of the driven application over the last `span` simulated
+ * seconds against the rate of the plan in force. The rate observed when it is more than
+ * JS_REACT_SIGMAS Poisson standard deviations above, else 0. */
+static double spike_rate(const ctl_state *st, uint64_t arrivals, double span)
+{
+    if (st->cur_capped || !(span > 0))
+        return 0.0;
+    double expect = st->cur_rate * span;
+    if ((double)arrivals <= expect + JS_REACT_SIGMAS * sqrt(expect))
+        return 0.0;
+    return (double)arrivals / span;
+}
+
 static int run_intervals(ctl_state *st, const double *rates, js_sim **simp,
                          js_arrivals **arr, js_controller_result *r, js_diag *d)
 {
     const js_controller_opts *o = st->o;
     double c = o->time_compression > 0 ? o->time_compression : 1.0;
     double isim = o->interval_s / c;
-    double downtime = o->relayout_downtime_s / c;
+    int checks = o->predictor == JS_PRED_ORACLE || o->react_checks < 1 ? 1 : o->react_checks;
     js_predictor pred;
     js_predictor_init(&pred, o->predictor, o->ewma_alpha);
     js_predictor_set_quantile(&pred, o->pred_quantile);
     js_app_metrics before;
     memset(&before, 0, sizeof before);
-    int rc = 0;
 
     for (int k = 0; k < r->nintervals; k++) {
         js_interval_row *row = &r->rows[k];
@@ -313,52 +385,30 @@ static int run_intervals(ctl_state *st, const double *rates, js_sim **simp,
         double want = row->rate_predicted * (1.0 + o->headroom);
         if (want < JS_MIN_PLAN_SHARE * st->cap_rate)
             want = JS_MIN_PLAN_SHARE * st->cap_rate;
-        js_plan next;
-        js_plan_init(&next);
-        if (st->have_prev && o->keep_fraction > 0 && want <= st->cur_rate &&
-            want >= o->keep_fraction * st->cur_rate) {
-            /* The plan in force covers the demand without much waste: keep it. */
-            if (js_plan_copy(&st->prev, &next) != 0)
-                return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-            row->capped = st->cur_capped;
-            row->rate_planned = st->cur_rate;
-        } else {
-            rc = plan_for_rate(st, want, &next, &row->capped, d);
-            if (rc != 0)
-                return rc;
-            row->rate_planned = row->capped ? st->cap_rate : st->last_rate;
-            st->cur_rate = row->rate_planned;
-            st->cur_capped = row->capped;
+        int rc = replan(st, want, true, simp, arr, r, row, d);
+        double slices_sum = 0.0; /* over the interval's equal steps */
+        js_app_metrics step_start = before;
+        for (int j = 1; rc == 0 && j <= checks; j++) {
+            double t1 = j == checks ? (k + 1) * isim : k * isim + j * (isim / checks);
+            slices_sum += st->prev.slices_used;
+            rc = js_sim_run_until(*simp, t1, d);
+            if (rc != 0 || j == checks)
+                break;
+            js_app_metrics now;
+            if (snapshot(*simp, o->app, &now) != 0)
+                return js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
+            double spike = spike_rate(st, now.requests - step_start.requests, isim / checks);
+            step_start = now;
+            if (spike > 0.0) {
+                row->reactions++;
+                r->reactions++;
+                rc = replan(st, spike * (1.0 + o->headroom), false, simp, arr, r, row, d);
+            }
         }
-        if (js_plan_align_gpus(st->have_prev ? &st->prev : NULL, &next, st->cluster_gpus)) {
-            js_plan_free(&next);
-            return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-        }
-        row->slices_used = next.slices_used;
-        row->gpus_used = next.gpus_used;
-        row->slice_share = r->cluster_slices > 0 ? (double)next.slices_used / r->cluster_slices
-                                                 : 0.0;
-        row->pas = o->app < next.napps ? next.apps[o->app].pas : NAN;
-        if (!st->have_prev) {
-            rc = js_sim_create(st->s, &next, &o->sim, arr, simp, d);
-            row->relayouts = 0; /* the initial layout is set up before the run starts */
-        } else if (plans_same_contents(&st->prev, &next)) {
-            row->relayouts = 0;
-        } else {
-            row->relayouts = js_plan_count_relayouts(&st->prev, &next);
-            r->plan_changes++;
-            rc = js_sim_apply_plan(*simp, &next, downtime, d);
-        }
-        if (st->have_prev)
-            js_plan_free(&st->prev);
-        st->prev = next;
-        st->have_prev = true;
         if (rc != 0)
             return rc;
-
-        rc = js_sim_run_until(*simp, (k + 1) * isim, d);
-        if (rc != 0)
-            return rc;
+        row->slice_share =
+            r->cluster_slices > 0 ? slices_sum / checks / r->cluster_slices : 0.0;
         js_app_metrics now;
         if (snapshot(*simp, o->app, &now) != 0)
             return js_diag_set(d, JS_EXIT_INTERNAL, "simulator result unavailable");
@@ -393,6 +443,8 @@ int js_controller_run(const js_scenario *s, const js_controller_opts *o,
         return js_diag_set(d, JS_EXIT_USAGE, "rate levels must be in [0, 10000]");
     if (o->keep_fraction < 0 || o->keep_fraction > 1)
         return js_diag_set(d, JS_EXIT_USAGE, "keep fraction must be in [0, 1]");
+    if (o->react_checks < 0 || o->react_checks > 1000)
+        return js_diag_set(d, JS_EXIT_USAGE, "reactive checks must be in [0, 1000]");
 
     ctl_state st;
     memset(&st, 0, sizeof st);
@@ -503,6 +555,7 @@ cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals)
     js_json_add_num_or_null(o, "p99_ms", r->p99_ms);
     cJSON_AddNumberToObject(o, "relayouts", r->relayouts);
     cJSON_AddNumberToObject(o, "plan_changes", r->plan_changes);
+    cJSON_AddNumberToObject(o, "reactions", r->reactions);
     cJSON_AddNumberToObject(o, "capped_intervals", r->capped_intervals);
     const js_app_metrics *m = &r->sim.total;
     cJSON_AddNumberToObject(o, "requests", (double)m->requests);
@@ -526,6 +579,7 @@ cJSON *js_controller_to_json(const js_controller_result *r, bool with_intervals)
         cJSON_AddNumberToObject(e, "slices_used", row->slices_used);
         js_json_add_num_or_null(e, "slice_share", row->slice_share);
         cJSON_AddNumberToObject(e, "relayouts", row->relayouts);
+        cJSON_AddNumberToObject(e, "reactions", row->reactions);
         js_json_add_num_or_null(e, "pas", row->pas);
         cJSON_AddNumberToObject(e, "requests", (double)row->requests);
         js_json_add_num_or_null(e, "violation_rate", row->violation_rate);
@@ -589,8 +643,9 @@ void js_controller_print(FILE *out, const js_controller_result *r, bool per_inte
             r->cluster_slices, 100.0 * r->peak_slice_share);
     fprintf(out, "violation rate: %.3f%%  served accuracy: %.4f  p99: %.1f ms\n",
             100.0 * r->violation_rate, r->accuracy, r->p99_ms);
-    fprintf(out, "re-layouts: %d GPUs over %d plan changes; intervals over capacity: %d\n",
-            r->relayouts, r->plan_changes, r->capped_intervals);
+    fprintf(out, "re-layouts: %d GPUs over %d plan changes (%d reactive scale-ups); "
+                 "intervals over capacity: %d\n",
+            r->relayouts, r->plan_changes, r->reactions, r->capped_intervals);
     fprintf(out, "requests %llu, completed %llu, late %llu, dropped %llu\n",
             (unsigned long long)r->sim.total.requests,
             (unsigned long long)r->sim.total.completed, (unsigned long long)r->sim.total.late,

@@ -545,11 +545,16 @@ static void report_trace_section(FILE *f, const cmp_data *c)
                "keep their layout. Plans are made for the prediction x %.2f (headroom), rounded "
                "up to one of %d equal steps of the system's capacity (each step's plan is solved "
                "once and reused); the plan in force is kept while the demand to plan for stays "
-               "within [%.2f, 1] x the rate it was made for (hysteresis: fewer re-layouts).\n",
+               "within [%.2f, 1] x the rate it was made for (hysteresis: fewer re-layouts). "
+               "Each interval is also watched at %d equal steps: when a step's arrivals exceed "
+               "the rate the plan in force was made for by more than %.0f Poisson standard "
+               "deviations (a spike the predictor missed), the controller re-plans at once for "
+               "the rate observed in that step (a reactive scale-up; never with perfect "
+               "foresight).\n",
             c->trace_day, c->trace_day + 1, c->o.quick ? "06:00-12:00 only (--quick)" : "00:00-24:00",
             100.0 * c->peak_fraction, c->time_compression, c->interval_s / c->time_compression,
             js_predictor_name(c->predictor), c->downtime_s, 1.0 + c->headroom, c->rate_levels,
-            c->keep_fraction);
+            c->keep_fraction, JS_DEFAULT_REACT_CHECKS, JS_REACT_SIGMAS);
     for (int g = 0; g < c->ngpus; g++)
         report_trace(f, c, g);
     report_ast_verdict(f, c);

@@ -334,6 +334,77 @@ Test(controller, oracle_on_a_step_trace, .timeout = 120)
     rmdir(dir);
 }
 
+/* One controller run of the tiny scenario on a step trace (20 s intervals: 50, 50, 400,
+ * 400 req/s), last5, with `checks` reactive checks per interval. */
+static void run_step_trace(int checks, js_controller_result *r)
+{
+    char dir[64], scen[128], trace[128];
+    tmpdir(dir, sizeof dir);
+    write_tiny_scenario(dir, scen, sizeof scen, 2);
+    snprintf(trace, sizeof trace, "%s/rates.csv", dir);
+    FILE *f = fopen(trace, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "duration_s,rate\n20,50\n20,50\n20,400\n20,400\n");
+    fclose(f);
+    js_scenario s;
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    js_controller_opts o;
+    js_controller_opts_init(&o);
+    js_arrival_spec_init(&o.arrivals);
+    o.arrivals.kind = JS_ARR_TRACE;
+    snprintf(o.arrivals.path, sizeof o.arrivals.path, "%s", trace);
+    o.arrivals.seed = 7;
+    o.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    o.interval_s = 20.0;
+    o.predictor = JS_PRED_LAST5;
+    o.headroom = 0.0;
+    o.rule = JS_RULE_SAFE;
+    o.relayout_downtime_s = 0.5;
+    o.react_checks = checks;
+    o.sim.seed = 7;
+    cr_assert_eq(js_controller_run(&s, &o, r, &d), 0, "%s", d.msg);
+    js_scenario_free(&s);
+    unlink(trace);
+    unlink(scen);
+    rmdir(dir);
+}
+
+Test(controller, reactive_scale_up_catches_a_missed_step, .timeout = 180)
+{
+    js_controller_result off, on;
+    run_step_trace(0, &off);
+    run_step_trace(5, &on);
+    cr_assert_eq(off.reactions, 0);
+    /* last5 predicts 50 req/s for the first 400 req/s interval: only a reaction helps. */
+    cr_assert_float_eq(on.rows[2].rate_predicted, on.rows[1].rate_actual, 1e-9);
+    cr_assert(on.rows[2].reactions >= 1, "the step is seen inside its interval");
+    cr_assert_eq(on.rows[0].reactions + on.rows[1].reactions, 0,
+                 "no false alarm at a steady rate (3 sigma, fixed seed)");
+    int sum = 0;
+    for (int k = 0; k < on.nintervals; k++)
+        sum += on.rows[k].reactions;
+    cr_assert_eq(sum, on.reactions);
+    /* Scaled up after the first of five steps: most of the interval runs the larger plan,
+     * and the share is the time-weighted mean of the two plans. */
+    cr_assert(on.rows[2].rate_planned > 300.0, "planned %g", on.rows[2].rate_planned);
+    cr_assert(on.rows[2].slice_share > off.rows[2].slice_share);
+    cr_assert(on.rows[2].slice_share * 14 < on.rows[2].slices_used,
+              "the first step ran the smaller plan");
+    cr_assert(on.rows[2].violation_rate < off.rows[2].violation_rate,
+              "reacting: %g, not reacting: %g", on.rows[2].violation_rate,
+              off.rows[2].violation_rate);
+    /* The steps split the same simulation: the first two intervals are identical. */
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(on.rows[k].requests, off.rows[k].requests);
+        cr_assert_eq(on.rows[k].slices_used, off.rows[k].slices_used);
+        cr_assert_float_eq(on.rows[k].violation_rate, off.rows[k].violation_rate, 1e-12);
+    }
+    js_controller_result_free(&off);
+    js_controller_result_free(&on);
+}
+
 Test(controller, bad_options_are_usage_errors)
 {
     char dir[64], scen[128];
@@ -347,6 +418,10 @@ Test(controller, bad_options_are_usage_errors)
     cr_assert_eq(js_controller_run(&s, &o, &r, &d), JS_EXIT_USAGE);
     js_controller_opts_init(&o);
     o.app = 3;
+    js_diag_init(&d);
+    cr_assert_eq(js_controller_run(&s, &o, &r, &d), JS_EXIT_USAGE);
+    js_controller_opts_init(&o);
+    o.react_checks = -1;
     js_diag_init(&d);
     cr_assert_eq(js_controller_run(&s, &o, &r, &d), JS_EXIT_USAGE);
     js_scenario_free(&s);
