@@ -276,3 +276,40 @@ Test(cores, placement_spreads_workers_over_nodes)
     free(f);
     gsl_rng_free(rng);
 }
+
+/* A host-bound maximum demand (5 ms per item, traffic analysis on 120 A100s, A+S+T) has a
+ * scale whose feasibility test branch and bound cannot settle quickly: before the
+ * bisection's window such a test is left open (a node cap) and the search goes on below
+ * it, so the answer comes well within the time limit, with the open range in its bound
+ * (status feasible, gap stated) instead of exit 75 after the whole limit. */
+Test(cores, hard_feasibility_test_is_left_open, .timeout = 600)
+{
+    js_scenario_opts o = js_scenario_opts_default();
+    o.host.ms_per_item = 5.0;
+    js_scenario *s = calloc(1, sizeof *s);
+    js_diag d;
+    js_diag_init(&d);
+    cr_assert_eq(js_scenario_load_opts(JS_SOURCE_ROOT "/scenarios/traffic-analysis-a100-120.json",
+                                       &o, s, &d), 0, "%s", d.msg);
+    js_plan_request r;
+    js_plan_request_init(&r);
+    r.rule = JS_RULE_PAPER;
+    r.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    r.time_limit_s = 0; /* no clock: the node caps alone must end the search */
+    js_plan p;
+    int rc = js_plan_max_demand(s, &r, &p, &d);
+    cr_assert_eq(rc, 0, "rc %d: %s", rc, d.msg);
+    cr_log_info("host 5 ms: scale %g bound %g gap %g status %s, %ld nodes", p.demand_scale,
+                p.demand_scale_bound, p.gap, p.status, p.stats.nodes);
+    cr_assert(p.demand_scale > 0.0);
+    cr_assert(p.demand_scale <= p.demand_scale_bound * (1.0 + 1e-12));
+    cr_assert(p.gap >= 0.0 && p.gap < 0.05, "gap %g", p.gap);
+    js_plan_request rv = r;
+    rv.demand_scale = p.demand_scale;
+    js_diag dv;
+    js_diag_init(&dv);
+    cr_assert_eq(js_plan_verify(s, &rv, &p, &dv), 0, "%s", dv.msg);
+    js_plan_free(&p);
+    js_scenario_free(s);
+    free(s);
+}
