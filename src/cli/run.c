@@ -255,10 +255,12 @@ int js_cmd_run(int argc, char **argv)
             bad = js_cli_parse_double(optarg, &o.keep_fraction) || o.keep_fraction < 0 ||
                   o.keep_fraction > 1;
             break;
-        case 'Z':
-            bad = js_cli_parse_double(optarg, &v) || v < 0 || v > 1000 || v != floor(v);
-            o.react_checks = (int)v;
+        case 'Z': {
+            long n;
+            bad = js_cli_parse_int(optarg, 0, 1000, &n) != 0;
+            o.react_checks = bad ? o.react_checks : (int)n;
             break;
+        }
         case 'r':
             bad = js_cli_parse_double(optarg, &o.relayout_downtime_s) || o.relayout_downtime_s < 0;
             break;

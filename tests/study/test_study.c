@@ -271,7 +271,10 @@ static void load_tiny_scenario(char *dir, size_t dirsz, char *scen, size_t scens
     cr_assert_eq(js_scenario_load(scen, s, d), 0, "%s", d->msg);
 }
 
-Test(controller, oracle_on_a_step_trace, .timeout = 120)
+/* One controller run of A+S+T on the tiny scenario (2 GPUs) over a rates trace of 20 s
+ * intervals (`rates`: the CSV's data lines), seed 7, 0.5 s re-layout downtime; `o` holds
+ * the options the caller set (its arrivals, features, interval and seeds are set here). */
+static void run_tiny_trace(const char *rates, js_controller_opts *o, js_controller_result *r)
 {
     char dir[64], scen[128], trace[128];
     tmpdir(dir, sizeof dir);
@@ -279,28 +282,35 @@ Test(controller, oracle_on_a_step_trace, .timeout = 120)
     snprintf(trace, sizeof trace, "%s/rates.csv", dir);
     FILE *f = fopen(trace, "w");
     cr_assert_not_null(f);
-    /* Four 20 s intervals: low, high, high, low. */
-    fprintf(f, "duration_s,rate\n20,50\n20,400\n20,400\n20,50\n");
+    fprintf(f, "duration_s,rate\n%s", rates);
     fclose(f);
-
     js_scenario s;
     js_diag d;
     js_diag_init(&d);
     cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
+    js_arrival_spec_init(&o->arrivals);
+    o->arrivals.kind = JS_ARR_TRACE;
+    snprintf(o->arrivals.path, sizeof o->arrivals.path, "%s", trace);
+    o->arrivals.seed = 7;
+    o->features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+    o->interval_s = 20.0;
+    o->relayout_downtime_s = 0.5;
+    o->sim.seed = 7;
+    cr_assert_eq(js_controller_run(&s, o, r, &d), 0, "%s", d.msg);
+    js_scenario_free(&s);
+    unlink(trace);
+    unlink(scen);
+    rmdir(dir);
+}
+
+Test(controller, oracle_on_a_step_trace, .timeout = 120)
+{
     js_controller_opts o;
     js_controller_opts_init(&o);
-    js_arrival_spec_init(&o.arrivals);
-    o.arrivals.kind = JS_ARR_TRACE;
-    snprintf(o.arrivals.path, sizeof o.arrivals.path, "%s", trace);
-    o.arrivals.seed = 7;
-    o.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
-    o.interval_s = 20.0;
     o.predictor = JS_PRED_ORACLE;
-    o.relayout_downtime_s = 0.5;
-    o.sim.seed = 7;
     js_controller_result r;
-    int rc = js_controller_run(&s, &o, &r, &d);
-    cr_assert_eq(rc, 0, "%s", d.msg);
+    /* Four 20 s intervals: low, high, high, low. */
+    run_tiny_trace("20,50\n20,400\n20,400\n20,50\n", &o, &r);
     cr_assert_eq(r.nintervals, 4);
     cr_assert_eq(r.cluster_slices, 14);
     uint64_t req = 0;
@@ -328,47 +338,19 @@ Test(controller, oracle_on_a_step_trace, .timeout = 120)
     cr_assert(r.accuracy > 0.95 - 1e-9, "served accuracy respects the floor");
     cr_assert(r.violation_rate < 0.2);
     js_controller_result_free(&r);
-    js_scenario_free(&s);
-    unlink(trace);
-    unlink(scen);
-    rmdir(dir);
 }
 
-/* One controller run of the tiny scenario on a step trace (20 s intervals: 50, 50, 400,
- * 400 req/s), last5, with `checks` reactive checks per interval. */
+/* The step trace 50, 50, 400, 400 req/s, last5, safe rule, no headroom, with `checks`
+ * reactive checks per interval. */
 static void run_step_trace(int checks, js_controller_result *r)
 {
-    char dir[64], scen[128], trace[128];
-    tmpdir(dir, sizeof dir);
-    write_tiny_scenario(dir, scen, sizeof scen, 2);
-    snprintf(trace, sizeof trace, "%s/rates.csv", dir);
-    FILE *f = fopen(trace, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "duration_s,rate\n20,50\n20,50\n20,400\n20,400\n");
-    fclose(f);
-    js_scenario s;
-    js_diag d;
-    js_diag_init(&d);
-    cr_assert_eq(js_scenario_load(scen, &s, &d), 0, "%s", d.msg);
     js_controller_opts o;
     js_controller_opts_init(&o);
-    js_arrival_spec_init(&o.arrivals);
-    o.arrivals.kind = JS_ARR_TRACE;
-    snprintf(o.arrivals.path, sizeof o.arrivals.path, "%s", trace);
-    o.arrivals.seed = 7;
-    o.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
-    o.interval_s = 20.0;
     o.predictor = JS_PRED_LAST5;
     o.headroom = 0.0;
     o.rule = JS_RULE_SAFE;
-    o.relayout_downtime_s = 0.5;
     o.react_checks = checks;
-    o.sim.seed = 7;
-    cr_assert_eq(js_controller_run(&s, &o, r, &d), 0, "%s", d.msg);
-    js_scenario_free(&s);
-    unlink(trace);
-    unlink(scen);
-    rmdir(dir);
+    run_tiny_trace("20,50\n20,50\n20,400\n20,400\n", &o, r);
 }
 
 Test(controller, reactive_scale_up_catches_a_missed_step, .timeout = 180)
