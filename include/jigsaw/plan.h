@@ -96,6 +96,8 @@ typedef struct js_plan {
     js_plan_stats stats;
     char rule[8];            /* latency rule planned with: "paper" or "safe" ("" unknown) */
     double target_quantile;  /* safe rule: end-to-end latency quantile held within the SLO */
+    int scaled_app;          /* max demand of one application (the others at their rates):
+                                its index, demand_scale its scale; -1 every application */
 } js_plan;
 
 void js_plan_init(js_plan *p);

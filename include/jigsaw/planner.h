@@ -78,6 +78,14 @@ typedef struct js_plan_request {
      * slices and PAS with the first packing found). The safe rule's search passes set it
      * and its chosen plan gets the tie-break once. Callers leave it false. */
     bool skip_gpu_tiebreak;
+    /* Addition (fleets): maximum demand of this application alone, the others held at
+     * their rates (--max-demand-app); -1 (js_plan_request_init): every application's
+     * demand scaled together. */
+    int scale_app;
+    /* Addition (fleets): plan a scenario of several applications as one joint MILP
+     * instead of application by application (docs/design.md section 2, "Fleets"): the
+     * reference the decomposition is tested against. */
+    bool joint;
 } js_plan_request;
 
 /* Default time limit of one planning call (plan, each system of capacity, each point

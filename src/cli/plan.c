@@ -27,6 +27,7 @@ static void plan_usage(FILE *out)
         "                   [--latency-factor F] [--max-utilisation U] [--json]\n"
         "                   [--max-batch B] [--rule paper|safe] [--target pQ]\n"
         "                   [--verify-sim[=SECONDS]] [--format FMT] [-o FILE]\n"
+        "                   [--max-demand-app NAME] [--joint]\n"
         "\n"
         "Plan every application of SCENARIO on its cluster with the exact MILP (GLPK): for\n"
         "each task a model variant and segments (MIG size, MPS workers, batch, count), placed\n"
@@ -43,6 +44,11 @@ static void plan_usage(FILE *out)
         "      --gpu TYPE        GPU type (profiles re-resolved for it)\n"
         "      --max-demand      find the largest common demand scale the cluster serves\n"
         "                        (within 0.5%% of the model's optimum) and its plan\n"
+        "      --max-demand-app NAME  the largest demand of application NAME alone, every\n"
+        "                        other application held at its rate (a fleet question)\n"
+        "      --joint           plan several applications as one MILP instead of one by\n"
+        "                        one with their union packed (the exact reference; slow on\n"
+        "                        fleets)\n"
         "      --time-limit S    stop the solver after S seconds with the best plan found,\n"
         "                        its bound and gap (default 120; 0: solve to proven\n"
         "                        optimality however long it takes)\n"
@@ -86,6 +92,7 @@ typedef struct plan_opts {
     const char *scenario;
     const char *gpu;
     const char *app;
+    const char *max_demand_app; /* --max-demand-app */
     const char *output;
     bool max_demand, stats, have_rate, have_scale;
     double verify_sim_s;   /* > 0: simulate the plan for this long (--verify-sim) */
@@ -97,7 +104,7 @@ typedef struct plan_opts {
 
 static int parse_args(int argc, char **argv, plan_opts *o)
 {
-    enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_TL, O_LF, O_MU, O_MB,
+    enum { O_RATE = 256, O_APP, O_SCALE, O_GPUS, O_GPU, O_MAXD, O_MDAPP, O_JOINT, O_TL, O_LF, O_MU, O_MB,
            O_JSON, O_FMT, O_STATS, O_RULE, O_TARGET, O_VSIM };
     static const struct option longopts[] = {
         {"system", required_argument, NULL, 's'},
@@ -107,6 +114,8 @@ static int parse_args(int argc, char **argv, plan_opts *o)
         {"gpus", required_argument, NULL, O_GPUS},
         {"gpu", required_argument, NULL, O_GPU},
         {"max-demand", no_argument, NULL, O_MAXD},
+        {"max-demand-app", required_argument, NULL, O_MDAPP},
+        {"joint", no_argument, NULL, O_JOINT},
         {"time-limit", required_argument, NULL, O_TL},
         {"latency-factor", required_argument, NULL, O_LF},
         {"max-utilisation", required_argument, NULL, O_MU},
@@ -167,6 +176,11 @@ static int parse_args(int argc, char **argv, plan_opts *o)
             break;
         case O_GPU: o->gpu = optarg; break;
         case O_MAXD: o->max_demand = true; break;
+        case O_MDAPP:
+            o->max_demand_app = optarg;
+            o->max_demand = true;
+            break;
+        case O_JOINT: o->req.joint = true; break;
         case O_TL:
             if (js_cli_parse_time_limit("plan", optarg, &o->req.time_limit_s) != 0)
                 return JS_EXIT_USAGE;
@@ -291,8 +305,10 @@ static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool ma
     if (max_demand) {
         fprintf(f, "maximum demand scale %.6g (proven bound %.6g, gap %.3f%%, %s)", p->demand_scale,
                 p->demand_scale_bound, 100.0 * p->gap, p->status);
-        if (s->napps == 1)
-            fprintf(f, " = %.6g req/s for %s", p->apps[0].rate, s->apps[0].name);
+        int one = s->napps == 1 ? 0 : p->scaled_app;
+        if (one >= 0 && one < p->napps)
+            fprintf(f, " = %.6g req/s for %s%s", p->apps[one].rate, s->apps[one].name,
+                    s->napps > 1 ? " (the others at their rates)" : "");
         fprintf(f, "\n");
     } else {
         fprintf(f, "status %s (bound %g, gap %.3f%%), demand scale %g\n", p->status, p->bound,
@@ -606,6 +622,18 @@ int js_cmd_plan(int argc, char **argv)
         }
         o.req.rate_app = ai;
         o.req.rate_override = o.rate;
+    }
+    if (o.max_demand_app) {
+        o.req.scale_app = -1;
+        for (int i = 0; i < s.napps; i++)
+            if (strcmp(s.apps[i].name, o.max_demand_app) == 0)
+                o.req.scale_app = i;
+        if (o.req.scale_app < 0) {
+            fprintf(stderr, "jigsaw plan: --max-demand-app: no application named '%s'\n",
+                    o.max_demand_app);
+            js_scenario_free(&s);
+            return JS_EXIT_USAGE;
+        }
     }
     js_plan p;
     rc = o.max_demand ? js_plan_max_demand(&s, &o.req, &p, &d)

@@ -21,6 +21,7 @@ void js_plan_init(js_plan *p)
     p->demand_scale_bound = NAN;
     p->bound = NAN;
     p->target_quantile = NAN;
+    p->scaled_app = -1;
     snprintf(p->status, sizeof p->status, "none");
     snprintf(p->objective_kind, sizeof p->objective_kind, "slices");
 }
@@ -231,6 +232,8 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
     ok &= js_json_add_num_if_finite(root, "gap", p->gap);
     ok &= js_json_add_num_if_finite(root, "demand_scale", p->demand_scale);
     ok &= js_json_add_num_if_finite(root, "demand_scale_bound", p->demand_scale_bound);
+    if (p->scaled_app >= 0 && p->scaled_app < s->napps)
+        add_str(root, "scaled_app", s->apps[p->scaled_app].name, &ok);
     ok &= js_json_add_num_if_finite(root, "slices_used", p->slices_used);
     ok &= js_json_add_num_if_finite(root, "gpus_used", p->gpus_used);
     ok &= js_json_add_num_if_finite(root, "gpus_total", p->gpus_total);
@@ -627,7 +630,7 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
         "kind", "format_version", "scenario", "gpu_type", "system", "feasible", "status",
         "objective_kind", "objective", "bound", "gap", "demand_scale", "demand_scale_bound",
         "slices_used", "gpus_used", "gpus_total", "rule", "target_quantile", "solver", "apps",
-        "gpus", "host", NULL};
+        "gpus", "host", "scaled_app", NULL};
     static const char *const required[] = {"kind", "format_version", "system", "feasible",
                                            "apps", "gpus", NULL};
     int rc = js_json_check_keys(c, root, allowed, required);
@@ -723,6 +726,22 @@ static int segments_against_instances(js_jctx *c, const js_plan *p, const js_sce
     return rc;
 }
 
+/* "scaled_app": the application whose maximum demand the plan is (--max-demand-app). */
+static int scaled_app_from_json(js_jctx *c, const cJSON *root, const js_scenario *s,
+                                js_plan *out)
+{
+    char name[JS_NAME_MAX] = "";
+    int rc = js_json_get_string(c, root, "scaled_app", false, name, sizeof name);
+    if (rc || !name[0])
+        return rc;
+    for (int i = 0; i < s->napps; i++)
+        if (strcmp(s->apps[i].name, name) == 0)
+            out->scaled_app = i;
+    if (out->scaled_app < 0)
+        return js_json_err(c, "scaled_app", "no application named \"%s\" in the scenario", name);
+    return 0;
+}
+
 int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_plan *out)
 {
     const cJSON *apps, *gpus;
@@ -731,6 +750,7 @@ int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_pl
     if (!rc) rc = js_json_get_array(c, root, "apps", true, &apps);
     if (!rc) rc = js_json_get_array(c, root, "gpus", true, &gpus);
     if (!rc) rc = names_against_scenario(c, root, s);
+    if (!rc) rc = scaled_app_from_json(c, root, s, out);
     js_host_spec host = js_host_spec_unset();
     if (!rc) rc = js_host_spec_from_json(c, root, "host", &host);
     /* Its segments' latencies hold the host time it was planned with. */

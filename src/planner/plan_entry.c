@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "by_app.h"
 #include "safe_internal.h"
 #include "jigsaw/util.h"
 
@@ -82,22 +83,35 @@ static int fewest_gpus(const js_scenario *s, const js_plan_request *r,
     return 0; /* out of time or no better packing: the plan chosen stands */
 }
 
-static int min_slices_entry(const js_scenario *s, const js_plan_request *r, js_plan *out,
+/* One scenario's minimum-slices planning, all its applications in one MILP per pass. A
+ * request that already skips the GPU tie-break (a part of the planning by application,
+ * by_app.c) gets none; else the safe rule's search compares its passes by slices and
+ * predictions and the tie-break runs once, on the plan it returns. */
+static int min_slices_joint(const js_scenario *s, const js_plan_request *r, js_plan *out,
                             js_diag *d)
 {
-    js_plan_request started; /* one deadline for every pass (planner_internal.h) */
-    pl_request_start(r, &started);
-    /* The safe rule's search compares its passes by slices and predictions: the
-     * fewest-GPUs tie-break runs once, on the plan it returns. */
-    started.skip_gpu_tiebreak = started.rule == JS_RULE_SAFE && !started.layout_in_force;
+    js_plan_request started = *r;
+    bool gpu_stage = started.rule == JS_RULE_SAFE && !started.layout_in_force &&
+                     !started.skip_gpu_tiebreak;
+    started.skip_gpu_tiebreak = started.skip_gpu_tiebreak || gpu_stage;
     safe_choice choice = {0};
     int rc = plan_with_rule(s, &started, out, d, pl_min_slices_once, false, &choice);
     rc = pl_with_capped_family(s, &started, rc, out, d, pl_min_slices_once, &choice, false);
     if (rc == 0 && choice.made && started.layout_in_force)
         rc = keep_layout(s, &started, &choice, out, d);
-    else if (rc == 0 && choice.made && started.skip_gpu_tiebreak)
+    else if (rc == 0 && choice.made && gpu_stage)
         rc = fewest_gpus(s, &started, &choice, out, d);
     return rc;
+}
+
+static int min_slices_entry(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                            js_diag *d)
+{
+    js_plan_request started; /* one deadline for every pass (planner_internal.h) */
+    pl_request_start(r, &started);
+    if (pl_by_app_applies(s, &started))
+        return pl_by_app_min_slices(s, &started, out, d, min_slices_joint);
+    return min_slices_joint(s, &started, out, d);
 }
 
 static int max_demand_entry(const js_scenario *s, const js_plan_request *r, js_plan *out,
@@ -105,6 +119,18 @@ static int max_demand_entry(const js_scenario *s, const js_plan_request *r, js_p
 {
     js_plan_request started;
     pl_request_start(r, &started);
+    if (started.scale_app >= s->napps)
+        return js_diag_set(d, JS_EXIT_USAGE, "maximum demand of application %d: the scenario "
+                           "has %d", started.scale_app, s->napps);
+    if (started.scale_app >= 0 && s->napps == 1)
+        started.scale_app = -1; /* the only application: the common scale */
+    if (started.scale_app >= 0 && !pl_by_app_applies(s, &started))
+        return js_diag_set(d, JS_EXIT_USAGE,
+                           "the maximum demand of one application is searched application by "
+                           "application, which cannot hold a limit on the cluster's CPU cores "
+                           "(cpu_cores_per_node) or a layout in force");
+    if (pl_by_app_for_max_demand(s, &started))
+        return pl_by_app_max_demand(s, &started, out, d, min_slices_joint);
     /* At the maximum demand the cluster is (nearly) full: the safe rule's passes skip the
      * fewest-GPUs tie-break of the plan they show. */
     started.skip_gpu_tiebreak = started.rule == JS_RULE_SAFE;

@@ -85,6 +85,7 @@ void js_plan_request_init(js_plan_request *r)
     r->verbose = 0;
     r->rule = JS_RULE_PAPER;
     r->target_quantile = 0.99;
+    r->scale_app = -1;
 }
 
 int js_rule_parse(const char *name, int *rule)

@@ -170,7 +170,9 @@ static int check_app(const vctx *c, int ai)
 {
     const js_app *a = &c->s->apps[ai];
     const js_app_plan *ap = &c->p->apps[ai];
-    double rate = (c->r->rate_app == ai ? c->r->rate_override : a->rate) * c->p->demand_scale;
+    /* One application's maximum demand scales that application only. */
+    double scale = c->p->scaled_app < 0 || c->p->scaled_app == ai ? c->p->demand_scale : 1.0;
+    double rate = (c->r->rate_app == ai ? c->r->rate_override : a->rate) * scale;
     if (ap->ntasks != a->ntasks || fabs(ap->rate - rate) > REL_TOL * fmax(1.0, rate))
         return js_diag_set(c->d, JS_EXIT_DATAERR, "%s: plan rate %.6g or tasks %d do not match "
                            "the request (%.6g req/s, %d tasks)", a->name, ap->rate, ap->ntasks,

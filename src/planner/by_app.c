@@ -1,0 +1,642 @@
+/* Planning application by application: how the planner scales to fleets of many
+ * applications (docs/design.md section 2, "Fleets").
+ *
+ * Applications share a cluster only through the GPUs their MIG instances are packed on:
+ * each has its own tasks, configurations, latency rule and PAS floor, and (MIG isolates
+ * instances) its own queueing. So
+ *   - every application's minimum slices alone on the cluster is a lower bound on its
+ *     slices in any joint plan (its instances in a joint plan fit the cluster alone), and
+ *     their sum bounds the joint optimum;
+ *   - when the union of the applications' own plans packs into the cluster, that union is
+ *     a joint plan with the summed slices, so it is optimal, and its PAS is the sum of the
+ *     per-application maxima, which is the joint tie-break's optimum too.
+ * The packing is a covering MILP over the GPU type's count-maximal layouts (a handful of
+ * columns, whatever the cluster's size), solved to optimality: the plan's instances on
+ * the fewest GPUs. Minimum slices falls back to the joint MILP only when the union does
+ * not pack (a nearly full cluster) or when the cluster's CPU cores couple the
+ * applications (a cluster-wide row the parts cannot see).
+ *
+ * Maximum demand searches the scale the same way: at scale x every application planned
+ * alone (the scaled ones at x, the others at their rates), the union packed. A scale whose
+ * summed per-application slice bounds exceed the cluster's compute slices, or at which an
+ * application alone has no plan, is proven out of reach: that is the bound reported. A
+ * scale whose union does not pack is left open (the joint problem might still fit it).
+ */
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "by_app.h"
+#include "milp.h"
+#include "jigsaw/util.h"
+
+/* The search's relative precision (the joint search's PL_DEMAND_GAP, max_demand.c). */
+#define BA_DEMAND_GAP 0.0049
+/* Scales tried above the found one for a proof of the bound before it is left open. */
+#define BA_BOUND_PROBES 10
+
+static bool past(double deadline)
+{
+    return deadline > 0.0 && js_now_s() >= deadline;
+}
+
+bool pl_by_app_applies(const js_scenario *s, const js_plan_request *r)
+{
+    int gpus = r->gpus > 0 ? r->gpus : s->cluster.gpus;
+    return s->napps > 1 && !r->joint && !r->layout_in_force &&
+           js_cluster_cpu_cores(&s->cluster, gpus) <= 0;
+}
+
+/* The joint search is exact and fast while the applications' variant combinations can
+ * be enumerated (every product of at most PL_MAX_COMBOS is, whatever the pruning); past
+ * that it falls back to one MILP that does not close on fleets. On a nearly full
+ * cluster the union of the applications' own plans packs worse than a joint plan, so
+ * the common scale is searched by application only past that limit (one application's
+ * scale always is: the joint MILP has one scale). */
+bool pl_by_app_for_max_demand(const js_scenario *s, const js_plan_request *r)
+{
+    if (!pl_by_app_applies(s, r))
+        return false;
+    if (r->scale_app >= 0)
+        return true;
+    double combos = 1.0;
+    for (int i = 0; i < s->napps; i++)
+        for (int t = 0; t < s->apps[i].ntasks; t++)
+            if (r->features & JS_FEAT_A)
+                combos *= s->apps[i].tasks[t].nvariants;
+    return combos > PL_MAX_COMBOS;
+}
+
+/* ---- The parts: one application alone on the cluster ---- */
+
+typedef struct ba_ctx {
+    const js_scenario *s;
+    const js_plan_request *r;
+    pl_pass_fn min_pass;    /* the full minimum-slices planning of one scenario */
+    int gpus;
+    double cap_slices;      /* compute slices of the whole cluster */
+    js_gpu_layout *layouts; /* count-maximal layouts of the GPU type */
+    int nlayouts;
+    js_plan_stats effort;   /* every part's solves and nodes */
+} ba_ctx;
+
+static js_scenario one_app(const js_scenario *s, int i)
+{
+    js_scenario sub = *s; /* shares every array: nothing is freed through it */
+    sub.napps = 1;
+    sub.apps = &s->apps[i];
+    return sub;
+}
+
+/* Application i's minimum-slices plan alone at `scale`, without the GPU tie-break (the
+ * union is packed afresh). Its app index is rewritten to i. */
+static int plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d)
+{
+    js_scenario sub = one_app(c->s, i);
+    js_plan_request rr = *c->r;
+    rr.rate_app = c->r->rate_app == i ? 0 : -1;
+    rr.demand_scale = scale;
+    rr.skip_gpu_tiebreak = true;
+    rr.known_feasible = NULL;
+    rr.scale_app = -1;
+    js_plan_init(out);
+    int rc = c->min_pass(&sub, &rr, out, d);
+    c->effort.solves += out->stats.solves;
+    c->effort.nodes += out->stats.nodes;
+    c->effort.configs += out->stats.configs;
+    c->effort.configs_raw += out->stats.configs_raw;
+    if (out->stats.rows > c->effort.rows) {
+        c->effort.rows = out->stats.rows;
+        c->effort.cols = out->stats.cols;
+        c->effort.int_cols = out->stats.int_cols;
+    }
+    if (rc == 0 && out->napps == 1) {
+        out->apps[0].app = i;
+        for (int g = 0; g < out->ngpus; g++)
+            for (int k = 0; k < out->gpus[g].ninstances; k++)
+                out->gpus[g].inst[k].app = i;
+    }
+    return rc;
+}
+
+/* A part's proven lower bound on its slices. */
+static double part_bound(const js_plan *p)
+{
+    return isfinite(p->bound) ? fmin(p->bound, p->objective) : 0.0;
+}
+
+/* ---- Packing the union ---- */
+
+static int count_instances(js_plan *const *parts, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        for (int g = 0; g < parts[i]->ngpus; g++)
+            k += parts[i]->gpus[g].ninstances;
+    return k;
+}
+
+/* Fewest GPUs, at most c->gpus, whose layouts hold need[p] instances of every profile p:
+ * min sum y_l subject to sum_l count_l[p] y_l >= need[p]. 0 with y filled, 1 when more
+ * than c->gpus are needed, -1 when GLPK fails. */
+static int pack_counts(const ba_ctx *c, const int *need, int *y)
+{
+    const js_gpu_type *g = &c->s->cluster.gpu;
+    long slices = 0;
+    for (int p = 0; p < g->nprofiles; p++)
+        slices += (long)need[p] * g->profiles[p].compute_slices;
+    if (slices > (long)c->gpus * g->compute_slices)
+        return 1;
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_rows(lp, g->nprofiles + 1);
+    glp_add_cols(lp, c->nlayouts);
+    for (int p = 0; p < g->nprofiles; p++)
+        glp_set_row_bnds(lp, p + 1, need[p] > 0 ? GLP_LO : GLP_FR, need[p], 0.0);
+    glp_set_row_bnds(lp, g->nprofiles + 1, GLP_UP, 0.0, c->gpus);
+    int ind[JS_MAX_MIG_PROFILES + 2];
+    double val[JS_MAX_MIG_PROFILES + 2];
+    for (int l = 0; l < c->nlayouts; l++) {
+        int n = 0;
+        for (int p = 0; p < g->nprofiles; p++)
+            if (c->layouts[l].count[p] > 0) {
+                ind[++n] = p + 1;
+                val[n] = c->layouts[l].count[p];
+            }
+        ind[++n] = g->nprofiles + 1;
+        val[n] = 1.0;
+        glp_set_mat_col(lp, l + 1, n, ind, val);
+        glp_set_col_kind(lp, l + 1, GLP_IV);
+        glp_set_col_bnds(lp, l + 1, GLP_LO, 0.0, 0.0);
+        glp_set_obj_coef(lp, l + 1, 1.0);
+    }
+    glp_iocp parm;
+    glp_init_iocp(&parm);
+    parm.presolve = GLP_ON;
+    parm.msg_lev = GLP_MSG_OFF;
+    int ret = glp_intopt(lp, &parm), st = glp_mip_status(lp);
+    int rc = -1;
+    if ((ret == 0 || ret == GLP_ENOPFS) && (st == GLP_NOFEAS || ret == GLP_ENOPFS)) {
+        rc = 1;
+    } else if (ret == 0 && st == GLP_OPT) {
+        for (int l = 0; l < c->nlayouts; l++)
+            y[l] = (int)lround(glp_mip_col_val(lp, l + 1));
+        rc = 0;
+    }
+    glp_delete_prob(lp);
+    return rc;
+}
+
+typedef struct slot_gpu {
+    int layout;
+    bool used[JS_MAX_INSTANCES_PER_GPU];
+    js_gpu_plan plan;
+} slot_gpu;
+
+/* Larger instances first (fewest places to go), then in application and task order. */
+static int cmp_size_first(const void *x, const void *y)
+{
+    const js_instance *a = x, *b = y;
+    if (a->profile != b->profile)
+        return b->profile - a->profile;
+    if (a->app != b->app)
+        return a->app - b->app;
+    if (a->task != b->task)
+        return a->task - b->task;
+    if (a->batch != b->batch)
+        return a->batch - b->batch;
+    return a->workers - b->workers;
+}
+
+static int cmp_start(const void *x, const void *y)
+{
+    const js_instance *a = x, *b = y;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* Each instance into the first free slot of its profile, GPUs already in use first. The
+ * covering solution has a slot of every profile for every instance, so none is left. */
+static int fill_slots(const ba_ctx *c, slot_gpu *gp, int ng, const js_instance *in)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ng; i++) {
+            if ((pass == 0) != (gp[i].plan.ninstances > 0))
+                continue;
+            const js_gpu_layout *L = &c->layouts[gp[i].layout];
+            for (int k = 0; k < L->ninstances; k++) {
+                if (gp[i].used[k] || L->inst[k].profile != in->profile)
+                    continue;
+                gp[i].used[k] = true;
+                js_instance *dst = &gp[i].plan.inst[gp[i].plan.ninstances++];
+                *dst = *in;
+                dst->start = L->inst[k].start;
+                return 0;
+            }
+        }
+    return -1;
+}
+
+/* The union of the parts' instances packed on the fewest GPUs into out->gpus. 0, 1 when
+ * it does not fit the cluster, or an error code with d set. */
+static int pack_union(const ba_ctx *c, js_plan *const *parts, int n, js_plan *out, js_diag *d)
+{
+    const js_gpu_type *g = &c->s->cluster.gpu;
+    int ni = count_instances(parts, n);
+    js_instance *all = calloc((size_t)ni + 1, sizeof *all);
+    int *y = calloc((size_t)c->nlayouts + 1, sizeof *y);
+    int need[JS_MAX_MIG_PROFILES] = {0};
+    int rc = all && y ? 0 : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int i = 0, k = 0; rc == 0 && i < n; i++)
+        for (int q = 0; q < parts[i]->ngpus; q++)
+            for (int j = 0; j < parts[i]->gpus[q].ninstances; j++) {
+                all[k] = parts[i]->gpus[q].inst[j];
+                need[all[k].profile]++;
+                k++;
+            }
+    if (rc == 0) {
+        int pk = pack_counts(c, need, y);
+        if (pk < 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "the packing MILP failed");
+        else if (pk == 1)
+            rc = 1;
+    }
+    int ng = 0;
+    for (int l = 0; rc == 0 && l < c->nlayouts; l++)
+        ng += y[l];
+    slot_gpu *gp = rc == 0 ? calloc((size_t)ng + 1, sizeof *gp) : NULL;
+    if (rc == 0 && !gp)
+        rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int l = 0, k = 0; rc == 0 && l < c->nlayouts; l++)
+        for (int q = 0; q < y[l]; q++)
+            gp[k++].layout = l;
+    if (rc == 0)
+        qsort(all, (size_t)ni, sizeof *all, cmp_size_first);
+    for (int k = 0; rc == 0 && k < ni; k++)
+        if (fill_slots(c, gp, ng, &all[k]) != 0)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "packing: no slot of profile %s left",
+                             g->profiles[all[k].profile].name);
+    if (rc == 0) {
+        free(out->gpus);
+        out->gpus = calloc((size_t)ng + 1, sizeof *out->gpus);
+        out->ngpus = 0;
+        if (!out->gpus)
+            rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    }
+    for (int i = 0; rc == 0 && i < ng; i++) {
+        if (gp[i].plan.ninstances == 0)
+            continue;
+        qsort(gp[i].plan.inst, (size_t)gp[i].plan.ninstances, sizeof gp[i].plan.inst[0],
+              cmp_start);
+        out->gpus[out->ngpus++] = gp[i].plan;
+    }
+    if (rc == 0)
+        out->gpus_used = out->ngpus;
+    free(gp);
+    free(all);
+    free(y);
+    return rc;
+}
+
+/* The parts merged into one plan over the scenario (applications in scenario order):
+ * slices, bound and status summed over the parts, the union packed. 0, 1 when the union
+ * does not pack, or an error code. */
+static int merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_diag *d)
+{
+    int n = c->s->napps;
+    js_plan_init(out);
+    *out = *parts[0]; /* header: system, rule, target, scale */
+    out->gpus = NULL;
+    out->ngpus = 0;
+    out->napps = 0;
+    out->apps = calloc((size_t)n, sizeof *out->apps);
+    if (!out->apps)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    out->napps = n;
+    out->objective = 0.0;
+    out->bound = 0.0;
+    out->slices_used = 0;
+    bool proven = true;
+    for (int i = 0; i < n; i++) {
+        out->apps[i] = parts[i]->apps[0];
+        out->objective += parts[i]->objective;
+        out->slices_used += parts[i]->slices_used;
+        out->bound += part_bound(parts[i]);
+        proven = proven && strcmp(parts[i]->status, "optimal") == 0;
+    }
+    out->gap = out->objective > 0.0 ? (out->objective - out->bound) / out->objective : 0.0;
+    snprintf(out->status, sizeof out->status, "%s", proven ? "optimal" : "feasible");
+    out->gpus_total = c->gpus;
+    out->stats = c->effort;
+    return pack_union(c, parts, n, out, d);
+}
+
+static int ctx_init(ba_ctx *c, const js_scenario *s, const js_plan_request *r,
+                    pl_pass_fn min_pass, js_diag *d)
+{
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->r = r;
+    c->min_pass = min_pass;
+    c->gpus = r->gpus > 0 ? r->gpus : s->cluster.gpus;
+    c->cap_slices = (double)c->gpus * s->cluster.gpu.compute_slices;
+    if (pl_enumerate_layouts(&s->cluster.gpu, &c->layouts, &c->nlayouts) != 0)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    return 0;
+}
+
+static void free_parts(js_plan *parts, int n)
+{
+    for (int i = 0; parts && i < n; i++)
+        js_plan_free(&parts[i]);
+    free(parts);
+}
+
+/* ---- Minimum slices ---- */
+
+int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                         js_diag *d, pl_pass_fn min_pass)
+{
+    ba_ctx c;
+    int rc = ctx_init(&c, s, r, min_pass, d);
+    int n = s->napps;
+    js_plan *parts = rc == 0 ? calloc((size_t)n, sizeof *parts) : NULL;
+    js_plan **pp = rc == 0 ? calloc((size_t)n, sizeof *pp) : NULL;
+    if (rc == 0 && (!parts || !pp))
+        rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    double scale = r->demand_scale >= 0.0 ? r->demand_scale : 1.0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        pp[i] = &parts[i];
+        rc = plan_part(&c, i, scale, &parts[i], d);
+    }
+    if (rc == 0) {
+        js_diag local;
+        js_diag_init(&local);
+        rc = merge_parts(&c, pp, out, &local);
+        if (rc == 1) { /* the union does not pack: the joint MILP decides */
+            js_plan_free(out);
+            js_plan_init(out);
+            rc = min_pass(s, r, out, d);
+        } else if (rc != 0) {
+            js_diag_forward(d, &local);
+        }
+    }
+    free_parts(parts, n);
+    free(pp);
+    free(c.layouts);
+    return rc;
+}
+
+/* ---- Maximum demand ---- */
+
+typedef struct ba_search {
+    ba_ctx c;
+    int target;          /* the application scaled; -1 every one */
+    js_plan *fixed;      /* target mode: the others' plans at their rates (per app) */
+    double max_util;
+    js_plan best;        /* the merged plan of the largest scale that fits */
+    double best_scale;   /* the scale it serves */
+    double hi_bound;     /* smallest scale proven out of reach */
+    int tests;
+} ba_search;
+
+enum { BA_FITS = 0, BA_OUT_OF_REACH = 1, BA_OPEN = 2 };
+
+/* Multiply application i's demand in p by f (rate, task demands). */
+static void scale_app_demand(js_app_plan *ap, double f)
+{
+    ap->rate *= f;
+    for (int t = 0; t < ap->ntasks; t++)
+        ap->tasks[t].demand *= f;
+}
+
+/* The factor by which the scaled applications' demand can grow on their own instances
+ * (paper rule: load-independent statistics), 1 otherwise. */
+static double spare_factor(const ba_search *bs, js_plan *const *parts)
+{
+    if (bs->c.r->rule != JS_RULE_PAPER)
+        return 1.0;
+    double f = INFINITY;
+    for (int i = 0; i < bs->c.s->napps; i++)
+        if (bs->target < 0 || bs->target == i)
+            f = fmin(f, js_plan_capacity_factor(parts[i], bs->max_util));
+    return isfinite(f) && f > 1.0 ? f * (1.0 - 1e-9) : 1.0;
+}
+
+/* Every application at its scale (x for the scaled ones), the union packed. A fit
+ * replaces bs->best when it serves more. */
+static int test_scale(ba_search *bs, double x, int *verdict, js_diag *d)
+{
+    int n = bs->c.s->napps;
+    js_plan *own = calloc((size_t)n, sizeof *own);
+    js_plan **pp = calloc((size_t)n, sizeof *pp);
+    int rc = own && pp ? 0 : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    double lower = 0.0;
+    *verdict = BA_OPEN;
+    bs->tests++;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (bs->target >= 0 && i != bs->target) {
+            pp[i] = &bs->fixed[i];
+            lower += part_bound(pp[i]);
+            continue;
+        }
+        pp[i] = &own[i];
+        js_diag local;
+        js_diag_init(&local);
+        int prc = plan_part(&bs->c, i, x, &own[i], &local);
+        if (prc == JS_EXIT_INFEASIBLE) { /* this application alone does not fit */
+            *verdict = BA_OUT_OF_REACH;
+            break;
+        }
+        if (prc == JS_EXIT_TIMELIMIT)
+            break; /* open */
+        if (prc != 0) {
+            rc = js_diag_forward(d, &local);
+            break;
+        }
+        lower += part_bound(&own[i]);
+    }
+    bool all = rc == 0 && *verdict == BA_OPEN;
+    for (int i = 0; all && i < n; i++)
+        all = pp[i] && pp[i]->feasible;
+    if (all && lower > bs->c.cap_slices + 0.5) {
+        *verdict = BA_OUT_OF_REACH;
+    } else if (all) {
+        js_plan merged;
+        js_diag local;
+        js_diag_init(&local);
+        int mrc = merge_parts(&bs->c, pp, &merged, &local);
+        if (mrc == 0) {
+            double f = spare_factor(bs, pp);
+            for (int i = 0; i < n; i++)
+                if (bs->target < 0 || bs->target == i)
+                    scale_app_demand(&merged.apps[i], f);
+            merged.demand_scale = x * f;
+            *verdict = BA_FITS;
+            if (merged.demand_scale > bs->best_scale) {
+                js_plan_free(&bs->best);
+                bs->best = merged;
+                bs->best_scale = merged.demand_scale;
+            } else {
+                js_plan_free(&merged);
+            }
+        } else {
+            js_plan_free(&merged);
+            if (mrc != 1)
+                rc = js_diag_forward(d, &local);
+        }
+    }
+    if (*verdict == BA_OUT_OF_REACH)
+        bs->hi_bound = fmin(bs->hi_bound, x);
+    for (int i = 0; own && i < n; i++)
+        js_plan_free(&own[i]);
+    free(own);
+    free(pp);
+    return rc;
+}
+
+/* Total slices the scaled applications' plans at the best scale hold, and those of all. */
+static void slices_of(const ba_search *bs, const js_plan *p, double *scaled, double *all)
+{
+    *scaled = 0.0;
+    *all = 0.0;
+    for (int i = 0; i < p->napps; i++)
+        for (int t = 0; t < p->apps[i].ntasks; t++)
+            for (int k = 0; k < p->apps[i].tasks[t].nsegments; k++) {
+                const js_segment *sg = &p->apps[i].tasks[t].segments[k];
+                double v = (double)sg->mig * sg->count;
+                *all += v;
+                if (bs->target < 0 || bs->target == i)
+                    *scaled += v;
+            }
+}
+
+/* The next scale to try above a fit: the scaled applications' slices stretched to the
+ * cluster's free compute slices (slices grow about linearly with demand), at least a
+ * step of the search's precision, at most x 4. */
+static double grow_from(const ba_search *bs)
+{
+    double scaled, all;
+    slices_of(bs, &bs->best, &scaled, &all);
+    double x = bs->best_scale;
+    double room = bs->c.cap_slices - (all - scaled);
+    double f = scaled > 0.0 ? room / scaled : 4.0;
+    f = fmin(4.0, fmax(1.0 + 2.0 * BA_DEMAND_GAP, f));
+    return x * f;
+}
+
+static int search_scale(ba_search *bs, double x0, js_diag *d)
+{
+    double deadline = pl_request_deadline(bs->c.r);
+    double lo = 0.0, hi = INFINITY, x = x0;
+    int verdict = BA_OPEN, rc = 0;
+    /* Up from a fit, or down from a miss, until the fits and misses are bracketed. */
+    while (rc == 0 && !past(deadline) && bs->tests < 200) {
+        rc = test_scale(bs, x, &verdict, d);
+        if (rc != 0)
+            break;
+        if (verdict == BA_FITS) {
+            lo = bs->best_scale;
+            if (isfinite(hi))
+                break;
+            x = fmin(grow_from(bs), bs->hi_bound);
+            if (!(x > lo * (1.0 + BA_DEMAND_GAP)))
+                break;
+        } else {
+            hi = fmin(hi, x);
+            if (lo > 0.0)
+                break;
+            x /= 2.0;
+            if (!(x > 1e-9))
+                break;
+        }
+    }
+    /* Bisection in log scale between the largest fit and the smallest miss. */
+    while (rc == 0 && lo > 0.0 && isfinite(hi) && hi > lo * (1.0 + BA_DEMAND_GAP) &&
+           !past(deadline)) {
+        x = sqrt(lo * hi);
+        rc = test_scale(bs, x, &verdict, d);
+        if (verdict == BA_FITS)
+            lo = fmax(lo, bs->best_scale);
+        else
+            hi = x;
+    }
+    /* The bound: a scale proven out of reach, from just above the smallest miss up in
+     * doubling log steps. */
+    double probe = isfinite(hi) ? hi : lo, step = 1.0 + BA_DEMAND_GAP;
+    for (int k = 0; rc == 0 && lo > 0.0 && k < BA_BOUND_PROBES && !past(deadline) &&
+                    bs->hi_bound > lo * (1.0 + BA_DEMAND_GAP);
+         k++) {
+        probe *= step;
+        step *= step;
+        if (probe >= bs->hi_bound)
+            break;
+        rc = test_scale(bs, probe, &verdict, d);
+    }
+    return rc;
+}
+
+/* Target mode: the other applications' minimum-slices plans at their rates. */
+static int plan_fixed(ba_search *bs, js_diag *d)
+{
+    int n = bs->c.s->napps;
+    bs->fixed = calloc((size_t)n, sizeof *bs->fixed);
+    if (!bs->fixed)
+        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
+    for (int i = 0; i < n; i++) {
+        js_plan_init(&bs->fixed[i]);
+        if (i == bs->target)
+            continue;
+        int rc = plan_part(&bs->c, i, 1.0, &bs->fixed[i], d);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int pl_by_app_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
+                         js_diag *d, pl_pass_fn min_pass)
+{
+    ba_search bs;
+    memset(&bs, 0, sizeof bs);
+    js_plan_init(&bs.best);
+    bs.target = r->scale_app;
+    bs.hi_bound = INFINITY;
+    bs.max_util = r->max_utilisation > 0.0 && r->max_utilisation <= 1.0 ? r->max_utilisation
+                                                                        : 1.0;
+    int rc = ctx_init(&bs.c, s, r, min_pass, d);
+    if (rc == 0 && bs.target >= 0)
+        rc = plan_fixed(&bs, d);
+    double x0 = r->demand_scale > 0.0 ? r->demand_scale : 1.0;
+    if (rc == 0)
+        rc = search_scale(&bs, x0, d);
+    if (rc == 0 && !(bs.best_scale > 0.0))
+        rc = past(pl_request_deadline(r))
+                 ? js_diag_set(d, JS_EXIT_TIMELIMIT,
+                               "maximum demand: no plan found within the time limit of %g s "
+                               "on %d GPUs (nothing proven: a larger --time-limit may find one)",
+                               r->time_limit_s, bs.c.gpus)
+                 : js_diag_set(d, JS_EXIT_INFEASIBLE,
+                               "no positive demand fits the cluster of %d GPUs", bs.c.gpus);
+    if (rc == 0) {
+        *out = bs.best;
+        js_plan_init(&bs.best);
+        double bound = fmax(bs.hi_bound, out->demand_scale);
+        snprintf(out->objective_kind, sizeof out->objective_kind, "demand_scale");
+        out->objective = out->demand_scale;
+        out->bound = bound;
+        out->demand_scale_bound = bound;
+        out->gap = isfinite(bound) ? (bound - out->demand_scale) / out->demand_scale : INFINITY;
+        bool proven = out->gap <= BA_DEMAND_GAP + 1e-12;
+        snprintf(out->status, sizeof out->status, "%s", proven ? "optimal" : "feasible");
+        out->scaled_app = bs.target;
+        out->stats = bs.c.effort;
+    }
+    js_plan_free(&bs.best);
+    for (int i = 0; bs.fixed && i < s->napps; i++)
+        js_plan_free(&bs.fixed[i]);
+    free(bs.fixed);
+    free(bs.c.layouts);
+    return rc;
+}
