@@ -128,6 +128,7 @@ V=$RESULTS/validate
 mkdir -p "$V/profiles/gpus" "$V/profiles/$gpu"
 sed -e "s/\"name\": *\"h100-80gb\"/\"name\": \"$gpu\"/" \
     -e "s/\"description\": *\"[^\"]*\"/\"description\": \"$gpu run in MPS shares; MIG geometry copied from h100-80gb for planning (slices only)\"/" \
+    -e '/"price_per_gpu_hour": {/,/^  },$/d' \
     profiles/gpus/h100-80gb.json > "$V/profiles/gpus/$gpu.json"
 cp "$PROFILES/$gpu/yolov5s.json" "$PROFILES/$gpu/efficientnet-b0.json" "$V/profiles/$gpu/"
 cat > "$V/scenario.json" <<SCENARIO

@@ -5,7 +5,12 @@
  * [start, start + p.memory_slices) and may only start at one of p.starts. Instances on
  * one GPU may not overlap in memory and their compute slices add up to at most
  * compute_slices. A *layout* is a multiset of placed instances satisfying those rules.
- * docs/design.md section 1 lists the shipped types' profiles and their sources.
+ * docs/design.md section 1 lists the shipped types' profiles, prices and their sources.
+ *
+ * Optional "price_per_gpu_hour": {"usd": X, "source": "...", "date": "YYYY-MM"}, a public
+ * on-demand price of one GPU for one hour with where it was published (usd finite and > 0,
+ * source required, date optional). Plans and the capacity study turn it into costs
+ * (plan.h); a scenario's cluster.price_per_gpu_hour overrides it (scenario.h).
  */
 #ifndef JIGSAW_GPU_H
 #define JIGSAW_GPU_H
@@ -42,6 +47,11 @@ typedef struct js_gpu_type {
     double fp16_tflops;          /* dense tensor-core peak, whole GPU */
     /* Added (issue 2): where every number above comes from (JSON "sources", optional). */
     char sources[1536];
+    /* Addition: on-demand USD per GPU-hour (JSON "price_per_gpu_hour"), NAN when absent;
+     * where it was published and when ("YYYY-MM", "" when not given). */
+    double price_usd_per_hour;
+    char price_source[512];
+    char price_date[8];
 } js_gpu_type;
 
 /* A placed instance: index into gpu->profiles and start slot on the memory axis. */

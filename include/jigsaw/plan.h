@@ -113,8 +113,19 @@ void js_plan_scale_demand(js_plan *p, double f);
  * task has demand). */
 double js_plan_capacity_factor(const js_plan *p, double max_utilisation);
 
+/* What a plan costs at the cluster's price (js_cluster_price; README "Plan"): the GPUs it
+ * uses times USD per GPU-hour, and that over the requests it serves in an hour at its
+ * planned rates, per million requests. NAN when the price is unknown or the plan is
+ * infeasible; per million also when no request is planned. Every consumer (plan JSON and
+ * table, the capacity study) takes its costs from here. */
+double js_plan_cost_per_hour(const js_plan *p, const js_scenario *s);
+double js_plan_cost_per_million(const js_plan *p, const js_scenario *s);
+
 /* Serialise (with names resolved through the scenario) and parse back. Parsing checks
- * names against the scenario and every layout against the placement rules. */
+ * names against the scenario and every layout against the placement rules. The costs
+ * written ("price_per_gpu_hour_usd", "cost_per_hour_usd", "cost_per_million_requests_usd",
+ * when the price is known) are derived: on reading they must be numbers and are otherwise
+ * ignored, the scenario's price being the one that counts. */
 cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s);
 int js_plan_from_json(js_jctx *c, const cJSON *root, const js_scenario *s, js_plan *out);
 int js_plan_load(const char *path, const js_scenario *s, js_plan *out, js_diag *d);

@@ -8,6 +8,9 @@
  * there, or a missing profiles directory, is looked up on the data search path (util.h;
  * docs/design.md section 1). cluster.gpus_per_node (default 8) sizes the nodes of the
  * deployment exports and the nodes whose CPU cores worker processes share.
+ * cluster.price_per_gpu_hour (USD, > 0) replaces the GPU type's price for the file's own
+ * GPU type; a GPU type given instead on the command line keeps its own price (a warning
+ * says so), since the file's figure was for another GPU.
  *
  * Host-side costs (jigsaw/host.h, docs/host-model.md): an optional top-level "host"
  * object {"regime": "none" | "calibrated", "ms_per_item", "ms_per_batch", "ms_per_token"}
@@ -89,6 +92,8 @@ typedef struct js_cluster {
     int gpus_per_node;       /* GPUs of one node (deployment exports), default 8 */
     int cpu_cores_per_node;  /* CPU cores one node's worker processes share; 0 = unlimited
                               * (given per GPU in the file: times gpus_per_node) */
+    double price_per_gpu_hour; /* USD: cluster.price_per_gpu_hour, else the GPU type's;
+                                * NAN unknown (js_cluster_price) */
 } js_cluster;
 
 typedef struct js_scenario {
@@ -127,6 +132,9 @@ void js_scenario_free(js_scenario *s);
  * of its family, then the spec's given fields); 65/66 when the defaults file is bad. */
 int js_scenario_host_cost(js_scenario *s, const char *profile_name, js_host_cost *out,
                           js_diag *d);
+/* The cluster's price in USD per GPU-hour, NAN when unknown (also for a cluster built in
+ * memory, whose zeroed price is no price). */
+double js_cluster_price(const js_cluster *cl);
 /* CPU cores of a cluster of `gpus` GPUs of cl's nodes (0 = unlimited). */
 long js_cluster_cpu_cores(const js_cluster *cl, int gpus);
 cJSON *js_scenario_to_json(const js_scenario *s);

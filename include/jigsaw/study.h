@@ -45,6 +45,9 @@ typedef struct js_capacity_row {
     double gain_vs_unopt;    /* max_demand_scale / Unopt's; NAN when Unopt is infeasible */
     int slices_used, gpus_used;
     double pas_min;          /* lowest application PAS in the plan */
+    /* Addition: the plan's cost at the cluster's price (js_plan_cost_per_hour and
+     * js_plan_cost_per_million) at the demand it serves; NAN unknown or infeasible. */
+    double cost_per_hour, cost_per_million;
     double gap;              /* planner's relative gap (0 when proven optimal) */
     bool binding_done;
     unsigned binding;        /* JS_BIND_* bits */
@@ -81,6 +84,7 @@ typedef struct js_capacity_result {
     int nrows;
     js_capacity_row rows[JS_NSYSTEMS];
     double jigsaw_vs_loki;        /* A+S+T / A+T; NAN when either was not run/infeasible */
+    double price_per_gpu_hour;    /* USD, js_cluster_price: NAN unknown */
 } js_capacity_result;
 
 /* Runs js_plan_max_demand for each requested system. An infeasible system is a row with

@@ -22,6 +22,8 @@ static void usage(FILE *out)
             "that demand, and which constraints bind (each is relaxed by 5%%: capacity = 5%%\n"
             "more GPUs, latency = rule statistic / 1.05, accuracy = floor x 0.95; it binds when\n"
             "the maximum demand then rises by more than the planner's 0.5%% tolerance).\n"
+            "With a price per GPU-hour (cluster.price_per_gpu_hour, else the GPU type's), also\n"
+            "each system's cost per hour and per million requests at that demand.\n"
             "\n"
             "options:\n"
             "  --gpus N             cluster size (default: the scenario's)\n"
@@ -44,7 +46,8 @@ static void usage(FILE *out)
             "  --no-binding         skip the binding-constraint analysis (3 solves a system)\n"
             "  --time-limit S       time limit of each plan (default 120 s; 0: none)\n"
             "  --json               JSON on stdout: per system `system`, `max_demand_scale`,\n"
-            "                       `max_rate`, `gain_vs_unopt`, ...; top-level `jigsaw_vs_loki`\n"
+            "                       `max_rate`, `gain_vs_unopt`, `cost_per_hour_usd`, ...;\n"
+            "                       top-level `jigsaw_vs_loki`, `price_per_gpu_hour_usd`\n"
 JS_CLI_HOST_HELP
             "  -h, --help           this help\n");
 }

@@ -33,6 +33,8 @@ static void plan_usage(FILE *out)
         "each task a model variant and segments (MIG size, MPS workers, batch, count), placed\n"
         "GPU by GPU by the MIG placement rules, meeting every latency rule and accuracy SLO.\n"
         "Default: the minimum-slices plan (tie-breaks: higher PAS, then fewer GPUs).\n"
+        "With a price per GPU-hour (cluster.price_per_gpu_hour, else the GPU type's), the\n"
+        "plan's cost per hour (GPUs used x price) and per million requests.\n"
         "\n"
         "  -s, --system NAME     unopt, A, S, T, A+T, S+T, A+S, A+S+T; jigsaw = A+S+T,\n"
         "                        loki = A+T (default A+S+T)\n"
@@ -297,6 +299,19 @@ static void table_app(FILE *f, const js_scenario *s, const js_plan *p, int i)
     }
 }
 
+/* One line when the cluster's price is known (js_plan_cost_per_hour). */
+static void write_cost(FILE *f, const js_scenario *s, const js_plan *p)
+{
+    double per_hour = js_plan_cost_per_hour(p, s), per_million = js_plan_cost_per_million(p, s);
+    if (!isfinite(per_hour))
+        return;
+    fprintf(f, "cost: $%.2f/h on %d GPU%s at $%.4g/GPU-h", per_hour, p->gpus_used,
+            p->gpus_used == 1 ? "" : "s", js_cluster_price(&s->cluster));
+    if (isfinite(per_million))
+        fprintf(f, ", $%.4g per million requests", per_million);
+    fprintf(f, "\n");
+}
+
 static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool max_demand)
 {
     const js_gpu_type *g = &s->cluster.gpu;
@@ -316,6 +331,7 @@ static void write_table(FILE *f, const js_scenario *s, const js_plan *p, bool ma
     }
     fprintf(f, "slices used %d of %d, GPUs used %d of %d\n", p->slices_used,
             p->gpus_total * g->compute_slices, p->gpus_used, p->gpus_total);
+    write_cost(f, s, p);
     for (int i = 0; i < p->napps; i++)
         table_app(f, s, p, i);
     fprintf(f, "\nGPU layouts ([start] profile app/task/variant batch workers):\n");
@@ -608,6 +624,11 @@ int js_cmd_plan(int argc, char **argv)
         js_cli_print_diag("plan", &d);
         return rc;
     }
+    /* The scenario's warnings now: planning under the safe rule starts its diagnostics
+     * afresh between attempts. */
+    if (d.nwarnings > 0)
+        js_cli_print_diag("plan", &d);
+    js_diag_init(&d);
     if (o.have_rate) {
         int ai = -1;
         for (int i = 0; i < s.napps; i++)

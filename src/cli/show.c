@@ -133,6 +133,12 @@ static void print_text(const js_scenario *s)
     for (int i = 0; i < cl->gpu.nprofiles; i++)
         printf(" %s (%d SMs)", cl->gpu.profiles[i].name, cl->gpu.profiles[i].sms);
     printf("\n  profiles: %s\n", s->profiles.dir);
+    double price = js_cluster_price(cl);
+    if (isfinite(price) && price == cl->gpu.price_usd_per_hour)
+        printf("  price: $%g per GPU-hour (GPU type file%s%s)\n", price,
+               cl->gpu.price_date[0] ? ", " : "", cl->gpu.price_date);
+    else if (isfinite(price))
+        printf("  price: $%g per GPU-hour (cluster.price_per_gpu_hour)\n", price);
     if (cl->cpu_cores_per_node > 0)
         printf("  CPU cores: %d per node of %d GPUs\n", cl->cpu_cores_per_node, cl->gpus_per_node);
     /* Host costs included in the configurations (docs/host-model.md), per profile. */
@@ -260,7 +266,8 @@ static cJSON *scenario_json(const js_scenario *s)
               js_json_add_num_or_null(c, "gpus", cl->gpus) &&
               js_json_add_num_or_null(c, "slices", (double)cl->gpus * cl->gpu.compute_slices) &&
               js_json_add_num_or_null(c, "max_workers", cl->max_workers) &&
-              cJSON_AddStringToObject(c, "profiles_dir", s->profiles.dir);
+              cJSON_AddStringToObject(c, "profiles_dir", s->profiles.dir) &&
+              js_json_add_num_if_finite(c, "price_per_gpu_hour_usd", js_cluster_price(cl));
     cJSON *apps = ok ? cJSON_AddArrayToObject(o, "apps") : NULL;
     ok = ok && apps != NULL;
     for (int i = 0; i < s->napps && ok; i++) {

@@ -62,6 +62,42 @@ static int load_mig_profile(js_jctx *c, const cJSON *o, const js_gpu_type *g,
     return rc;
 }
 
+/* "YYYY-MM": the month a price was read, enough to tell a stale one. */
+static bool month_valid(const char *s)
+{
+    for (int i = 0; i < 7; i++)
+        if (i == 4 ? s[i] != '-' : !(s[i] >= '0' && s[i] <= '9'))
+            return false;
+    int month = (s[5] - '0') * 10 + (s[6] - '0');
+    return s[7] == '\0' && month >= 1 && month <= 12;
+}
+
+/* Optional "price_per_gpu_hour": {"usd", "source", "date"}; absent leaves the price NAN. */
+static int load_price(js_jctx *c, const cJSON *root, js_gpu_type *out)
+{
+    static const char *const keys[] = {"usd", "source", "date", NULL};
+    static const char *const required[] = {"usd", "source", NULL};
+    const cJSON *o = NULL;
+    int rc = js_json_get_object(c, root, "price_per_gpu_hour", false, &o);
+    if (rc != 0 || o == NULL)
+        return rc;
+    size_t s0 = js_jctx_push_key(c, "price_per_gpu_hour");
+    rc = js_json_check_keys(c, o, keys, required);
+    if (rc == 0)
+        rc = js_json_get_number(c, o, "usd", true, &out->price_usd_per_hour);
+    if (rc == 0 && !(out->price_usd_per_hour > 0))
+        rc = js_json_err(c, "usd", "must be > 0, got %g", out->price_usd_per_hour);
+    if (rc == 0)
+        rc = js_json_get_string(c, o, "source", true, out->price_source,
+                                sizeof out->price_source);
+    if (rc == 0)
+        rc = js_json_get_string(c, o, "date", false, out->price_date, sizeof out->price_date);
+    if (rc == 0 && out->price_date[0] && !month_valid(out->price_date))
+        rc = js_json_err(c, "date", "must be a month \"YYYY-MM\", got \"%s\"", out->price_date);
+    js_jctx_pop(c, s0);
+    return rc;
+}
+
 static int cmp_profile_slices(const void *a, const void *b)
 {
     const js_mig_profile *x = a, *y = b;
@@ -76,9 +112,10 @@ int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out)
         "kind", "format_version", "name", "compute_slices", "memory_slices", "max_mps_workers",
         "mig_profiles", NULL};
     static const char *const allowed[] = {"description", "sources", "sm_clock_mhz", "memory_bandwidth_gbs",
-                                          "fp16_tflops", NULL};
+                                          "fp16_tflops", "price_per_gpu_hour", NULL};
     memset(out, 0, sizeof *out);
     out->sm_clock_mhz = out->memory_bandwidth_gbs = out->fp16_tflops = NAN;
+    out->price_usd_per_hour = NAN;
     int rc = js_json_check_kind(c, root, "gpu");
     if (rc == 0)
         rc = js_json_check_keys(c, root, allowed, required);
@@ -102,6 +139,8 @@ int js_gpu_from_json(js_jctx *c, const cJSON *root, js_gpu_type *out)
         if (rc == 0 && !isnan(*fact_out[i]) && !(*fact_out[i] > 0))
             rc = js_json_err(c, facts[i], "must be > 0, got %g", *fact_out[i]);
     }
+    if (rc == 0)
+        rc = load_price(c, root, out);
     const cJSON *profs = NULL;
     if (rc == 0)
         rc = js_json_get_array(c, root, "mig_profiles", true, &profs);
@@ -172,6 +211,13 @@ cJSON *js_gpu_to_json(const js_gpu_type *g)
     bad |= !js_json_add_num_if_finite(root, "sm_clock_mhz", g->sm_clock_mhz);
     bad |= !js_json_add_num_if_finite(root, "memory_bandwidth_gbs", g->memory_bandwidth_gbs);
     bad |= !js_json_add_num_if_finite(root, "fp16_tflops", g->fp16_tflops);
+    if (g->price_usd_per_hour > 0) { /* NAN (none) and a zeroed type: no price */
+        cJSON *pr = cJSON_AddObjectToObject(root, "price_per_gpu_hour");
+        bad |= pr == NULL || cJSON_AddNumberToObject(pr, "usd", g->price_usd_per_hour) == NULL ||
+               cJSON_AddStringToObject(pr, "source", g->price_source) == NULL ||
+               (g->price_date[0] &&
+                cJSON_AddStringToObject(pr, "date", g->price_date) == NULL);
+    }
     cJSON *arr = cJSON_AddArrayToObject(root, "mig_profiles");
     bad |= arr == NULL;
     for (int i = 0; i < g->nprofiles && !bad; i++) {

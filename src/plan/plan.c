@@ -87,6 +87,23 @@ double js_plan_capacity_factor(const js_plan *p, double max_utilisation)
     return f;
 }
 
+double js_plan_cost_per_hour(const js_plan *p, const js_scenario *s)
+{
+    if (!p->feasible)
+        return NAN;
+    return p->gpus_used * js_cluster_price(&s->cluster); /* NAN stays NAN */
+}
+
+double js_plan_cost_per_million(const js_plan *p, const js_scenario *s)
+{
+    double rate = 0.0; /* requests/s over every application */
+    for (int i = 0; i < p->napps; i++)
+        rate += p->apps[i].rate;
+    if (!(rate > 0.0))
+        return NAN;
+    return js_plan_cost_per_hour(p, s) / (rate * 3600.0) * 1e6;
+}
+
 /* cJSON_Add* return NULL on failure; one flag collects every failure. */
 static void add_str(cJSON *o, const char *k, const char *v, bool *ok)
 {
@@ -237,6 +254,10 @@ cJSON *js_plan_to_json(const js_plan *p, const js_scenario *s)
     ok &= js_json_add_num_if_finite(root, "slices_used", p->slices_used);
     ok &= js_json_add_num_if_finite(root, "gpus_used", p->gpus_used);
     ok &= js_json_add_num_if_finite(root, "gpus_total", p->gpus_total);
+    ok &= js_json_add_num_if_finite(root, "price_per_gpu_hour_usd", js_cluster_price(&s->cluster));
+    ok &= js_json_add_num_if_finite(root, "cost_per_hour_usd", js_plan_cost_per_hour(p, s));
+    ok &= js_json_add_num_if_finite(root, "cost_per_million_requests_usd",
+                                    js_plan_cost_per_million(p, s));
     if (p->rule[0])
         add_str(root, "rule", p->rule, &ok);
     ok &= js_json_add_num_if_finite(root, "target_quantile", p->target_quantile);
@@ -630,7 +651,8 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
         "kind", "format_version", "scenario", "gpu_type", "system", "feasible", "status",
         "objective_kind", "objective", "bound", "gap", "demand_scale", "demand_scale_bound",
         "slices_used", "gpus_used", "gpus_total", "rule", "target_quantile", "solver", "apps",
-        "gpus", "host", "scaled_app", NULL};
+        "gpus", "host", "scaled_app", "price_per_gpu_hour_usd", "cost_per_hour_usd",
+        "cost_per_million_requests_usd", NULL};
     static const char *const required[] = {"kind", "format_version", "system", "feasible",
                                            "apps", "gpus", NULL};
     int rc = js_json_check_keys(c, root, allowed, required);
@@ -647,6 +669,14 @@ static int header_from_json(js_jctx *c, const cJSON *root, js_plan *out)
     if (!rc) rc = js_json_get_number(c, root, "demand_scale_bound", false,
                                      &out->demand_scale_bound);
     if (!rc) rc = js_json_get_int(c, root, "gpus_total", false, &out->gpus_total);
+    /* Costs are derived from the scenario's price (js_plan_cost_per_hour): read to check
+     * their type, then dropped. */
+    static const char *const costs[] = {"price_per_gpu_hour_usd", "cost_per_hour_usd",
+                                        "cost_per_million_requests_usd"};
+    for (size_t i = 0; i < sizeof costs / sizeof costs[0] && !rc; i++) {
+        double ignored;
+        rc = js_json_get_number(c, root, costs[i], false, &ignored);
+    }
     if (!rc) rc = solver_from_json(c, root, &out->stats);
     if (!rc) rc = js_json_get_string(c, root, "rule", false, out->rule, sizeof out->rule);
     if (!rc && out->rule[0] && strcmp(out->rule, "paper") != 0 && strcmp(out->rule, "safe") != 0)

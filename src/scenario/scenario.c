@@ -65,12 +65,34 @@ static int get_positive(js_jctx *c, const cJSON *o, const char *key, bool requir
 
 /* ------------------------------------------------------------------ cluster */
 
+double js_cluster_price(const js_cluster *cl)
+{
+    return cl->price_per_gpu_hour > 0 ? cl->price_per_gpu_hour : NAN;
+}
+
+/* cluster.price_per_gpu_hour, when given, prices the file's own GPU type (`file_gpu`);
+ * with another type given on the command line that type's price stands, as the file's
+ * figure was for a different GPU. */
+static int load_price(js_jctx *c, const cJSON *o, const char *file_gpu, js_cluster *cl)
+{
+    double price = NAN;
+    int rc = get_positive(c, o, "price_per_gpu_hour", false, &price);
+    if (rc != 0 || isnan(price))
+        return rc;
+    if (strcmp(file_gpu, cl->gpu_name) == 0)
+        cl->price_per_gpu_hour = price;
+    else
+        js_diag_warn(c->d, "%s: %s.price_per_gpu_hour ($%g) is for GPU type %s; %s is priced by "
+                     "its own type file", c->file, c->path, price, file_gpu, cl->gpu_name);
+    return 0;
+}
+
 static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
                         js_scenario *s)
 {
     static const char *const required[] = {"gpu", "gpus", NULL};
     static const char *const allowed[] = {"max_workers", "gpus_per_node", "cpu_cores_per_node",
-                                          "cpu_cores_per_gpu", NULL};
+                                          "cpu_cores_per_gpu", "price_per_gpu_hour", NULL};
     const cJSON *o = NULL;
     int rc = js_json_get_object(c, root, "cluster", true, &o);
     if (rc != 0)
@@ -80,6 +102,8 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
     rc = js_json_check_keys(c, o, allowed, required);
     if (rc == 0)
         rc = js_json_get_name(c, o, "gpu", true, cl->gpu_name, sizeof cl->gpu_name);
+    char file_gpu[JS_NAME_MAX];
+    snprintf(file_gpu, sizeof file_gpu, "%s", cl->gpu_name);
     if (rc == 0 && gpu_override != NULL) {
         if (!js_name_valid(gpu_override))
             rc = js_json_err(c, "gpu", "GPU override \"%s\" is not a valid name", gpu_override);
@@ -126,6 +150,9 @@ static int load_cluster(js_jctx *c, const cJSON *root, const char *gpu_override,
         rc = js_json_err(c, "gpus_per_node", "must be in [1, 64], got %d", cl->gpus_per_node);
     if (rc == 0)
         rc = scn_load_cpu_cores(c, o, cl);
+    cl->price_per_gpu_hour = cl->gpu.price_usd_per_hour;
+    if (rc == 0)
+        rc = load_price(c, o, file_gpu, cl);
     if (rc == 0 && (cl->max_workers < 1 || cl->max_workers > cl->gpu.max_mps_workers))
         rc = js_json_err(c, "max_workers", "must be in [1, %d] (the GPU type's max_mps_workers), "
                          "got %d",

@@ -124,6 +124,10 @@ cJSON *js_scenario_to_json(const js_scenario *s)
     /* Only when set: files without host costs read back as they were written. */
     if (ok && s->cluster.cpu_cores_per_node > 0)
         ok = js_json_add_num_or_null(cl, "cpu_cores_per_node", s->cluster.cpu_cores_per_node);
+    /* A price of the scenario's own (the GPU type's is in the type file). */
+    double price = js_cluster_price(&s->cluster);
+    if (ok && isfinite(price) && price != s->cluster.gpu.price_usd_per_hour)
+        ok = js_json_add_num_or_null(cl, "price_per_gpu_hour", price);
     if (ok && (s->host.regime > JS_HOST_REGIME_NONE || !isnan(s->host.ms_per_item) ||
                !isnan(s->host.ms_per_batch) || !isnan(s->host.ms_per_token))) {
         cJSON *h = js_host_spec_to_json(&s->host);

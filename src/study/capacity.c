@@ -127,6 +127,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
     r->rule = o->rule;
     r->target_quantile = o->target_quantile;
     r->jigsaw_vs_loki = NAN;
+    r->price_per_gpu_hour = js_cluster_price(&s->cluster);
 
     int n = o->nsystems > 0 ? o->nsystems : JS_NSYSTEMS;
     const unsigned *systems = o->nsystems > 0 ? o->systems : js_systems;
@@ -139,6 +140,7 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
         snprintf(row->system, sizeof row->system, "%s", js_system_name(systems[i]));
         row->gain_vs_unopt = NAN;
         row->pas_min = NAN;
+        row->cost_per_hour = row->cost_per_million = NAN;
         for (int k = 0; k < JS_BIND_NKINDS; k++)
             row->relax_gain[k] = NAN;
         if (o->progress)
@@ -174,6 +176,8 @@ int js_capacity_study(const js_scenario *s, const js_capacity_opts *o,
         row->gpus_used = p.gpus_used;
         row->pas_min = plan_min_pas(&p);
         row->gap = p.gap;
+        row->cost_per_hour = js_plan_cost_per_hour(&p, s);
+        row->cost_per_million = js_plan_cost_per_million(&p, s);
         js_plan_free(&p);
         if (o->binding) {
             if (o->progress)
@@ -244,6 +248,7 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
                             r->rule == JS_RULE_SAFE ? r->target_quantile : NAN);
     cJSON_AddNumberToObject(root, "max_batch", r->max_batch);
     js_json_add_num_or_null(root, "jigsaw_vs_loki", r->jigsaw_vs_loki);
+    js_json_add_num_if_finite(root, "price_per_gpu_hour_usd", r->price_per_gpu_hour);
     cJSON *arr = cJSON_AddArrayToObject(root, "systems");
     for (int i = 0; arr && i < r->nrows; i++) {
         const js_capacity_row *row = &r->rows[i];
@@ -267,6 +272,9 @@ cJSON *js_capacity_to_json(const js_capacity_result *r)
         cJSON_AddNumberToObject(o, "gpus_used", row->gpus_used);
         js_json_add_num_or_null(o, "pas", row->pas_min);
         js_json_add_num_or_null(o, "gap", row->gap);
+        /* Like a plan's: present when the price is known. */
+        js_json_add_num_if_finite(o, "cost_per_hour_usd", row->cost_per_hour);
+        js_json_add_num_if_finite(o, "cost_per_million_requests_usd", row->cost_per_million);
         char b[64];
         js_binding_string(row->binding, row->binding_done, b, sizeof b);
         cJSON_AddStringToObject(o, "binding", b);
@@ -292,11 +300,18 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
         fprintf(out, ", safe rule (p%g <= SLO)", 100.0 * r->target_quantile);
     else
         fprintf(out, ", paper's rule");
+    /* Cost columns only with a price: without one the table is as it was. */
+    bool priced = isfinite(r->price_per_gpu_hour);
+    if (priced)
+        fprintf(out, ", $%g/GPU-h", r->price_per_gpu_hour);
     fputc('\n', out);
     /* The paper's column only beside the paper's applications, not a user's pipeline. */
     bool paper_app = js_paper_scenario(r->scenario);
-    fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s  %s\n", "system", "max scale",
-            "max req/s", "gain", paper_app ? "paper" : "", "slices", "gpus", "PAS", "binding");
+    fprintf(out, "%-6s %12s %12s %8s %8s %7s %5s %6s ", "system", "max scale", "max req/s",
+            "gain", paper_app ? "paper" : "", "slices", "gpus", "PAS");
+    if (priced)
+        fprintf(out, "%9s %9s ", "$/h", "$/M req");
+    fprintf(out, " %s\n", "binding");
     for (int i = 0; i < r->nrows; i++) {
         const js_capacity_row *row = &r->rows[i];
         if (row->status != 0) {
@@ -317,9 +332,14 @@ void js_capacity_print(FILE *out, const js_capacity_result *r)
             snprintf(gain, sizeof gain, "%.2fx", row->gain_vs_unopt);
         else
             snprintf(gain, sizeof gain, "-");
-        fprintf(out, "%-6s %12.4g %12.4g %8s %8s %7d %5d %6.3f  %s\n", row->system,
+        fprintf(out, "%-6s %12.4g %12.4g %8s %8s %7d %5d %6.3f ", row->system,
                 row->max_demand_scale, row->max_rate, gain, paper, row->slices_used,
-                row->gpus_used, row->pas_min, b);
+                row->gpus_used, row->pas_min);
+        if (priced && isfinite(row->cost_per_million))
+            fprintf(out, "%9.2f %9.4g ", row->cost_per_hour, row->cost_per_million);
+        else if (priced) /* no request served: no cost per request */
+            fprintf(out, "%9.2f %9s ", row->cost_per_hour, "-");
+        fprintf(out, " %s\n", b);
     }
     if (isfinite(r->jigsaw_vs_loki))
         fprintf(out, "A+S+T / A+T (JigsawServe vs Loki): %.2fx%s\n", r->jigsaw_vs_loki,

@@ -1,4 +1,5 @@
-/* CLI-level tests of `jigsaw check`, `jigsaw show` and `jigsaw import` (runs JS_JIGSAW_EXE). */
+/* CLI-level tests of `jigsaw check`, `jigsaw show`, `jigsaw import` and the costs `jigsaw plan`
+ * reports (runs JS_JIGSAW_EXE). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -273,6 +274,94 @@ Test(cli, show_example)
     cr_assert_eq(run(cmd, &out), 65);
     cr_assert(strstr(out, "$.apps[0].edges") != NULL);
     free(out);
+}
+
+/* GPUs with instances in a plan's JSON, counted from its layouts. */
+static int gpus_with_instances(const cJSON *plan)
+{
+    int n = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(plan, "gpus"))
+        n += cJSON_GetArraySize(cJSON_GetObjectItem(g, "instances")) > 0;
+    return n;
+}
+
+/* plan reports its cost at the scenario's price: scenarios/example.json (200 requests/s)
+ * with cluster.price_per_gpu_hour 4; simulate still reads the plan; show gives the price;
+ * without the override, the GPU type's price. */
+Test(cli, plan_reports_cost)
+{
+    char dir[] = "/tmp/jigsaw-cost-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[4096], want[256], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "sed -e 's/\"max_workers\": 4/\"max_workers\": 4, \"price_per_gpu_hour\": 4/' "
+             "-e 's|\"profiles\": \"../profiles\"|\"profiles\": \"%s/profiles\"|' "
+             "'%s/scenarios/example.json' > '%s/s.json' && grep -q price_per_gpu_hour '%s/s.json'",
+             SRC, SRC, dir, dir);
+    cr_assert_eq(run(cmd, NULL), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s/s.json' --rule paper --system S --json -o '%s/p.json'",
+             EXE, dir, dir);
+    cr_assert_eq(run(cmd, NULL), 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "cat '%s/p.json'", dir);
+    cr_assert_eq(run(cmd, &out), 0);
+    cJSON *plan = cJSON_Parse(out);
+    free(out);
+    cr_assert_not_null(plan);
+    int n = gpus_with_instances(plan);
+    double hour = 4.0 * n, million = hour / (200.0 * 3600.0) * 1e6;
+    cr_assert(n >= 1);
+    cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(plan, "price_per_gpu_hour_usd")),
+                       4.0, 0);
+    cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(plan, "cost_per_hour_usd")), hour,
+                       1e-12);
+    cr_assert_float_eq(
+        cJSON_GetNumberValue(cJSON_GetObjectItem(plan, "cost_per_million_requests_usd")),
+        million, 1e-9 * million);
+    cJSON_Delete(plan);
+    snprintf(cmd, sizeof cmd, "'%s' simulate '%s/s.json' --plan '%s/p.json' --duration 2 "
+             ">/dev/null 2>&1", EXE, dir, dir);
+    cr_assert_eq(run(cmd, NULL), 0, "simulate refuses a plan with its costs");
+
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s/s.json' --rule paper --system S", EXE, dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    snprintf(want, sizeof want, "\ncost: $%.2f/h on %d GPU%s at $4/GPU-h, $%.4g per million "
+             "requests\n", hour, n, n == 1 ? "" : "s", million);
+    cr_assert_not_null(strstr(out, want), "want %s in:\n%s", want, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' show '%s/s.json'", EXE, dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "price: $4 per GPU-hour (cluster.price_per_gpu_hour)"), "%s",
+                       out);
+    free(out);
+    /* Another GPU type on the command line: its own price, and a warning that the file's
+     * is not used. */
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s/s.json' --gpu h100-80gb 2>&1", EXE, dir);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, "warning: "), "%s", out);
+    cr_assert_not_null(strstr(out, "$.cluster.price_per_gpu_hour ($4) is for GPU type a100-80gb"),
+                       "%s", out);
+    cr_assert_null(strstr(out, "at $4/GPU-h"), "%s", out);
+    free(out);
+
+    /* The shipped type's price, read here from its file. */
+    snprintf(cmd, sizeof cmd, "cat '%s/profiles/gpus/a100-80gb.json'", SRC);
+    cr_assert_eq(run(cmd, &out), 0);
+    cJSON *gpu = cJSON_Parse(out);
+    free(out);
+    double price = cJSON_GetNumberValue(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(gpu, "price_per_gpu_hour"), "usd"));
+    cJSON_Delete(gpu);
+    cr_assert(price > 0);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' plan scenarios/example.json --rule paper --system S",
+             SRC, EXE);
+    cr_assert_eq(run(cmd, &out), 0, "%s", out);
+    snprintf(want, sizeof want, "/h on %d GPU%s at $%.4g/GPU-h, $%.4g per million requests\n", n,
+             n == 1 ? "" : "s", price, price * n / (200.0 * 3600.0) * 1e6);
+    cr_assert_not_null(strstr(out, want), "want %s in:\n%s", want, out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
 
 Test(cli, import_fixture)

@@ -246,8 +246,82 @@ Test(gpu, to_json_round_trip)
     js_jctx c;
     js_jctx_init(&c, "mem", d);
     cr_assert_eq(js_gpu_from_json(&c, o, &back), 0, "%s", d->msg);
+    cr_assert_not_null(cJSON_GetObjectItem(o, "price_per_gpu_hour"));
     cr_assert_eq(memcmp(&g, &back, sizeof g), 0);
     cJSON_Delete(o);
+    free(d);
+}
+
+/* The shipped A100 type with its "price_per_gpu_hour" replaced by `price` (JSON text;
+ * NULL: none), parsed again. */
+static int gpu_with_price(const char *price, js_gpu_type *out, js_diag *d)
+{
+    js_gpu_type g = load_gpu("a100-80gb");
+    cJSON *o = js_gpu_to_json(&g);
+    cr_assert_not_null(o);
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "price_per_gpu_hour");
+    if (price != NULL) {
+        cJSON *p = cJSON_Parse(price);
+        cr_assert_not_null(p, "%s", price);
+        cJSON_AddItemToObject(o, "price_per_gpu_hour", p);
+    }
+    js_jctx c;
+    js_jctx_init(&c, "a100.json", d);
+    int rc = js_gpu_from_json(&c, o, out);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* The shipped prices: AWS on-demand 8-GPU instances over 8 (docs/design.md section 1). */
+Test(gpu, shipped_prices)
+{
+    js_gpu_type a = load_gpu("a100-80gb"), h = load_gpu("h100-80gb");
+    cr_assert_float_eq(a.price_usd_per_hour, 27.44705 / 8, 1e-4);
+    cr_assert_float_eq(h.price_usd_per_hour, 55.04 / 8, 1e-9);
+    cr_assert_not_null(strstr(a.price_source, "p4de.24xlarge"), "%s", a.price_source);
+    cr_assert_not_null(strstr(h.price_source, "p5.48xlarge"), "%s", h.price_source);
+    cr_assert_str_eq(a.price_date, "2026-11");
+    cr_assert_str_eq(h.price_date, "2026-11");
+}
+
+Test(gpu, price_parsing)
+{
+    js_diag *d = new_diag();
+    js_gpu_type g;
+    cr_assert_eq(gpu_with_price("{\"usd\": 4, \"source\": \"a quote\", \"date\": \"2025-06\"}",
+                                &g, d), 0, "%s", d->msg);
+    cr_assert_float_eq(g.price_usd_per_hour, 4.0, 0);
+    cr_assert_str_eq(g.price_source, "a quote");
+    cr_assert_str_eq(g.price_date, "2025-06");
+    /* Optional: absent is no price; a price without a date is allowed. */
+    cr_assert_eq(gpu_with_price(NULL, &g, d), 0, "%s", d->msg);
+    cr_assert(isnan(g.price_usd_per_hour));
+    cr_assert_eq(gpu_with_price("{\"usd\": 2.5, \"source\": \"q\"}", &g, d), 0, "%s", d->msg);
+    cr_assert_float_eq(g.price_usd_per_hour, 2.5, 0);
+    cr_assert_str_eq(g.price_date, "");
+    static const struct {
+        const char *price, *path, *says;
+    } bad[] = {
+        {"{\"usd\": -1, \"source\": \"q\"}", "$.price_per_gpu_hour.usd", "must be > 0"},
+        {"{\"usd\": 0, \"source\": \"q\"}", "$.price_per_gpu_hour.usd", "must be > 0"},
+        {"{\"usd\": \"4\", \"source\": \"q\"}", "$.price_per_gpu_hour.usd", "a number"},
+        {"{\"usd\": null, \"source\": \"q\"}", "$.price_per_gpu_hour.usd", "a number"},
+        {"{\"source\": \"q\"}", "$.price_per_gpu_hour.usd", "missing"},
+        {"{\"usd\": 4}", "$.price_per_gpu_hour.source", "missing"},
+        {"{\"usd\": 4, \"source\": \"q\", \"date\": \"2025-13\"}", "$.price_per_gpu_hour.date",
+         "YYYY-MM"},
+        {"{\"usd\": 4, \"source\": \"q\", \"date\": \"June\"}", "$.price_per_gpu_hour.date",
+         "YYYY-MM"},
+        {"{\"usd\": 4, \"source\": \"q\", \"eur\": 3}", "$.price_per_gpu_hour.eur", ""},
+        {"4", "$.price_per_gpu_hour", "an object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        js_diag_init(d);
+        cr_assert_eq(gpu_with_price(bad[i].price, &g, d), JS_EXIT_DATAERR, "%s", bad[i].price);
+        cr_assert_not_null(strstr(d->msg, "a100.json"), "%s", d->msg);
+        cr_assert_not_null(strstr(d->msg, bad[i].path), "%s: %s", bad[i].price, d->msg);
+        cr_assert_not_null(strstr(d->msg, bad[i].says), "%s: %s", bad[i].price, d->msg);
+    }
     free(d);
 }
 

@@ -142,6 +142,85 @@ static int load_tmp_scenario(const char *body, js_diag *d)
     return rc;
 }
 
+/* A one-task scenario on `gpu` with `cluster_extra` (",\"key\": value" or "") in its
+ * cluster, loaded with the GPU type `override` (NULL: the file's) into *s. */
+static int load_priced(const char *gpu, const char *cluster_extra, const char *override,
+                       js_scenario *s, js_diag *d)
+{
+    char dir[64], path[128], text[2048];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(text, sizeof text,
+             "{\"kind\":\"scenario\",\"format_version\":1,\"name\":\"t\",\"profiles\":"
+             "\"%s/profiles\",\"cluster\":{\"gpu\":\"%s\",\"gpus\":2%s},\"apps\":[{\"name\":"
+             "\"a\",\"tasks\":[{\"name\":\"t\",\"variants\":[{\"name\":\"resnet50\",\"profile\":"
+             "\"resnet50\"}]}],\"slo\":{\"latency_ms\":100,\"accuracy\":1},"
+             "\"demand\":{\"rate\":5}}]}",
+             SRC, gpu, cluster_extra);
+    write_text(path, text);
+    int rc = js_scenario_load_gpu(path, override, s, d);
+    rm_rf(dir);
+    return rc;
+}
+
+/* cluster.price_per_gpu_hour overrides the GPU type's price, for that type only. */
+Test(scenario, price_override)
+{
+    js_scenario *s = malloc(sizeof *s);
+    js_diag *d = new_diag();
+    cr_assert_eq(load_priced("a100-80gb", "", NULL, s, d), 0, "%s", d->msg);
+    cr_assert_float_eq(js_cluster_price(&s->cluster), s->cluster.gpu.price_usd_per_hour, 0);
+    cr_assert(s->cluster.gpu.price_usd_per_hour > 0);
+    cJSON *o = js_scenario_to_json(s);
+    cr_assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "cluster"), "price_per_gpu_hour"),
+                   "the type's own price is not the scenario's");
+    cJSON_Delete(o);
+    js_scenario_free(s);
+
+    cr_assert_eq(load_priced("a100-80gb", ",\"price_per_gpu_hour\":4", NULL, s, d), 0, "%s",
+                 d->msg);
+    cr_assert_float_eq(js_cluster_price(&s->cluster), 4.0, 0);
+    cr_assert_eq(d->nwarnings, 0);
+    o = js_scenario_to_json(s);
+    cJSON *p = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "cluster"), "price_per_gpu_hour");
+    cr_assert(cJSON_IsNumber(p) && p->valuedouble == 4.0, "written back");
+    cJSON_Delete(o);
+    js_scenario_free(s);
+
+    /* Another GPU type on the command line keeps its own price, with a warning. */
+    cr_assert_eq(load_priced("a100-80gb", ",\"price_per_gpu_hour\":4", "h100-80gb", s, d), 0,
+                 "%s", d->msg);
+    cr_assert_float_eq(js_cluster_price(&s->cluster), s->cluster.gpu.price_usd_per_hour, 0);
+    cr_assert(js_cluster_price(&s->cluster) != 4.0);
+    cr_assert_eq(d->nwarnings, 1);
+    cr_assert_not_null(strstr(d->warnings[0], "$.cluster.price_per_gpu_hour"), "%s",
+                       d->warnings[0]);
+    js_scenario_free(s);
+    /* ... unless it names the file's own type. */
+    js_diag_init(d);
+    cr_assert_eq(load_priced("a100-80gb", ",\"price_per_gpu_hour\":4", "a100-80gb", s, d), 0,
+                 "%s", d->msg);
+    cr_assert_float_eq(js_cluster_price(&s->cluster), 4.0, 0);
+    cr_assert_eq(d->nwarnings, 0);
+    js_scenario_free(s);
+
+    static const char *const bad[] = {",\"price_per_gpu_hour\":-2", ",\"price_per_gpu_hour\":0",
+                                      ",\"price_per_gpu_hour\":\"4\"",
+                                      ",\"price_per_gpu_hour\":{\"usd\":4}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        js_diag_init(d);
+        cr_assert_eq(load_priced("a100-80gb", bad[i], NULL, s, d), JS_EXIT_DATAERR, "%s", bad[i]);
+        cr_assert_not_null(strstr(d->msg, "$.cluster.price_per_gpu_hour"), "%s: %s", bad[i],
+                           d->msg);
+    }
+    /* A cluster built in memory (zeroed) has no price. */
+    js_cluster zero;
+    memset(&zero, 0, sizeof zero);
+    cr_assert(isnan(js_cluster_price(&zero)));
+    free(s);
+    free(d);
+}
+
 Test(scenario, unmeetable_slo_is_a_warning)
 {
     js_diag *d = new_diag();

@@ -442,6 +442,82 @@ Test(max_batch, caps_every_segment_and_never_saves_slices, .timeout = 120)
 
 /* ---- the plan's JSON round trip ---- */
 
+/* What a plan costs, by hand: 3 GPUs at $4 an hour serving 100 requests/s. */
+Test(plan_cost, figures)
+{
+    fx_scenario *f = calloc(1, sizeof *f);
+    fx_init(f, 4, 1);
+    js_plan p;
+    js_plan_init(&p);
+    p.feasible = true;
+    p.gpus_used = 3;
+    p.napps = 2;
+    p.apps = calloc(2, sizeof *p.apps);
+    p.apps[0].rate = 60.0;
+    p.apps[1].rate = 40.0;
+    /* A cluster built in memory has no price. */
+    cr_assert(isnan(js_plan_cost_per_hour(&p, &f->s)));
+    cr_assert(isnan(js_plan_cost_per_million(&p, &f->s)));
+    f->s.cluster.price_per_gpu_hour = 4.0;
+    cr_assert_float_eq(js_plan_cost_per_hour(&p, &f->s), 12.0, 1e-12);
+    /* $12 an hour over 100 x 3600 requests an hour, per million. */
+    cr_assert_float_eq(js_plan_cost_per_million(&p, &f->s), 12.0 / 360000.0 * 1e6, 1e-9);
+    cr_assert_float_eq(js_plan_cost_per_million(&p, &f->s), 33.3333333, 1e-6);
+    p.apps[0].rate = p.apps[1].rate = 0.0;
+    cr_assert_float_eq(js_plan_cost_per_hour(&p, &f->s), 12.0, 1e-12);
+    cr_assert(isnan(js_plan_cost_per_million(&p, &f->s)), "no requests, no cost per request");
+    p.apps[0].rate = 100.0;
+    p.feasible = false;
+    cr_assert(isnan(js_plan_cost_per_hour(&p, &f->s)));
+    cr_assert(isnan(js_plan_cost_per_million(&p, &f->s)));
+    f->s.cluster.price_per_gpu_hour = NAN;
+    p.feasible = true;
+    cr_assert(isnan(js_plan_cost_per_hour(&p, &f->s)));
+    js_plan_free(&p);
+    free(f);
+}
+
+/* The costs in a plan's JSON: gpus_used x $4 (the fixture's price) over the scenario's
+ * demand; derived, so a reader takes plans with other figures or none, but not a string. */
+static void check_cost_keys(cJSON *j, const fx_scenario *f, const js_plan *p)
+{
+    double rate = f->app.rate * p->demand_scale;
+    double hour = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "cost_per_hour_usd"));
+    double million = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "cost_per_million_requests_usd"));
+    cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "price_per_gpu_hour_usd")),
+                       4.0, 0);
+    cr_assert_float_eq(hour, 4.0 * p->gpus_used, 1e-12);
+    if (rate > 0)
+        cr_assert_float_eq(million, 4.0 * p->gpus_used / (rate * 3600.0) * 1e6, 1e-9 * million);
+    else
+        cr_assert_null(cJSON_GetObjectItem(j, "cost_per_million_requests_usd"));
+    js_plan q;
+    js_diag d;
+    js_jctx c;
+    cJSON *k = cJSON_Duplicate(j, 1);
+    cJSON_ReplaceItemInObject(k, "cost_per_hour_usd", cJSON_CreateNumber(1e9));
+    js_diag_init(&d);
+    js_jctx_init(&c, "plan.json", &d);
+    cr_assert_eq(js_plan_from_json(&c, k, &f->s, &q), 0, "%s", d.msg);
+    cr_assert_float_eq(js_plan_cost_per_hour(&q, &f->s), 4.0 * p->gpus_used, 1e-12,
+                       "the file's figure is not trusted");
+    js_plan_free(&q);
+    cJSON_ReplaceItemInObject(k, "cost_per_hour_usd", cJSON_CreateString("cheap"));
+    js_diag_init(&d);
+    js_jctx_init(&c, "plan.json", &d);
+    cr_assert_eq(js_plan_from_json(&c, k, &f->s, &q), JS_EXIT_DATAERR);
+    cr_assert_not_null(strstr(d.msg, "$.cost_per_hour_usd"), "%s", d.msg);
+    static const char *const keys[] = {"price_per_gpu_hour_usd", "cost_per_hour_usd",
+                                       "cost_per_million_requests_usd"};
+    for (size_t i = 0; i < 3; i++)
+        cJSON_DeleteItemFromObject(k, keys[i]);
+    js_diag_init(&d);
+    js_jctx_init(&c, "plan.json", &d);
+    cr_assert_eq(js_plan_from_json(&c, k, &f->s, &q), 0, "without costs: %s", d.msg);
+    js_plan_free(&q);
+    cJSON_Delete(k);
+}
+
 Test(plan_json, round_trip_verifies)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -450,6 +526,7 @@ Test(plan_json, round_trip_verifies)
     int done = 0;
     for (int k = 0; k < 40 && done < 10; k++) {
         fx_random(f, rng);
+        f->s.cluster.price_per_gpu_hour = 4.0; /* USD per GPU-hour */
         js_plan_request r;
         js_plan_request_init(&r);
         js_plan p, q;
@@ -474,6 +551,7 @@ Test(plan_json, round_trip_verifies)
         cr_assert_str_eq(q.system, p.system);
         js_diag_init(&d);
         cr_assert_eq(js_plan_verify(&f->s, &r, &q, &d), 0, "%s", d.msg);
+        check_cost_keys(j, f, &p);
         /* A corrupted layout is rejected with its JSON path. */
         cJSON *g0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "gpus"), 0);
         cJSON *i0 = cJSON_GetArrayItem(cJSON_GetObjectItem(g0, "instances"), 0);

@@ -237,7 +237,10 @@ Test(study, binding_string_and_paper_gains)
 
 /* ---- a tiny scenario: one task, one GPU ---------------------------------------------- */
 
-static void write_tiny_scenario(const char *dir, char *path, size_t n, int gpus)
+/* The tiny scenario on `gpus` A100s with profiles from `profiles` and `cluster_extra`
+ * (",\"key\": value" or "") added to its cluster. */
+static void write_tiny_scenario_in(const char *dir, char *path, size_t n, int gpus,
+                                   const char *profiles, const char *cluster_extra)
 {
     snprintf(path, n, "%s/tiny.json", dir);
     FILE *f = fopen(path, "w");
@@ -245,8 +248,8 @@ static void write_tiny_scenario(const char *dir, char *path, size_t n, int gpus)
     fprintf(f,
             "{\"kind\": \"scenario\", \"format_version\": 1, \"name\": \"tiny\",\n"
             " \"description\": \"one classifier on %d A100\",\n"
-            " \"profiles\": \"%s/profiles\",\n"
-            " \"cluster\": {\"gpu\": \"a100-80gb\", \"gpus\": %d, \"max_workers\": 2},\n"
+            " \"profiles\": \"%s\",\n"
+            " \"cluster\": {\"gpu\": \"a100-80gb\", \"gpus\": %d, \"max_workers\": 2%s},\n"
             " \"apps\": [{\"name\": \"cls\", \"description\": \"resnet\",\n"
             "   \"tasks\": [{\"name\": \"classify\", \"variants\": [\n"
             "     {\"name\": \"resnet50\", \"profile\": \"resnet50\", \"accuracy\": 76.13,"
@@ -257,8 +260,13 @@ static void write_tiny_scenario(const char *dir, char *path, size_t n, int gpus)
             "   \"slo\": {\"latency_ms\": 200, \"accuracy\": 0.95,"
             " \"rule\": {\"stat\": \"p95\", \"slo_fraction\": 0.5}},\n"
             "   \"demand\": {\"rate\": 100}}]}\n",
-            gpus, JS_SOURCE_ROOT, gpus);
+            gpus, profiles, gpus, cluster_extra);
     fclose(f);
+}
+
+static void write_tiny_scenario(const char *dir, char *path, size_t n, int gpus)
+{
+    write_tiny_scenario_in(dir, path, n, gpus, JS_SOURCE_ROOT "/profiles", "");
 }
 
 /* A fresh directory holding the tiny scenario on one GPU, loaded into *s. */
@@ -609,4 +617,83 @@ Test(capacity_cli, json_keys, .timeout = 120)
     free(out);
     unlink(scen);
     rmdir(dir);
+}
+
+/* The capacity study's costs: each system's plan at its maximum demand, its GPUs at the
+ * scenario's $4 per GPU-hour, over the requests it serves in an hour; without a price
+ * (a GPU type file with none) neither the keys nor the table's columns. */
+Test(capacity_cli, cost, .timeout = 120)
+{
+    char dir[64], scen[128], cmd[1024];
+    tmpdir(dir, sizeof dir);
+    write_tiny_scenario_in(dir, scen, sizeof scen, 2, JS_SOURCE_ROOT "/profiles",
+                           ", \"price_per_gpu_hour\": 4");
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt,A+S+T --no-binding --rule paper "
+             "--json", JS_JIGSAW_EXE, scen);
+    int st;
+    char *out = run_capture(cmd, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cJSON *root = cJSON_Parse(out);
+    cr_assert_not_null(root, "%s", out);
+    cr_assert_float_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(root, "price_per_gpu_hour_usd")),
+                       4.0, 0);
+    cJSON *e;
+    int checked = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "systems")) {
+        double gpus = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "gpus_used"));
+        double rate = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "max_rate"));
+        double hour = cJSON_GetNumberValue(cJSON_GetObjectItem(e, "cost_per_hour_usd"));
+        double million =
+            cJSON_GetNumberValue(cJSON_GetObjectItem(e, "cost_per_million_requests_usd"));
+        cr_assert(gpus >= 1 && rate > 0, "%s", out);
+        cr_assert_float_eq(hour, 4.0 * gpus, 1e-12, "%s", out);
+        cr_assert_float_eq(million, 4.0 * gpus / (rate * 3600.0) * 1e6, 1e-9 * million, "%s",
+                           out);
+        checked++;
+    }
+    cr_assert_eq(checked, 2);
+    cJSON_Delete(root);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt --no-binding --rule paper "
+             "2>/dev/null", JS_JIGSAW_EXE, scen);
+    out = run_capture(cmd, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert_not_null(strstr(out, ", $4/GPU-h\n"), "%s", out);
+    cr_assert_not_null(strstr(out, "$/M req"), "%s", out);
+    int gpus = 0;
+    double rate = 0, hour = 0, million = 0;
+    const char *row = strstr(out, "\nunopt ");
+    cr_assert_not_null(row, "%s", out);
+    cr_assert_eq(sscanf(row, " unopt %*g %lg %*s %*d %d %*g %lg %lg", &rate, &gpus, &hour,
+                        &million), 4, "%s", out);
+    cr_assert_float_eq(hour, 4.0 * gpus, 0.006, "%s", out);
+    cr_assert_float_eq(million, 4.0 * gpus / (rate * 3600.0) * 1e6, 1e-3 * million, "%s", out);
+    free(out);
+    unlink(scen);
+
+    /* A GPU type file without a price: the study has no cost to report. */
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/profiles/gpus && ln -s %s/profiles/a100-80gb "
+             "%s/profiles/a100-80gb && sed -e '/\"price_per_gpu_hour\": {/,/^  },$/d' "
+             "%s/profiles/gpus/a100-80gb.json > %s/profiles/gpus/a100-80gb.json",
+             dir, JS_SOURCE_ROOT, dir, JS_SOURCE_ROOT, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char profiles[128];
+    snprintf(profiles, sizeof profiles, "%s/profiles", dir);
+    write_tiny_scenario_in(dir, scen, sizeof scen, 2, profiles, "");
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt --no-binding --rule paper --json",
+             JS_JIGSAW_EXE, scen);
+    out = run_capture(cmd, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert_null(strstr(out, "cost_per_hour_usd"), "%s", out);
+    cr_assert_null(strstr(out, "price_per_gpu_hour_usd"), "%s", out);
+    cr_assert_not_null(strstr(out, "max_rate"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s capacity %s --systems unopt --no-binding --rule paper "
+             "2>/dev/null", JS_JIGSAW_EXE, scen);
+    out = run_capture(cmd, &st);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert_null(strstr(out, "$/h"), "%s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
