@@ -86,6 +86,22 @@ typedef struct js_plan_request {
      * instead of application by application (docs/design.md section 2, "Fleets"): the
      * reference the decomposition is tested against. */
     bool joint;
+    /* Addition (fleets): minimum slices may stop at this relative gap per variant
+     * combination (its bound then stated); 0 (js_plan_request_init): proven optimal. The
+     * maximum-demand search by application sets it for its tests. */
+    double mip_gap;
+    /* Addition (fleets): minimum slices over one variant combination gives up past this
+     * many branch-and-bound nodes, plan or not (the search by application's repair of a
+     * union that does not pack). Callers leave it 0: no limit. */
+    int node_limit;
+    /* Addition (fleets): the cost the minimum-"slices" objective counts per instance of
+     * each MIG profile (index into the GPU type's profiles), and a GPU's capacity in that
+     * unit, such that every valid GPU layout costs at most cost_per_gpu: the bounds of
+     * the demand search by application (a weighted count of instances that no cluster
+     * of N GPUs can exceed N x cost_per_gpu of). NULL (js_plan_request_init): compute
+     * slices. Callers leave it NULL. */
+    const int *profile_cost;
+    int cost_per_gpu;
 } js_plan_request;
 
 /* Default time limit of one planning call (plan, each system of capacity, each point

@@ -1,5 +1,7 @@
 /* Planning application by application: how the planner scales to fleets of many
- * applications (docs/design.md section 2, "Fleets").
+ * applications (docs/design.md section 2, "Fleets"). This file: the parts (one
+ * application alone on the cluster), the packing of their union, and minimum slices;
+ * demand_by_app.c searches the maximum demand, prices_by_app.c its bound.
  *
  * Applications share a cluster only through the GPUs their MIG instances are packed on:
  * each has its own tasks, configurations, latency rule and PAS floor, and (MIG isolates
@@ -15,12 +17,6 @@
  * the fewest GPUs. Minimum slices falls back to the joint MILP only when the union does
  * not pack (a nearly full cluster) or when the cluster's CPU cores couple the
  * applications (a cluster-wide row the parts cannot see).
- *
- * Maximum demand searches the scale the same way: at scale x every application planned
- * alone (the scaled ones at x, the others at their rates), the union packed. A scale whose
- * summed per-application slice bounds exceed the cluster's compute slices, or at which an
- * application alone has no plan, is proven out of reach: that is the bound reported. A
- * scale whose union does not pack is left open (the joint problem might still fit it).
  */
 #include <glpk.h>
 #include <math.h>
@@ -31,16 +27,6 @@
 #include "by_app.h"
 #include "milp.h"
 #include "jigsaw/util.h"
-
-/* The search's relative precision (the joint search's PL_DEMAND_GAP, max_demand.c). */
-#define BA_DEMAND_GAP 0.0049
-/* Scales tried above the found one for a proof of the bound before it is left open. */
-#define BA_BOUND_PROBES 10
-
-static bool past(double deadline)
-{
-    return deadline > 0.0 && js_now_s() >= deadline;
-}
 
 bool pl_by_app_applies(const js_scenario *s, const js_plan_request *r)
 {
@@ -71,17 +57,6 @@ bool pl_by_app_for_max_demand(const js_scenario *s, const js_plan_request *r)
 
 /* ---- The parts: one application alone on the cluster ---- */
 
-typedef struct ba_ctx {
-    const js_scenario *s;
-    const js_plan_request *r;
-    pl_pass_fn min_pass;    /* the full minimum-slices planning of one scenario */
-    int gpus;
-    double cap_slices;      /* compute slices of the whole cluster */
-    js_gpu_layout *layouts; /* count-maximal layouts of the GPU type */
-    int nlayouts;
-    js_plan_stats effort;   /* every part's solves and nodes */
-} ba_ctx;
-
 static js_scenario one_app(const js_scenario *s, int i)
 {
     js_scenario sub = *s; /* shares every array: nothing is freed through it */
@@ -91,8 +66,8 @@ static js_scenario one_app(const js_scenario *s, int i)
 }
 
 /* Application i's minimum-slices plan alone at `scale`, without the GPU tie-break (the
- * union is packed afresh). Its app index is rewritten to i. */
-static int plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d)
+ * union is packed afresh), to c->part_gap. Its app index is rewritten to i. */
+int pl_ba_plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d)
 {
     js_scenario sub = one_app(c->s, i);
     js_plan_request rr = *c->r;
@@ -101,6 +76,9 @@ static int plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d)
     rr.skip_gpu_tiebreak = true;
     rr.known_feasible = NULL;
     rr.scale_app = -1;
+    rr.mip_gap = c->part_gap;
+    rr.profile_cost = c->cost;
+    rr.cost_per_gpu = c->cost_per_gpu;
     js_plan_init(out);
     int rc = c->min_pass(&sub, &rr, out, d);
     c->effort.solves += out->stats.solves;
@@ -122,7 +100,7 @@ static int plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d)
 }
 
 /* A part's proven lower bound on its slices. */
-static double part_bound(const js_plan *p)
+double pl_ba_part_bound(const js_plan *p)
 {
     return isfinite(p->bound) ? fmin(p->bound, p->objective) : 0.0;
 }
@@ -302,7 +280,7 @@ static int pack_union(const ba_ctx *c, js_plan *const *parts, int n, js_plan *ou
 /* The parts merged into one plan over the scenario (applications in scenario order):
  * slices, bound and status summed over the parts, the union packed. 0, 1 when the union
  * does not pack, or an error code. */
-static int merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_diag *d)
+int pl_ba_merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_diag *d)
 {
     int n = c->s->napps;
     js_plan_init(out);
@@ -322,7 +300,7 @@ static int merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_
         out->apps[i] = parts[i]->apps[0];
         out->objective += parts[i]->objective;
         out->slices_used += parts[i]->slices_used;
-        out->bound += part_bound(parts[i]);
+        out->bound += pl_ba_part_bound(parts[i]);
         proven = proven && strcmp(parts[i]->status, "optimal") == 0;
     }
     out->gap = out->objective > 0.0 ? (out->objective - out->bound) / out->objective : 0.0;
@@ -332,7 +310,7 @@ static int merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_
     return pack_union(c, parts, n, out, d);
 }
 
-static int ctx_init(ba_ctx *c, const js_scenario *s, const js_plan_request *r,
+int pl_ba_ctx_init(ba_ctx *c, const js_scenario *s, const js_plan_request *r,
                     pl_pass_fn min_pass, js_diag *d)
 {
     memset(c, 0, sizeof *c);
@@ -359,7 +337,7 @@ int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan
                          js_diag *d, pl_pass_fn min_pass)
 {
     ba_ctx c;
-    int rc = ctx_init(&c, s, r, min_pass, d);
+    int rc = pl_ba_ctx_init(&c, s, r, min_pass, d);
     int n = s->napps;
     js_plan *parts = rc == 0 ? calloc((size_t)n, sizeof *parts) : NULL;
     js_plan **pp = rc == 0 ? calloc((size_t)n, sizeof *pp) : NULL;
@@ -368,12 +346,12 @@ int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan
     double scale = r->demand_scale >= 0.0 ? r->demand_scale : 1.0;
     for (int i = 0; rc == 0 && i < n; i++) {
         pp[i] = &parts[i];
-        rc = plan_part(&c, i, scale, &parts[i], d);
+        rc = pl_ba_plan_part(&c, i, scale, &parts[i], d);
     }
     if (rc == 0) {
         js_diag local;
         js_diag_init(&local);
-        rc = merge_parts(&c, pp, out, &local);
+        rc = pl_ba_merge_parts(&c, pp, out, &local);
         if (rc == 1) { /* the union does not pack: the joint MILP decides */
             js_plan_free(out);
             js_plan_init(out);
@@ -388,255 +366,3 @@ int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan
     return rc;
 }
 
-/* ---- Maximum demand ---- */
-
-typedef struct ba_search {
-    ba_ctx c;
-    int target;          /* the application scaled; -1 every one */
-    js_plan *fixed;      /* target mode: the others' plans at their rates (per app) */
-    double max_util;
-    js_plan best;        /* the merged plan of the largest scale that fits */
-    double best_scale;   /* the scale it serves */
-    double hi_bound;     /* smallest scale proven out of reach */
-    int tests;
-} ba_search;
-
-enum { BA_FITS = 0, BA_OUT_OF_REACH = 1, BA_OPEN = 2 };
-
-/* Multiply application i's demand in p by f (rate, task demands). */
-static void scale_app_demand(js_app_plan *ap, double f)
-{
-    ap->rate *= f;
-    for (int t = 0; t < ap->ntasks; t++)
-        ap->tasks[t].demand *= f;
-}
-
-/* The factor by which the scaled applications' demand can grow on their own instances
- * (paper rule: load-independent statistics), 1 otherwise. */
-static double spare_factor(const ba_search *bs, js_plan *const *parts)
-{
-    if (bs->c.r->rule != JS_RULE_PAPER)
-        return 1.0;
-    double f = INFINITY;
-    for (int i = 0; i < bs->c.s->napps; i++)
-        if (bs->target < 0 || bs->target == i)
-            f = fmin(f, js_plan_capacity_factor(parts[i], bs->max_util));
-    return isfinite(f) && f > 1.0 ? f * (1.0 - 1e-9) : 1.0;
-}
-
-/* Every application at its scale (x for the scaled ones), the union packed. A fit
- * replaces bs->best when it serves more. */
-static int test_scale(ba_search *bs, double x, int *verdict, js_diag *d)
-{
-    int n = bs->c.s->napps;
-    js_plan *own = calloc((size_t)n, sizeof *own);
-    js_plan **pp = calloc((size_t)n, sizeof *pp);
-    int rc = own && pp ? 0 : js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    double lower = 0.0;
-    *verdict = BA_OPEN;
-    bs->tests++;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        if (bs->target >= 0 && i != bs->target) {
-            pp[i] = &bs->fixed[i];
-            lower += part_bound(pp[i]);
-            continue;
-        }
-        pp[i] = &own[i];
-        js_diag local;
-        js_diag_init(&local);
-        int prc = plan_part(&bs->c, i, x, &own[i], &local);
-        if (prc == JS_EXIT_INFEASIBLE) { /* this application alone does not fit */
-            *verdict = BA_OUT_OF_REACH;
-            break;
-        }
-        if (prc == JS_EXIT_TIMELIMIT)
-            break; /* open */
-        if (prc != 0) {
-            rc = js_diag_forward(d, &local);
-            break;
-        }
-        lower += part_bound(&own[i]);
-    }
-    bool all = rc == 0 && *verdict == BA_OPEN;
-    for (int i = 0; all && i < n; i++)
-        all = pp[i] && pp[i]->feasible;
-    if (all && lower > bs->c.cap_slices + 0.5) {
-        *verdict = BA_OUT_OF_REACH;
-    } else if (all) {
-        js_plan merged;
-        js_diag local;
-        js_diag_init(&local);
-        int mrc = merge_parts(&bs->c, pp, &merged, &local);
-        if (mrc == 0) {
-            double f = spare_factor(bs, pp);
-            for (int i = 0; i < n; i++)
-                if (bs->target < 0 || bs->target == i)
-                    scale_app_demand(&merged.apps[i], f);
-            merged.demand_scale = x * f;
-            *verdict = BA_FITS;
-            if (merged.demand_scale > bs->best_scale) {
-                js_plan_free(&bs->best);
-                bs->best = merged;
-                bs->best_scale = merged.demand_scale;
-            } else {
-                js_plan_free(&merged);
-            }
-        } else {
-            js_plan_free(&merged);
-            if (mrc != 1)
-                rc = js_diag_forward(d, &local);
-        }
-    }
-    if (*verdict == BA_OUT_OF_REACH)
-        bs->hi_bound = fmin(bs->hi_bound, x);
-    for (int i = 0; own && i < n; i++)
-        js_plan_free(&own[i]);
-    free(own);
-    free(pp);
-    return rc;
-}
-
-/* Total slices the scaled applications' plans at the best scale hold, and those of all. */
-static void slices_of(const ba_search *bs, const js_plan *p, double *scaled, double *all)
-{
-    *scaled = 0.0;
-    *all = 0.0;
-    for (int i = 0; i < p->napps; i++)
-        for (int t = 0; t < p->apps[i].ntasks; t++)
-            for (int k = 0; k < p->apps[i].tasks[t].nsegments; k++) {
-                const js_segment *sg = &p->apps[i].tasks[t].segments[k];
-                double v = (double)sg->mig * sg->count;
-                *all += v;
-                if (bs->target < 0 || bs->target == i)
-                    *scaled += v;
-            }
-}
-
-/* The next scale to try above a fit: the scaled applications' slices stretched to the
- * cluster's free compute slices (slices grow about linearly with demand), at least a
- * step of the search's precision, at most x 4. */
-static double grow_from(const ba_search *bs)
-{
-    double scaled, all;
-    slices_of(bs, &bs->best, &scaled, &all);
-    double x = bs->best_scale;
-    double room = bs->c.cap_slices - (all - scaled);
-    double f = scaled > 0.0 ? room / scaled : 4.0;
-    f = fmin(4.0, fmax(1.0 + 2.0 * BA_DEMAND_GAP, f));
-    return x * f;
-}
-
-static int search_scale(ba_search *bs, double x0, js_diag *d)
-{
-    double deadline = pl_request_deadline(bs->c.r);
-    double lo = 0.0, hi = INFINITY, x = x0;
-    int verdict = BA_OPEN, rc = 0;
-    /* Up from a fit, or down from a miss, until the fits and misses are bracketed. */
-    while (rc == 0 && !past(deadline) && bs->tests < 200) {
-        rc = test_scale(bs, x, &verdict, d);
-        if (rc != 0)
-            break;
-        if (verdict == BA_FITS) {
-            lo = bs->best_scale;
-            if (isfinite(hi))
-                break;
-            x = fmin(grow_from(bs), bs->hi_bound);
-            if (!(x > lo * (1.0 + BA_DEMAND_GAP)))
-                break;
-        } else {
-            hi = fmin(hi, x);
-            if (lo > 0.0)
-                break;
-            x /= 2.0;
-            if (!(x > 1e-9))
-                break;
-        }
-    }
-    /* Bisection in log scale between the largest fit and the smallest miss. */
-    while (rc == 0 && lo > 0.0 && isfinite(hi) && hi > lo * (1.0 + BA_DEMAND_GAP) &&
-           !past(deadline)) {
-        x = sqrt(lo * hi);
-        rc = test_scale(bs, x, &verdict, d);
-        if (verdict == BA_FITS)
-            lo = fmax(lo, bs->best_scale);
-        else
-            hi = x;
-    }
-    /* The bound: a scale proven out of reach, from just above the smallest miss up in
-     * doubling log steps. */
-    double probe = isfinite(hi) ? hi : lo, step = 1.0 + BA_DEMAND_GAP;
-    for (int k = 0; rc == 0 && lo > 0.0 && k < BA_BOUND_PROBES && !past(deadline) &&
-                    bs->hi_bound > lo * (1.0 + BA_DEMAND_GAP);
-         k++) {
-        probe *= step;
-        step *= step;
-        if (probe >= bs->hi_bound)
-            break;
-        rc = test_scale(bs, probe, &verdict, d);
-    }
-    return rc;
-}
-
-/* Target mode: the other applications' minimum-slices plans at their rates. */
-static int plan_fixed(ba_search *bs, js_diag *d)
-{
-    int n = bs->c.s->napps;
-    bs->fixed = calloc((size_t)n, sizeof *bs->fixed);
-    if (!bs->fixed)
-        return js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-    for (int i = 0; i < n; i++) {
-        js_plan_init(&bs->fixed[i]);
-        if (i == bs->target)
-            continue;
-        int rc = plan_part(&bs->c, i, 1.0, &bs->fixed[i], d);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-int pl_by_app_max_demand(const js_scenario *s, const js_plan_request *r, js_plan *out,
-                         js_diag *d, pl_pass_fn min_pass)
-{
-    ba_search bs;
-    memset(&bs, 0, sizeof bs);
-    js_plan_init(&bs.best);
-    bs.target = r->scale_app;
-    bs.hi_bound = INFINITY;
-    bs.max_util = r->max_utilisation > 0.0 && r->max_utilisation <= 1.0 ? r->max_utilisation
-                                                                        : 1.0;
-    int rc = ctx_init(&bs.c, s, r, min_pass, d);
-    if (rc == 0 && bs.target >= 0)
-        rc = plan_fixed(&bs, d);
-    double x0 = r->demand_scale > 0.0 ? r->demand_scale : 1.0;
-    if (rc == 0)
-        rc = search_scale(&bs, x0, d);
-    if (rc == 0 && !(bs.best_scale > 0.0))
-        rc = past(pl_request_deadline(r))
-                 ? js_diag_set(d, JS_EXIT_TIMELIMIT,
-                               "maximum demand: no plan found within the time limit of %g s "
-                               "on %d GPUs (nothing proven: a larger --time-limit may find one)",
-                               r->time_limit_s, bs.c.gpus)
-                 : js_diag_set(d, JS_EXIT_INFEASIBLE,
-                               "no positive demand fits the cluster of %d GPUs", bs.c.gpus);
-    if (rc == 0) {
-        *out = bs.best;
-        js_plan_init(&bs.best);
-        double bound = fmax(bs.hi_bound, out->demand_scale);
-        snprintf(out->objective_kind, sizeof out->objective_kind, "demand_scale");
-        out->objective = out->demand_scale;
-        out->bound = bound;
-        out->demand_scale_bound = bound;
-        out->gap = isfinite(bound) ? (bound - out->demand_scale) / out->demand_scale : INFINITY;
-        bool proven = out->gap <= BA_DEMAND_GAP + 1e-12;
-        snprintf(out->status, sizeof out->status, "%s", proven ? "optimal" : "feasible");
-        out->scaled_app = bs.target;
-        out->stats = bs.c.effort;
-    }
-    js_plan_free(&bs.best);
-    for (int i = 0; bs.fixed && i < s->napps; i++)
-        js_plan_free(&bs.fixed[i]);
-    free(bs.fixed);
-    free(bs.c.layouts);
-    return rc;
-}

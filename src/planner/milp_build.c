@@ -24,6 +24,7 @@
  * its shape (variants, fan-out, latency levels) calls for. */
 #include <assert.h>
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,30 +101,54 @@ static int row_end(lp_build *b, int n, int type, double lb, double ub)
             return -1;                                                                     \
     } while (0)
 
-/* Fewest compute slices whose instances of one variant's configurations reach `demand`
- * items/s: an unbounded knapsack over slices (exact). Returns 0 when out of range. */
+/* Fewest compute slices (the configurations' costs: planner.h profile_cost) whose
+ * instances of one variant's configurations reach `demand` items/s: an unbounded
+ * knapsack over the cost (exact). A large range is solved in units of q = the range /
+ * PL_KNAPSACK_MAX, each cost rounded down to whole units: q times that optimum is still
+ * a lower bound, and what is unreachable there is unreachable at full resolution.
+ * Returns 0 when out of range or a cost rounds to nothing (no cut). */
+#define PL_KNAPSACK_MAX 20000
+#define PL_KNAPSACK_STEPS 16
 int pl_knapsack_min_slices(const pl_task *pt, int variant, double stat_cap, double demand,
                            int max_slices)
 {
-    if (!(demand > 0.0) || max_slices <= 0 || max_slices > 20000)
+    if (!(demand > 0.0) || max_slices <= 0)
         return 0; /* no cut */
-    double *best = calloc((size_t)max_slices + 1, sizeof *best);
+    /* Units: at least 1/PL_KNAPSACK_STEPS of the variant's cheapest configuration (a fine enough
+     * bound at a fraction of the work when costs are prices), and the range within
+     * PL_KNAPSACK_MAX units. */
+    int cheapest = INT_MAX; /* over the variant's configurations at any statistic, so
+                               that a higher cap never gives a higher bound */
+    for (int c = 0; c < pt->ncfg; c++)
+        if (pt->cfg[c].variant == variant && pt->cfg[c].cost < cheapest)
+            cheapest = pt->cfg[c].cost;
+    if (cheapest == INT_MAX)
+        cheapest = 1;
+    int q = cheapest / PL_KNAPSACK_STEPS > 1 ? cheapest / PL_KNAPSACK_STEPS : 1;
+    if (max_slices / q > PL_KNAPSACK_MAX)
+        q = (max_slices + PL_KNAPSACK_MAX - 1) / PL_KNAPSACK_MAX;
+    int range = max_slices / q;
+    for (int c = 0; c < pt->ncfg; c++)
+        if (pt->cfg[c].variant == variant && pt->cfg[c].stat <= stat_cap && pt->cfg[c].cost / q < 1)
+            return 0;
+    double *best = calloc((size_t)range + 1, sizeof *best);
     if (!best)
         return 0;
     int res = 0;
-    for (int s = 1; s <= max_slices && res == 0; s++) {
+    for (int s = 1; s <= range && res == 0; s++) {
         best[s] = best[s - 1];
         for (int c = 0; c < pt->ncfg; c++) {
             const pl_cfg *cf = &pt->cfg[c];
-            if (cf->variant == variant && cf->stat <= stat_cap && cf->slices <= s &&
-                best[s - cf->slices] + cf->thr > best[s])
-                best[s] = best[s - cf->slices] + cf->thr;
+            int w = cf->cost / q;
+            if (cf->variant == variant && cf->stat <= stat_cap && w <= s &&
+                best[s - w] + cf->thr > best[s])
+                best[s] = best[s - w] + cf->thr;
         }
         if (best[s] >= demand * (1.0 - 1e-9))
             res = s;
     }
     free(best);
-    return res == 0 ? max_slices + 1 : res;
+    return res == 0 ? max_slices + 1 : res * q;
 }
 
 /* A valid lower bound on the task's slices over its configurations with statistic
@@ -133,7 +158,7 @@ static int task_slices_bound(const pl_model *m, const pl_app *pa, int t, double 
 {
     const pl_task *pt = &pa->t[t];
     double dem = pa->rate * m->scale * pt->items_min;
-    int max_slices = m->gpus * m->g->compute_slices;
+    int max_slices = m->gpus * m->cost_per_gpu;
     int lb = -1;
     for (int v = 0; v < pa->a->tasks[t].nvariants; v++) {
         if (!pt->allowed[v])
@@ -222,7 +247,7 @@ static int build_levels(const pl_model *m, pl_app *pa, int t, lp_build *b, doubl
     if (ok) {
         n = row_begin(b);
         for (int c = 0; c < pt->ncfg && n >= 0; c++)
-            n = row_term(b, n, pt->cfg[c].col_n, (double)pt->cfg[c].slices);
+            n = row_term(b, n, pt->cfg[c].col_n, (double)pt->cfg[c].cost);
         for (int i = 1; i < nl && n >= 0; i++) {
             assert(lb[i] <= lb[i - 1]); /* a higher level allows more configurations */
             if (lb[i - 1] != lb[i])
@@ -336,7 +361,7 @@ static int build_task_cols(const pl_model *m, lp_build *b, pl_app *pa, int t, bo
     if (!max_demand && !pt->need_u) { /* rewritten per variant combination */
         n = row_begin(b);
         for (int c = 0; c < pt->ncfg; c++)
-            TERM(pt->cfg[c].col_n, (double)pt->cfg[c].slices);
+            TERM(pt->cfg[c].col_n, (double)pt->cfg[c].cost);
         pt->row_lb = row_end(b, n, GLP_LO, (double)(cut > 0 ? cut : 0), 0.0);
     }
     assert(task_shape_ok(pt, max_demand, b->ncols - cols0, b->nrows - rows0));
@@ -458,7 +483,7 @@ static int build_global_rows(const pl_model *m, lp_build *b)
     for (int i = 0; i < m->napps; i++)
         for (int t = 0; t < m->apps[i].a->ntasks; t++)
             for (int c = 0; c < m->apps[i].t[t].ncfg; c++)
-                TERM(m->apps[i].t[t].cfg[c].col_n, (double)m->apps[i].t[t].cfg[c].slices);
+                TERM(m->apps[i].t[t].cfg[c].col_n, (double)m->apps[i].t[t].cfg[c].cost);
     b->row_slices = row_end(b, n, GLP_FR, 0.0, 0.0);
     n = row_begin(b);
     for (int i = 0; i < m->napps; i++) {

@@ -49,7 +49,7 @@ void pl_apply_combo(const pl_model *m, lp_build *b, const int *var)
 int pl_combo_cuts(const pl_model *m, lp_build *b, const int *var)
 {
     int off = 0;
-    int max_slices = m->gpus * m->g->compute_slices;
+    int max_slices = m->gpus * m->cost_per_gpu;
     for (int i = 0; i < m->napps; i++) {
         const pl_app *pa = &m->apps[i];
         double items[JS_MAX_TASKS];
@@ -79,7 +79,7 @@ int pl_combo_cuts(const pl_model *m, lp_build *b, const int *var)
             }
             for (int c = 0; c < pt->ncfg; c++) {
                 ind[++len] = pt->cfg[c].col_n;
-                val[len] = (double)pt->cfg[c].slices;
+                val[len] = (double)pt->cfg[c].cost;
             }
             double rhs;
             if (pt->nlev > 0) {
@@ -115,7 +115,7 @@ int pl_combo_cuts(const pl_model *m, lp_build *b, const int *var)
 static double knapsack_bound(const pl_model *m, const int *var)
 {
     int off = 0;
-    int max_slices = m->gpus * m->g->compute_slices;
+    int max_slices = m->gpus * m->cost_per_gpu;
     double sum = 0.0;
     for (int i = 0; i < m->napps; i++) {
         const pl_app *pa = &m->apps[i];

@@ -149,7 +149,7 @@ static void tie_breaks(pl_model *m, lp_build *b, const js_plan_request *r, doubl
         if (!(x0 = pl_lp_incumbent(b->lp)))
             return;
     }
-    int lb = (int)ceil(slices / m->g->compute_slices - 1e-9);
+    int lb = (int)ceil(slices / m->cost_per_gpu - 1e-9);
     if (!r->skip_gpu_tiebreak && gpus_after_placement(m, y) > lb) {
         pl_lp_objective_from_row(b, b->row_gpus, GLP_MIN);
         pl_lp_solve_from(b, r, deadline, 0.0, x0, &si);
@@ -218,7 +218,7 @@ static void combo_gpu_tie_break(pl_model *m, lp_build *b, const pl_combos *cb,
                                 const js_plan_request *r, double deadline, combo_best *best,
                                 int *y, js_plan *out)
 {
-    int lb = (int)ceil(best->slices / m->g->compute_slices - 1e-9);
+    int lb = (int)ceil(best->slices / m->cost_per_gpu - 1e-9);
     if (r->skip_gpu_tiebreak || best->gpus <= lb || pl_past_deadline(deadline))
         return;
     const int *var = cb->var + (size_t)best->idx * (size_t)cb->width;
@@ -367,18 +367,32 @@ static int min_slices_by_combos(pl_model *m, lp_build *b, const pl_combos *cb,
     return 0;
 }
 
-/* Keep only the combination equal to `only` (width ints); none kept if it is absent. */
-static void restrict_combos(pl_combos *cb, const int *only)
+/* The one combination `only` (the model's layout: every application's tasks in order),
+ * without enumerating the others: a fleet's cross product can be far past the
+ * enumeration's limit while one of its combinations is a small MILP. None when a task's
+ * variant there is not allowed (the enumeration would not have it either). 0, or -1 out
+ * of memory. */
+static int single_combo(const pl_model *m, const int *only, pl_combos *cb)
 {
-    int k = 0;
-    for (int q = 0; q < cb->n; q++)
-        if (memcmp(cb->var + (size_t)q * (size_t)cb->width, only,
-                   (size_t)cb->width * sizeof *only) == 0) {
-            memmove(cb->var + (size_t)k * (size_t)cb->width, cb->var + (size_t)q * (size_t)cb->width,
-                    (size_t)cb->width * sizeof *only);
-            cb->logpas[k++] = cb->logpas[q];
+    memset(cb, 0, sizeof *cb);
+    for (int i = 0; i < m->napps; i++)
+        cb->width += m->apps[i].a->ntasks;
+    cb->var = calloc((size_t)cb->width + 1, sizeof *cb->var);
+    cb->logpas = calloc(2, sizeof *cb->logpas);
+    if (!cb->var || !cb->logpas)
+        return -1;
+    memcpy(cb->var, only, (size_t)cb->width * sizeof *only);
+    cb->n = 1;
+    for (int i = 0, k = 0; i < m->napps; i++)
+        for (int t = 0; t < m->apps[i].a->ntasks; t++, k++) {
+            const pl_task *pt = &m->apps[i].t[t];
+            int v = only[k];
+            if (v < 0 || v >= m->apps[i].a->tasks[t].nvariants || !pt->allowed[v])
+                cb->n = 0;
+            else
+                cb->logpas[0] += pt->logacc[v];
         }
-    cb->n = k;
+    return 0;
 }
 
 /* Min-slices planning; only != NULL: over that one variant combination. */
@@ -409,14 +423,13 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
     pl_combos cmb = {0};
     int crc = 1;
     if (rc == 0) {
-        crc = pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
+        crc = only ? single_combo(&m, only, &cmb) : pl_combos_enumerate(&m, PL_MAX_COMBOS, &cmb);
         if (crc < 0)
             rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory");
-        if (crc == 0 && only)
-            restrict_combos(&cmb, only);
         b.per_combo = crc == 0;
         b.mip_gap = mip_gap;
         b.soft_nodes = mip_gap > 0.0 ? PL_FINAL_SOFT_NODES : 0;
+        b.node_limit = r->node_limit > 0 ? r->node_limit : 0;
     }
     if (rc == 0 && pl_lp_build(&m, &b, false) != 0)
         rc = js_diag_set(d, JS_EXIT_INTERNAL, "out of memory building the MILP");
@@ -489,7 +502,7 @@ int pl_min_slices_impl(const js_scenario *s, const js_plan_request *r, js_plan *
 static int min_slices_pass(const js_scenario *s, const js_plan_request *r, js_plan *out,
                            js_diag *d)
 {
-    return pl_min_slices_impl(s, r, out, d, NULL, 0.0);
+    return pl_min_slices_impl(s, r, out, d, NULL, r->mip_gap > 0.0 ? r->mip_gap : 0.0);
 }
 
 int pl_min_slices_once(const js_scenario *s, const js_plan_request *r, js_plan *out,
@@ -527,8 +540,6 @@ int pl_min_slices_fewest_gpus(const js_scenario *s, const js_plan_request *r,
             var[k++] = tp->variant;
         }
     }
-    /* Past the enumeration's limit (the joint MILP) `only` is not used and the whole pass
-     * runs again, with the tie-break. */
     int rc = pl_min_slices_impl(s, &rr, out, d, known ? var : NULL, 0.0);
     free(var);
     return rc;

@@ -52,11 +52,12 @@ static bool substitutable(const js_gpu_type *g, int small, int big)
 static bool dominates(const js_gpu_type *g, const pl_cfg *b, int ib, const pl_cfg *c, int ic,
                       bool use_stat, bool use_workers)
 {
-    if (b->variant != c->variant || b->slices > c->slices || b->thr < c->thr ||
+    if (b->variant != c->variant || b->slices > c->slices || b->cost > c->cost ||
+        b->thr < c->thr ||
         (use_stat && b->stat > c->stat) || (use_workers && b->workers > c->workers) ||
         !substitutable(g, b->prof, c->prof))
         return false;
-    bool equal = b->slices == c->slices && b->thr == c->thr &&
+    bool equal = b->slices == c->slices && b->cost == c->cost && b->thr == c->thr &&
                  (!use_stat || b->stat == c->stat) && (!use_workers || b->workers == c->workers);
     if (equal && !use_stat && b->stat != c->stat)
         return b->stat < c->stat; /* same cost and throughput: keep the faster */
@@ -156,6 +157,7 @@ static void add_safe_configs(const pl_model *m, const pl_app *pa, pl_task *pt,
         c->variant = v;
         c->prof = prof;
         c->slices = m->g->profiles[prof].compute_slices;
+        c->cost = m->profile_cost ? m->profile_cost[prof] : c->slices;
         c->batch = e->batch;
         c->workers = e->workers;
         c->thr_profiled = e->throughput * e->workers;
@@ -213,6 +215,7 @@ static int collect_configs(const pl_model *m, const pl_app *pa, const js_task *t
             c->variant = v;
             c->prof = prof;
             c->slices = g->profiles[prof].compute_slices;
+            c->cost = m->profile_cost ? m->profile_cost[prof] : c->slices;
             c->batch = e->batch;
             c->workers = e->workers;
             c->thr = thr * m->max_util;
@@ -483,6 +486,8 @@ int pl_model_build(pl_model *m, const js_scenario *s, const js_plan_request *r, 
     if (m->max_util > 1.0)
         return js_diag_set(d, JS_EXIT_USAGE, "max utilisation must be in (0, 1], got %g",
                            m->max_util);
+    m->profile_cost = r->profile_cost && r->cost_per_gpu > 0 ? r->profile_cost : NULL;
+    m->cost_per_gpu = m->profile_cost ? r->cost_per_gpu : m->g->compute_slices;
     m->full_prof = js_gpu_profile_by_slices(m->g, m->g->compute_slices);
     if (m->full_prof < 0)
         return js_diag_set(d, JS_EXIT_DATAERR, "GPU type %s has no whole-GPU MIG profile",

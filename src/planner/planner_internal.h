@@ -22,6 +22,8 @@ typedef struct pl_cfg {
     int variant;
     int prof;        /* index into the GPU type's MIG profiles */
     int slices;      /* compute slices of that profile */
+    int cost;        /* what the objective counts for one instance: its slices, or the
+                        request's profile cost (planner.h) */
     int batch, workers;
     double thr;      /* items/s of one instance the plan may use (profiled x max utilisation) */
     double thr_profiled; /* items/s of one instance (per-worker throughput x workers) */
@@ -95,6 +97,8 @@ typedef struct pl_model {
     js_gpu_layout *layouts; /* count-maximal full-GPU layouts */
     int per_gpu_max[JS_MAX_MIG_PROFILES]; /* most instances of a profile on one GPU */
     int full_prof;         /* index of the whole-GPU profile */
+    const int *profile_cost; /* the request's profile costs, NULL: compute slices */
+    int cost_per_gpu;      /* one GPU's capacity in the objective's unit */
 } pl_model;
 
 /* model.c */

@@ -10,7 +10,7 @@
 #include "fixtures.h"
 #include "jigsaw/planner.h"
 
-#define NAPPS_MAX 3
+#define NAPPS_MAX 5
 
 /* A scenario of napps random applications (fx_random each) on one cluster. The fixtures
  * own the profiles; the scenario borrows them. */
@@ -203,6 +203,62 @@ Test(by_app, max_demand_of_an_unknown_application_is_a_usage_error)
     js_diag_init(&d);
     cr_assert_eq(js_plan_max_demand(&fl->s, &r, &p, &d), JS_EXIT_USAGE);
     cr_assert(strstr(d.msg, "application") != NULL, "%s", d.msg);
+    fleet_free(fl);
+    gsl_rng_free(rng);
+}
+
+static double combinations(const js_scenario *s)
+{
+    double n = 1.0;
+    for (int i = 0; i < s->napps; i++)
+        for (int t = 0; t < s->apps[i].ntasks; t++)
+            n *= s->apps[i].tasks[t].nvariants;
+    return n;
+}
+
+/* Every application's demand scaled together, on fleets past the joint search's
+ * enumeration (so searched by application): valid plans, and no joint plan just above
+ * the bound claimed. */
+Test(by_app, common_max_demand_past_the_enumeration_has_a_valid_bound, .timeout = 280)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 11);
+    fleet_fx *fl = fleet_new();
+    int checked = 0;
+    for (int k = 0; k < 200 && checked < 6; k++) {
+        fleet_random(fl, rng, 5, 4 + (int)gsl_rng_uniform_int(rng, 6));
+        if (combinations(&fl->s) <= 4096)
+            continue;
+        js_plan_request r;
+        js_plan_request_init(&r);
+        r.features = JS_FEAT_A | JS_FEAT_S | JS_FEAT_T;
+        r.rule = JS_RULE_PAPER;
+        js_plan p;
+        js_diag d;
+        js_diag_init(&d);
+        int rc = js_plan_max_demand(&fl->s, &r, &p, &d);
+        if (rc != 0) {
+            cr_assert(rc == JS_EXIT_INFEASIBLE, "fleet %d: rc %d: %s", k, rc, d.msg);
+            continue;
+        }
+        cr_assert_eq(p.scaled_app, -1);
+        assert_valid(&fl->s, &r, &p, k, r.features);
+        cr_assert_geq(p.demand_scale_bound, p.demand_scale);
+        cr_assert(isfinite(p.demand_scale_bound), "fleet %d: no bound", k);
+        js_plan_request rj = r;
+        rj.joint = true;
+        rj.demand_scale = p.demand_scale_bound * 1.001;
+        js_plan pj;
+        js_diag dj;
+        js_diag_init(&dj);
+        int rcj = js_plan_min_slices(&fl->s, &rj, &pj, &dj);
+        cr_assert_eq(rcj, JS_EXIT_INFEASIBLE, "fleet %d: the joint MILP plans scale %g above the "
+                     "bound %g (found %g): rc %d", k, rj.demand_scale, p.demand_scale_bound,
+                     p.demand_scale, rcj);
+        checked++;
+        js_plan_free(&p);
+    }
+    cr_assert(checked >= 3, "only %d fleets past the enumeration checked", checked);
     fleet_free(fl);
     gsl_rng_free(rng);
 }
