@@ -241,6 +241,10 @@ static int parse_args(int argc, char **argv, plan_opts *o)
     if (o->have_rate && o->have_scale) {
         return js_cli_usage_error("plan", "give --rate or --scale, not both");
     }
+    if (o->max_demand_app && o->have_scale) {
+        return js_cli_usage_error("plan", "--max-demand-app holds the other applications at "
+                                  "their rates: give --rate/--app or the scenario's, not --scale");
+    }
     if (o->app && !o->have_rate) {
         return js_cli_usage_error("plan", "--app selects the application --rate applies to");
     }

@@ -28,6 +28,10 @@
 #include "milp.h"
 #include "jigsaw/util.h"
 
+/* Branch-and-bound nodes the joint MILP over the parts' variants may spend on a union
+ * that does not pack, before the joint MILP over every combination takes over. */
+#define BA_REPACK_NODES 2000
+
 bool pl_by_app_applies(const js_scenario *s, const js_plan_request *r)
 {
     int gpus = r->gpus > 0 ? r->gpus : s->cluster.gpus;
@@ -331,7 +335,68 @@ static void free_parts(js_plan *parts, int n)
     free(parts);
 }
 
+/* The parts' variants, every application's tasks in order (the joint model's layout of
+ * a combination); false when a part does not name one for every task. */
+bool pl_ba_parts_combo(const js_scenario *s, js_plan *const *pp, int *var)
+{
+    for (int i = 0, k = 0; i < s->napps; i++) {
+        const js_app_plan *ap = &pp[i]->apps[0];
+        if (pp[i]->napps != 1 || ap->ntasks != s->apps[i].ntasks)
+            return false;
+        for (int t = 0; t < ap->ntasks; t++, k++) {
+            if (ap->tasks[t].task != t || ap->tasks[t].variant < 0)
+                return false;
+            var[k] = ap->tasks[t].variant;
+        }
+    }
+    return true;
+}
+
 /* ---- Minimum slices ---- */
+
+/* The joint minimum-slices MILP over the parts' variant combination alone (request rr,
+ * relative gap `gap`): 0 with a plan, 1 none (out freed). */
+int pl_ba_joint_over_parts(const ba_ctx *c, const js_plan_request *rr, js_plan *const *pp,
+                           double gap, js_plan *out)
+{
+    const js_scenario *s = c->s;
+    int width = 0;
+    for (int i = 0; i < s->napps; i++)
+        width += s->apps[i].ntasks;
+    int *var = calloc((size_t)width + 1, sizeof *var);
+    js_diag local;
+    js_diag_init(&local);
+    js_plan_init(out);
+    int rc = var && pl_ba_parts_combo(s, pp, var)
+                 ? pl_min_slices_impl(s, rr, out, &local, var, gap) : 1;
+    free(var);
+    if (rc != 0 || !out->feasible) {
+        js_plan_free(out);
+        return 1;
+    }
+    return 0;
+}
+
+/* A union that does not pack (paper rule): the joint MILP over the parts' variants,
+ * whose configurations are chosen for the shared packing. Optimal when it needs no more
+ * than the parts' summed bounds (a bound on every combination), else its bound is only
+ * that sum. 0 with a plan, 1 none (out freed). */
+static int repack_jointly(const ba_ctx *c, js_plan *const *pp, js_plan *out)
+{
+    if (c->r->rule != JS_RULE_PAPER)
+        return 1;
+    double bound = 0.0;
+    for (int i = 0; i < c->s->napps; i++)
+        bound += pl_ba_part_bound(pp[i]);
+    js_plan_request rr = *c->r;
+    rr.node_limit = BA_REPACK_NODES;
+    if (pl_ba_joint_over_parts(c, &rr, pp, 0.0, out) != 0)
+        return 1;
+    out->bound = fmin(out->objective, ceil(bound - 1e-9));
+    out->gap = out->objective > 0.0 ? (out->objective - out->bound) / out->objective : 0.0;
+    snprintf(out->status, sizeof out->status, "%s", out->gap > 0.0 ? "feasible" : "optimal");
+    return 0;
+}
 
 int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan *out,
                          js_diag *d, pl_pass_fn min_pass)
@@ -352,7 +417,11 @@ int pl_by_app_min_slices(const js_scenario *s, const js_plan_request *r, js_plan
         js_diag local;
         js_diag_init(&local);
         rc = pl_ba_merge_parts(&c, pp, out, &local);
-        if (rc == 1) { /* the union does not pack: the joint MILP decides */
+        if (rc == 1) { /* the union does not pack: the joint MILP over its variants */
+            js_plan_free(out);
+            rc = repack_jointly(&c, pp, out);
+        }
+        if (rc == 1) { /* still none: the joint MILP over every combination decides */
             js_plan_free(out);
             js_plan_init(out);
             rc = min_pass(s, r, out, d);

@@ -66,6 +66,13 @@ int pl_ba_ctx_init(ba_ctx *c, const js_scenario *s, const js_plan_request *r,
                    pl_pass_fn min_pass, js_diag *d);
 int pl_ba_plan_part(ba_ctx *c, int i, double scale, js_plan *out, js_diag *d);
 double pl_ba_part_bound(const js_plan *p);
+/* The parts' variants in the joint model's layout of a combination (every application's
+ * tasks in order, width ints); false when a part does not name one for every task. */
+bool pl_ba_parts_combo(const js_scenario *s, js_plan *const *pp, int *var);
+/* The joint minimum-slices MILP of request rr over the parts' variant combination alone,
+ * to relative gap `gap`: 0 with a plan, 1 none (out freed). */
+int pl_ba_joint_over_parts(const ba_ctx *c, const js_plan_request *rr, js_plan *const *pp,
+                           double gap, js_plan *out);
 int pl_ba_merge_parts(const ba_ctx *c, js_plan *const *parts, js_plan *out, js_diag *d);
 
 typedef struct ba_search {

@@ -47,23 +47,6 @@ static double spare_factor(const ba_search *bs, const js_plan *merged)
     return isfinite(f) && f > 1.0 ? f * (1.0 - 1e-9) : 1.0;
 }
 
-/* The parts' variants, every application's tasks in order (the joint model's layout of
- * a combination); false when a part does not name one for every task. */
-static bool parts_combo(const js_scenario *s, js_plan *const *pp, int *var)
-{
-    for (int i = 0, k = 0; i < s->napps; i++) {
-        const js_app_plan *ap = &pp[i]->apps[0];
-        if (pp[i]->napps != 1 || ap->ntasks != s->apps[i].ntasks)
-            return false;
-        for (int t = 0; t < ap->ntasks; t++, k++) {
-            if (ap->tasks[t].task != t || ap->tasks[t].variant < 0)
-                return false;
-            var[k] = ap->tasks[t].variant;
-        }
-    }
-    return true;
-}
-
 /* A union that does not pack, repaired: the joint minimum-slices MILP over the parts'
  * variant combination alone (its configurations chosen for the shared packing), capped
  * at BA_REPAIR_NODES nodes. Paper rule only: the safe rule's acceptance is a search of
@@ -74,14 +57,6 @@ static int repair_union(ba_search *bs, double x, js_plan *const *pp, js_plan *ou
     const js_plan_request *r = bs->c.r;
     if (r->rule != JS_RULE_PAPER || (r->rate_app >= 0 && r->rate_app != bs->target))
         return 1;
-    int width = 0;
-    for (int i = 0; i < s->napps; i++)
-        width += s->apps[i].ntasks;
-    int *var = calloc((size_t)width + 1, sizeof *var);
-    if (!var || !parts_combo(s, pp, var)) {
-        free(var);
-        return 1;
-    }
     js_plan_request rr = *r;
     rr.skip_gpu_tiebreak = true;
     rr.node_limit = BA_REPAIR_NODES;
@@ -94,16 +69,11 @@ static int repair_union(ba_search *bs, double x, js_plan *const *pp, js_plan *ou
     } else {
         rr.demand_scale = x;
     }
-    js_diag local;
-    js_diag_init(&local);
-    int rc = pl_min_slices_impl(s, &rr, out, &local, var, BA_PART_GAP);
-    free(var);
+    int rc = pl_ba_joint_over_parts(&bs->c, &rr, pp, BA_PART_GAP, out);
+    if (rc != 0)
+        return 1;
     bs->c.effort.solves += out->stats.solves;
     bs->c.effort.nodes += out->stats.nodes;
-    if (rc != 0 || !out->feasible) {
-        js_plan_free(out);
-        return 1;
-    }
     out->demand_scale = x;
     out->scaled_app = bs->target;
     return 0;

@@ -386,3 +386,39 @@ Test(cli, import_fixture)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* One application's maximum demand on a shared cluster (--max-demand-app): the JSON names
+ * it, the other applications keep their rates, the bound is above the scale; a name not
+ * in the scenario and --scale beside it are usage errors. */
+Test(cli, max_demand_of_one_application, .timeout = 240)
+{
+    char cmd[2048], *out = NULL;
+    const char *fleet = SRC "/scenarios/fleet/paper-trio-a100-120.json";
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s' --gpus 24 --rule paper --max-demand-app "
+             "ar-assistant --format json 2>/dev/null", EXE, fleet);
+    cr_assert_eq(run(cmd, &out), 0);
+    cJSON *p = cJSON_Parse(out);
+    cr_assert_not_null(p);
+    cr_assert_str_eq(cJSON_GetObjectItem(p, "scaled_app")->valuestring, "ar-assistant");
+    double scale = cJSON_GetObjectItem(p, "demand_scale")->valuedouble;
+    double bound = cJSON_GetObjectItem(p, "demand_scale_bound")->valuedouble;
+    cr_assert(scale > 0.0 && bound >= scale, "scale %g bound %g", scale, bound);
+    const cJSON *apps = cJSON_GetObjectItem(p, "apps");
+    cr_assert_eq(cJSON_GetArraySize(apps), 3);
+    /* The fleet's rates: social media 3000, traffic analysis 1500 (held), AR assistant
+     * 1500 x scale. */
+    cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(apps, 0), "rate")->valuedouble,
+                       3000.0, 1e-6);
+    cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(apps, 1), "rate")->valuedouble,
+                       1500.0, 1e-6);
+    cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(apps, 2), "rate")->valuedouble,
+                       1500.0 * scale, 1e-6 * 1500.0 * scale);
+    cJSON_Delete(p);
+    free(out);
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s' --max-demand-app nosuch >/dev/null 2>&1", EXE,
+             fleet);
+    cr_assert_eq(run(cmd, NULL), 2);
+    snprintf(cmd, sizeof cmd, "'%s' plan '%s' --max-demand-app ar-assistant --scale 2 "
+             ">/dev/null 2>&1", EXE, fleet);
+    cr_assert_eq(run(cmd, NULL), 2);
+}

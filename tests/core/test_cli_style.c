@@ -110,8 +110,8 @@ Test(cli_style, values_and_abbreviations)
     expect_usage_error("plan x -Q", "plan", "unknown option '-Q'");
     expect_usage_error("plan x --json=yes", "plan", "option '--json' takes no value");
     expect_usage_error("plan x --max 3", "plan",
-                       "option '--max' is ambiguous: '--max-demand', '--max-utilisation', "
-                       "'--max-utilization', '--max-batch'");
+                       "option '--max' is ambiguous: '--max-demand', '--max-demand-app', "
+                       "'--max-utilisation', '--max-utilization', '--max-batch'");
     expect_usage_error("plan scenarios/example.json --max-batch 0", "plan",
                        "--max-batch must be an integer in 1..1048576, got '0'");
     expect_usage_error("check", "check", "no FILE given");
