@@ -229,6 +229,17 @@ static int search_scale(ba_search *bs, double x0, js_diag *d)
         else
             hi = x;
     }
+    /* A first bound by compute slices (cheap tests): up from the smallest miss in
+     * doubling log steps until a scale is out of reach. */
+    double probe = isfinite(hi) ? hi : lo, step = 1.0 + BA_DEMAND_GAP;
+    for (int k = 0; rc == 0 && lo > 0.0 && k < BA_BOUND_PROBES && !pl_past_deadline(deadline) &&
+                    !isfinite(bs->hi_bound);
+         k++) {
+        probe *= step;
+        step *= step;
+        rc = test_scale(bs, probe, &verdict, d);
+    }
+    lo = fmax(lo, bs->best_scale);
     return rc == 0 && lo > 0.0 ? pl_ba_search_priced(bs, lo, hi, d) : rc;
 }
 
